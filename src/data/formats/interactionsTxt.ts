@@ -1,0 +1,43 @@
+// The NGCF/LightGCN benchmark format: each line is `user item item ...` (implicit feedback,
+// no ratings, no times). `path` is a file, or a folder whose train.txt and test.txt
+// (when present) together make the whole data set.
+import fs from "node:fs";
+import path from "node:path";
+import type { RatingRecord } from "../../db/records";
+import { ParseError } from "../../errors";
+import { displayPath, readLines } from "./lineReader";
+import { parseIdField } from "./fields";
+import { FileProgress } from "./progress";
+import type { DatasetReader, ReaderOptions } from "./types";
+
+export function interactionsTxtFiles(target: string): string[] {
+  if (fs.statSync(target).isFile()) return [target];
+  const files = ["train.txt", "test.txt"].map((name) => path.join(target, name)).filter((file) => fs.existsSync(file));
+  if (files.length === 0) throw new ParseError(displayPath(target), 0, "no train.txt or test.txt in this folder");
+  return files;
+}
+
+export function interactionsTxtReader(target: string, options: ReaderOptions = {}): DatasetReader {
+  const files = interactionsTxtFiles(target);
+  const progress = new FileProgress(files, options.onProgress);
+  const encoding = options.encoding ?? "utf-8";
+  return {
+    format: "interactions-txt",
+    files,
+    implicit: true,
+    async *users() {},
+    async *items() {},
+    async *ratings(): AsyncGenerator<RatingRecord> {
+      for (const file of files) {
+        const label = displayPath(file);
+        for await (const { text, lineNo } of readLines(file, { encoding, onBytes: progress.tracker(file) })) {
+          const tokens = text.trim().split(/\s+/);
+          const user = parseIdField(tokens[0], "user id", label, lineNo);
+          for (let t = 1; t < tokens.length; t++) {
+            yield { user, item: parseIdField(tokens[t], "item id", label, lineNo), value: 1, time: null };
+          }
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// The interaction matrix every model trains on: users × items in canonical CSR typed arrays
+// (each row sorted by item index). Dense indices only; time order is a cached view.
+import crypto from "node:crypto";
+
+export interface InteractionTriples {
+  users: Int32Array;
+  items: Int32Array;
+  values: Float32Array;
+  /** Unix seconds; NaN where unknown. Optional. */
+  times?: Float64Array;
+}
+
+export class Interactions {
+  /** Row pointers, length nUsers + 1. */
+  readonly indptr: Int32Array;
+  /** Item index of each non-zero, grouped by user. */
+  readonly indices: Int32Array;
+  readonly values: Float32Array;
+  /** Unix seconds per non-zero (NaN where unknown), or undefined when no source had times. */
+  readonly times: Float64Array | undefined;
+  private transposed: Interactions | undefined;
+
+  constructor(
+    readonly nUsers: number,
+    readonly nItems: number,
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: Float32Array,
+    times?: Float64Array,
+  ) {
+    if (indptr.length !== nUsers + 1) throw new RangeError(`indptr has ${indptr.length} entries, expected ${nUsers + 1}`);
+    if (indices.length !== values.length) throw new RangeError("indices and values differ in length");
+    this.indptr = indptr;
+    this.indices = indices;
+    this.values = values;
+    this.times = times;
+  }
+
+  get nnz(): number {
+    return this.indices.length;
+  }
+
+  /** Builds the CSR from unordered triples. A repeated (user, item) pair keeps its last occurrence. */
+  static fromTriples(nUsers: number, nItems: number, triples: InteractionTriples): Interactions {
+    const { users, items, values, times } = triples;
+    const n = users.length;
+    for (let k = 0; k < n; k++) {
+      if (users[k] < 0 || users[k] >= nUsers || items[k] < 0 || items[k] >= nItems) {
+        throw new RangeError(`triple ${k} (${users[k]}, ${items[k]}) is outside ${nUsers} × ${nItems}`);
+      }
+    }
+    const order = Uint32Array.from({ length: n }, (_, k) => k);
+    order.sort((a, b) => users[a] - users[b] || items[a] - items[b] || a - b);
+    // Drop earlier duplicates of a (user, item) pair.
+    const lastSeen = new Map<number, number>();
+    for (let k = 0; k < n; k++) lastSeen.set(users[k] * nItems + items[k], k);
+    const indptr = new Int32Array(nUsers + 1);
+    const kept: number[] = [];
+    for (const k of order) {
+      if (lastSeen.get(users[k] * nItems + items[k]) !== k) continue;
+      kept.push(k);
+      indptr[users[k] + 1]++;
+    }
+    for (let u = 0; u < nUsers; u++) indptr[u + 1] += indptr[u];
+    const indices = new Int32Array(kept.length);
+    const vals = new Float32Array(kept.length);
+    const ts = times ? new Float64Array(kept.length) : undefined;
+    kept.forEach((k, position) => {
+      indices[position] = items[k];
+      vals[position] = values[k];
+      if (ts && times) ts[position] = times[k];
+    });
+    return new Interactions(nUsers, nItems, indptr, indices, vals, ts);
+  }
+
+  /** Items of user `u` (a view, ascending item index). */
+  userItems(u: number): Int32Array {
+    return this.indices.subarray(this.indptr[u], this.indptr[u + 1]);
+  }
+
+  userValues(u: number): Float32Array {
+    return this.values.subarray(this.indptr[u], this.indptr[u + 1]);
+  }
+
+  userDegree(u: number): number {
+    return this.indptr[u + 1] - this.indptr[u];
+  }
+
+  /** Item-major copy (CSC of this matrix as a CSR over items), cached. */
+  transpose(): Interactions {
+    if (this.transposed) return this.transposed;
+    const counts = new Int32Array(this.nItems + 1);
+    for (let k = 0; k < this.nnz; k++) counts[this.indices[k] + 1]++;
+    for (let i = 0; i < this.nItems; i++) counts[i + 1] += counts[i];
+    const indptr = counts.slice();
+    const cursor = counts.slice(0, this.nItems);
+    const indices = new Int32Array(this.nnz);
+    const values = new Float32Array(this.nnz);
+    const times = this.times ? new Float64Array(this.nnz) : undefined;
+    for (let u = 0; u < this.nUsers; u++) {
+      for (let k = this.indptr[u]; k < this.indptr[u + 1]; k++) {
+        const slot = cursor[this.indices[k]]++;
+        indices[slot] = u;
+        values[slot] = this.values[k];
+        if (times && this.times) times[slot] = this.times[k];
+      }
+    }
+    this.transposed = new Interactions(this.nItems, this.nUsers, indptr, indices, values, times);
+    this.transposed.transposed = this;
+    return this.transposed;
+  }
+
+  /** Number of interactions per item. */
+  itemDegrees(): Int32Array {
+    const degrees = new Int32Array(this.nItems);
+    for (let k = 0; k < this.nnz; k++) degrees[this.indices[k]]++;
+    return degrees;
+  }
+
+  /** Same matrix with every value set to 1 (implicit view of explicit ratings). */
+  binarized(): Interactions {
+    return new Interactions(this.nUsers, this.nItems, this.indptr, this.indices, new Float32Array(this.nnz).fill(1), this.times);
+  }
+
+  /** Value of (u, i), or undefined when absent. */
+  get(u: number, i: number): number | undefined {
+    const position = this.find(u, i);
+    return position < 0 ? undefined : this.values[position];
+  }
+
+  has(u: number, i: number): boolean {
+    return this.find(u, i) >= 0;
+  }
+
+  /** Position of (u, i) in indices/values, or -1 (binary search in the sorted row). */
+  find(u: number, i: number): number {
+    let lo = this.indptr[u];
+    let hi = this.indptr[u + 1] - 1;
+    const indices = this.indices;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const item = indices[mid];
+      if (item === i) return mid;
+      if (item < i) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private chronological: Int32Array | undefined;
+  /**
+   * Positions of all non-zeros, row by row, in time order (unknown times last; ties by
+   * item index). `sequence(u)` uses it; sequential models and leave-last-out splits read it.
+   */
+  timeOrder(): Int32Array {
+    if (this.chronological) return this.chronological;
+    const order = new Int32Array(this.nnz);
+    const times = this.times;
+    for (let u = 0; u < this.nUsers; u++) {
+      const start = this.indptr[u];
+      const end = this.indptr[u + 1];
+      const row = Array.from({ length: end - start }, (_, k) => start + k);
+      if (times) {
+        row.sort((a, b) => {
+          const ta = times[a];
+          const tb = times[b];
+          const na = Number.isNaN(ta);
+          const nb = Number.isNaN(tb);
+          if (na !== nb) return na ? 1 : -1;
+          return (na ? 0 : ta - tb) || a - b;
+        });
+      }
+      order.set(row, start);
+    }
+    this.chronological = order;
+    return order;
+  }
+
+  /** Items of user `u` in time order (a new array). */
+  sequence(u: number): Int32Array {
+    const order = this.timeOrder();
+    const start = this.indptr[u];
+    const out = new Int32Array(this.indptr[u + 1] - start);
+    for (let k = 0; k < out.length; k++) out[k] = this.indices[order[start + k]];
+    return out;
+  }
+
+  /** Stable content hash: identifies the data a model was trained on. */
+  fingerprint(): string {
+    const hash = crypto.createHash("sha256");
+    hash.update(`${this.nUsers}x${this.nItems}:${this.nnz}`);
+    hash.update(new Uint8Array(this.indptr.buffer, this.indptr.byteOffset, this.indptr.byteLength));
+    hash.update(new Uint8Array(this.indices.buffer, this.indices.byteOffset, this.indices.byteLength));
+    hash.update(new Uint8Array(this.values.buffer, this.values.byteOffset, this.values.byteLength));
+    return hash.digest("hex").slice(0, 16);
+  }
+}

@@ -1,0 +1,252 @@
+// Bulk import in one transaction: COPY every record into temporary staging tables, then
+// merge them into users/items/ratings with INSERT ... ON CONFLICT. A malformed row (thrown
+// by the reader while COPY is streaming) aborts the COPY and rolls everything back, so the
+// database is exactly as before. Re-importing the same data changes no row (the merges
+// only update rows whose values differ).
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import copyStreams from "pg-copy-streams";
+import type { Db } from "./client";
+import type { ItemRecord, RatingRecord, UserRecord } from "./records";
+
+export interface ImportSource {
+  format: string;
+  /** Shown in dataset_imports.source (path or description). */
+  source: string;
+  users(): AsyncIterable<UserRecord>;
+  items(): AsyncIterable<ItemRecord>;
+  ratings(): AsyncIterable<RatingRecord>;
+}
+
+export type ImportPhase = "users" | "items" | "ratings" | "merge";
+
+export interface ImportSummary {
+  importId: number;
+  usersInserted: number;
+  usersUpdated: number;
+  itemsInserted: number;
+  itemsUpdated: number;
+  ratingsInserted: number;
+  ratingsUpdated: number;
+  /** Rows read from the source (before de-duplication of repeated user–item pairs). */
+  ratingsRead: number;
+  seconds: number;
+}
+
+export interface ImportOptions {
+  onPhase?: (phase: ImportPhase) => void;
+}
+
+export async function bulkImport(db: Db, source: ImportSource, options: ImportOptions = {}): Promise<ImportSummary> {
+  const started = performance.now();
+  const client = await db.pool.connect();
+  try {
+    await client.query("begin");
+    await client.query(`
+      create temporary table stage_users (external_id text not null, attributes jsonb) on commit drop;
+      create temporary table stage_items (external_id text not null, title text, genres jsonb, tags jsonb, year integer, metadata jsonb) on commit drop;
+      create temporary table stage_ratings (seq bigint generated always as identity, user_ext text not null, item_ext text not null,
+                                            value real not null, rated_at double precision) on commit drop;`);
+
+    options.onPhase?.("users");
+    await copyInto(client, "stage_users (external_id, attributes)", source.users(), (u) => [u.externalId, json(u.attributes)]);
+    options.onPhase?.("items");
+    await copyInto(client, "stage_items (external_id, title, genres, tags, year, metadata)", source.items(), (i) => [
+      i.externalId,
+      i.title ?? null,
+      json(i.genres ?? []),
+      json(i.tags ?? []),
+      i.year ?? null,
+      json(i.metadata),
+    ]);
+    options.onPhase?.("ratings");
+    const ratingsRead = await copyInto(client, "stage_ratings (user_ext, item_ext, value, rated_at)", source.ratings(), (r) => [
+      r.user,
+      r.item,
+      r.value,
+      r.time,
+    ]);
+
+    options.onPhase?.("merge");
+    // Temporary tables have no statistics until analysed; without them the planner picks
+    // nested-loop joins that make the merge of 1M ratings take ~17 s instead of seconds.
+    await client.query("analyze stage_users; analyze stage_items; analyze stage_ratings");
+    await client.query("set local work_mem = '256MB'");
+    const users = await mergeCounts(
+      client,
+      `with staged as (
+         select distinct on (external_id) external_id, attributes from stage_users order by external_id),
+       merged as (
+         insert into users (external_id, attributes) select external_id, attributes from staged
+         on conflict (external_id) do update set attributes = excluded.attributes
+           where users.attributes is distinct from excluded.attributes
+         returning (xmax = 0) as inserted)
+       select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from merged`,
+    );
+    const ratingUsers = await mergeCounts(
+      client,
+      `with merged as (
+         insert into users (external_id) select distinct user_ext from stage_ratings
+         on conflict (external_id) do nothing returning 1)
+       select count(*) as inserted, 0 as updated from merged`,
+    );
+    const items = await mergeCounts(
+      client,
+      `with staged as (
+         select distinct on (external_id) external_id, title,
+                array(select jsonb_array_elements_text(genres)) as genres,
+                array(select jsonb_array_elements_text(tags)) as tags, year, metadata
+         from stage_items order by external_id),
+       merged as (
+         insert into items (external_id, title, genres, tags, year, metadata)
+         select external_id, title, genres, tags, year, metadata from staged
+         on conflict (external_id) do update
+           set title = excluded.title, genres = excluded.genres, tags = excluded.tags, year = excluded.year, metadata = excluded.metadata
+           where (items.title, items.genres, items.tags, items.year, items.metadata)
+                 is distinct from (excluded.title, excluded.genres, excluded.tags, excluded.year, excluded.metadata)
+         returning (xmax = 0) as inserted)
+       select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from merged`,
+    );
+    const ratingItems = await mergeCounts(
+      client,
+      `with merged as (
+         insert into items (external_id) select distinct item_ext from stage_ratings
+         on conflict (external_id) do nothing returning 1)
+       select count(*) as inserted, 0 as updated from merged`,
+    );
+    // Bulk loads into a small table go faster without the secondary indexes and foreign keys
+    // (measured on Gowalla, 1M ratings: 18 s with them, a few seconds dropping and rebuilding
+    // them). DDL is transactional, so a failure restores them. Small imports into a big
+    // table keep them: rebuilding would cost more than it saves.
+    const staged = Number((await client.query<{ n: string }>("select count(*) as n from stage_ratings")).rows[0].n);
+    const existing = Number((await client.query<{ n: string }>("select count(*) as n from ratings")).rows[0].n);
+    const rebuild = staged >= BULK_REBUILD_MIN_ROWS && staged > existing ? await dropRatingIndexes(client) : undefined;
+    // A pair repeated in the source keeps its last occurrence (latest line wins).
+    const ratings = await mergeCounts(
+      client,
+      `with staged as (
+         select distinct on (u.id, i.id) u.id as user_id, i.id as item_id, s.value, to_timestamp(s.rated_at) as rated_at
+         from stage_ratings s join users u on u.external_id = s.user_ext join items i on i.external_id = s.item_ext
+         order by u.id, i.id, s.seq desc),
+       merged as (
+         insert into ratings (user_id, item_id, value, rated_at, updated_at)
+         select user_id, item_id, value, rated_at, now() from staged
+         on conflict (user_id, item_id) do update set value = excluded.value, rated_at = excluded.rated_at, updated_at = now()
+           where (ratings.value, ratings.rated_at) is distinct from (excluded.value, excluded.rated_at)
+         returning (xmax = 0) as inserted)
+       select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from merged`,
+    );
+    if (rebuild) for (const statement of rebuild) await client.query(statement);
+    const seconds = (performance.now() - started) / 1000;
+    const record = await client.query<{ id: number }>(
+      `insert into dataset_imports (format, source, users_inserted, items_inserted, ratings_inserted, ratings_updated, seconds)
+       values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+      [
+        source.format,
+        source.source,
+        users.inserted + ratingUsers.inserted,
+        items.inserted + ratingItems.inserted,
+        ratings.inserted,
+        ratings.updated,
+        seconds,
+      ],
+    );
+    await client.query("commit");
+    return {
+      importId: record.rows[0].id,
+      usersInserted: users.inserted + ratingUsers.inserted,
+      usersUpdated: users.updated,
+      itemsInserted: items.inserted + ratingItems.inserted,
+      itemsUpdated: items.updated,
+      ratingsInserted: ratings.inserted,
+      ratingsUpdated: ratings.updated,
+      ratingsRead,
+      seconds,
+    };
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const BULK_REBUILD_MIN_ROWS = 50_000;
+
+/** Drops the secondary indexes and foreign keys of `ratings`; returns the statements that recreate them. */
+async function dropRatingIndexes(client: pg.PoolClient): Promise<string[]> {
+  const indexes = await client.query<{ name: string; definition: string }>(
+    `select indexname as name, indexdef as definition from pg_indexes
+     where schemaname = current_schema() and tablename = 'ratings' and indexname <> 'ratings_pkey'`,
+  );
+  const foreignKeys = await client.query<{ name: string; definition: string }>(
+    `select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint
+     where conrelid = 'ratings'::regclass and contype = 'f'`,
+  );
+  for (const fk of foreignKeys.rows) await client.query(`alter table ratings drop constraint ${client.escapeIdentifier(fk.name)}`);
+  for (const index of indexes.rows) await client.query(`drop index ${client.escapeIdentifier(index.name)}`);
+  return [
+    ...indexes.rows.map((index) => index.definition),
+    ...foreignKeys.rows.map((fk) => `alter table ratings add constraint ${client.escapeIdentifier(fk.name)} ${fk.definition}`),
+  ];
+}
+
+type CopyValue = string | number | null;
+
+/** Streams records into `target` with COPY (text format); returns the row count. */
+async function copyInto<T>(client: pg.PoolClient, target: string, records: AsyncIterable<T>, toRow: (record: T) => CopyValue[]): Promise<number> {
+  let rows = 0;
+  // The reader's own error (e.g. a ParseError) is the one to report, not COPY's abort message.
+  let readerError: unknown;
+  async function* lines(): AsyncGenerator<string> {
+    let batch = "";
+    try {
+      for await (const record of records) {
+        batch += encodeCopyRow(toRow(record));
+        rows++;
+        if (batch.length > 1 << 16) {
+          yield batch;
+          batch = "";
+        }
+      }
+    } catch (error) {
+      readerError = error;
+      throw error;
+    }
+    if (batch) yield batch;
+  }
+  const copy = client.query(copyStreams.from(`copy ${target} from stdin`));
+  try {
+    await pipeline(Readable.from(lines()), copy);
+  } catch (error) {
+    throw readerError ?? error;
+  }
+  return rows;
+}
+
+function encodeCopyRow(values: CopyValue[]): string {
+  let row = "";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) row += "\t";
+    const value = values[i];
+    if (value === null || value === undefined) row += "\\N";
+    else if (typeof value === "number") row += Number.isFinite(value) ? String(value) : "\\N";
+    else row += escapeCopyText(value);
+  }
+  return row + "\n";
+}
+
+function escapeCopyText(text: string): string {
+  // COPY text format: backslash, tab, newline and carriage return must be escaped.
+  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r")) : text;
+}
+
+function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+async function mergeCounts(client: pg.PoolClient, sql: string): Promise<{ inserted: number; updated: number }> {
+  const result = await client.query<{ inserted: string; updated: string }>(sql);
+  return { inserted: Number(result.rows[0].inserted), updated: Number(result.rows[0].updated) };
+}
