@@ -1,0 +1,15 @@
+// npm start: embedded database (unless DATABASE_URL), data, default model, GraphQL server.
+import { startApp } from "../src/app";
+import { runMain } from "../src/util/args";
+
+runMain(async () => {
+  const app = await startApp({ offline: process.env.GRAPHREC_OFFLINE === "1" });
+  const shutdown = async (signal: string) => {
+    process.stderr.write(`\n${signal}: shutting down\n`);
+    await app.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  await new Promise(() => undefined); // serve until a signal arrives
+});

@@ -1,0 +1,85 @@
+// Trained model versions and their artifacts.
+import crypto from "node:crypto";
+import type { Db } from "./client";
+import type { ModelRun } from "./generated/client";
+import { AppError, NotFoundError } from "../errors";
+
+export type { ModelRun };
+export type RunStatus = ModelRun["status"];
+
+export async function createRun(db: Db, model: string, params: Record<string, unknown>): Promise<ModelRun> {
+  return db.prisma.modelRun.create({ data: { model, params: params as object, status: "QUEUED" } });
+}
+
+export async function markRunning(db: Db, id: number): Promise<void> {
+  await db.prisma.modelRun.update({ where: { id }, data: { status: "RUNNING", startedAt: new Date() } });
+}
+
+export interface RunResult {
+  metrics: Record<string, unknown>;
+  trainSeconds: number;
+  dataFingerprint: string;
+  artifact: Uint8Array;
+}
+
+/** Stores the artifact and marks the run SUCCEEDED, in one transaction. */
+export async function completeRun(db: Db, id: number, result: RunResult): Promise<ModelRun> {
+  // A copy with its own ArrayBuffer (Prisma's Bytes type wants Uint8Array<ArrayBuffer>).
+  const bytes = new Uint8Array(result.artifact);
+  const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+  const [, run] = await db.prisma.$transaction([
+    db.prisma.modelArtifact.create({ data: { runId: id, bytes, sha256, sizeBytes: bytes.length } }),
+    db.prisma.modelRun.update({
+      where: { id },
+      data: {
+        status: "SUCCEEDED",
+        metrics: result.metrics as object,
+        trainSeconds: result.trainSeconds,
+        dataFingerprint: result.dataFingerprint,
+        artifactUri: `db:model_artifacts/${id}`,
+        finishedAt: new Date(),
+      },
+    }),
+  ]);
+  return run;
+}
+
+export async function failRun(db: Db, id: number, message: string): Promise<void> {
+  await db.prisma.modelRun.update({ where: { id }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
+}
+
+/** Makes `id` the served version of its model (and no other run of that model). */
+export async function activateRun(db: Db, id: number): Promise<ModelRun> {
+  return db.prisma.$transaction(async (tx) => {
+    const run = await tx.modelRun.findUnique({ where: { id } });
+    if (!run) throw new NotFoundError("model run", id);
+    if (run.status !== "SUCCEEDED") throw new AppError("BAD_USER_INPUT", `model run ${id} is ${run.status}; only a SUCCEEDED run can be activated`, { id });
+    await tx.modelRun.updateMany({ where: { model: run.model, active: true, NOT: { id } }, data: { active: false } });
+    return tx.modelRun.update({ where: { id }, data: { active: true } });
+  });
+}
+
+export async function activeRuns(db: Db): Promise<ModelRun[]> {
+  return db.prisma.modelRun.findMany({ where: { active: true }, orderBy: { id: "asc" } });
+}
+
+export async function getRun(db: Db, id: number): Promise<ModelRun | null> {
+  return db.prisma.modelRun.findUnique({ where: { id } });
+}
+
+export async function listRuns(db: Db, options: { model?: string; take?: number; before?: number } = {}): Promise<ModelRun[]> {
+  return db.prisma.modelRun.findMany({
+    where: { ...(options.model ? { model: options.model } : {}), ...(options.before ? { id: { lt: options.before } } : {}) },
+    orderBy: { id: "desc" },
+    take: options.take ?? 50,
+  });
+}
+
+export async function readArtifact(db: Db, runId: number): Promise<Uint8Array> {
+  const artifact = await db.prisma.modelArtifact.findUnique({ where: { runId } });
+  if (!artifact) throw new NotFoundError("model artifact", runId);
+  const bytes = new Uint8Array(artifact.bytes);
+  const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+  if (sha256 !== artifact.sha256) throw new AppError("INTERNAL", `model artifact ${runId} is corrupt (sha256 mismatch)`);
+  return bytes;
+}

@@ -1,0 +1,3 @@
+import { popularity } from "./popularity";
+
+export const baselineModels = [popularity] as const;

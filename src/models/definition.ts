@@ -1,0 +1,23 @@
+import type { ParamSchema, ParamsOf } from "./params";
+import type { Capabilities, ModelFamily, Recommender } from "./types";
+
+/** Which feedback a model is meant for; the evaluation harness uses it to pick protocols. */
+export type Feedback = "explicit" | "implicit" | "both";
+
+export interface ModelDefinition<N extends string = string, S extends ParamSchema = ParamSchema> {
+  name: N;
+  family: ModelFamily;
+  /** One line for `models` in the API and the CLI. */
+  description: string;
+  /** Paper reference (authors, venue, year). */
+  paper?: string;
+  feedback: Feedback;
+  capabilities: Capabilities;
+  params: S;
+  create(params: ParamsOf<S>): Recommender;
+}
+
+/** Keeps literal names and parameter types when declaring a model. */
+export function defineModel<N extends string, S extends ParamSchema>(definition: ModelDefinition<N, S>): ModelDefinition<N, S> {
+  return definition;
+}

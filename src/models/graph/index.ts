@@ -1,0 +1,1 @@
+export const graphModels = [] as const;

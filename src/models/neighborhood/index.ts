@@ -1,0 +1,1 @@
+export const neighborhoodModels = [] as const;

@@ -1,0 +1,36 @@
+// Every test runs against real PostgreSQL: DATABASE_URL when set (its server hosts one
+// throw-away database per test file), else an embedded server started here.
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../src/db/embedded";
+import { projectRoot } from "../../src/config";
+
+let embedded: EmbeddedPostgresHandle | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(projectRoot, ".data", "postgres-test"),
+      port: Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54330),
+    });
+    adminUrl = embedded.adminUrl;
+    process.stderr.write(`tests: embedded PostgreSQL on ${new URL(adminUrl).host} (${embedded.startMs.toFixed(0)} ms)\n`);
+  } else {
+    process.stderr.write(`tests: PostgreSQL from DATABASE_URL (${new URL(adminUrl).host})\n`);
+  }
+  project.provide("adminDatabaseUrl", adminUrl);
+  if (!process.env.DATASETS_DIR) {
+    process.stderr.write("tests: DATASETS_DIR is not set; tests on real data sets are skipped\n");
+  }
+}
+
+export async function teardown(): Promise<void> {
+  await embedded?.stop();
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    adminDatabaseUrl: string;
+  }
+}
