@@ -14,6 +14,8 @@ export interface ModelDefinition<N extends string = string, S extends ParamSchem
   feedback: Feedback;
   capabilities: Capabilities;
   params: S;
+  /** Small, fast settings for contract tests and smoke runs (tiny data, few epochs). */
+  fastParams?: Partial<ParamsOf<S>>;
   create(params: ParamsOf<S>): Recommender;
 }
 

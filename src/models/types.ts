@@ -7,6 +7,8 @@ export type ModelFamily = "baseline" | "factorization" | "neighborhood" | "conte
 
 /** What a model can do, declared up front (callers check these, never catch "unsupported"). */
 export interface Capabilities {
+  /** Rankings differ between users (false for popularity-style baselines). */
+  personalized: boolean;
   /** `predict(user, item)` returns a value on the rating scale (RMSE/MAE protocols). */
   ratingPrediction: boolean;
   /** `similarItems(item, k)` is meaningful. */

@@ -14,6 +14,7 @@ const params = {
 type Params = ParamsOf<typeof params>;
 
 const capabilities: Capabilities = {
+  personalized: false,
   ratingPrediction: false,
   similarItems: false,
   foldIn: true,
