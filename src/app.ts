@@ -3,12 +3,15 @@ import { loadConfig, type AppConfig } from "./config";
 import { connect, redactUrl, type Connected } from "./db/client";
 import { startApiServer, type ApiServer } from "./api/server";
 import { ensureData, ensureTrained } from "./services/bootstrap";
+import { Explainer } from "./services/explain";
+import { JobManager } from "./services/jobs";
 import { RecommenderService } from "./services/recommender";
 
 export interface App {
   config: AppConfig;
   connection: Connected;
   recommender: RecommenderService;
+  jobs: JobManager;
   server: ApiServer;
   close(): Promise<void>;
 }
@@ -29,15 +32,19 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     await ensureTrained(connection.db, [...new Set(["popularity", config.defaultModel])], log);
     const recommender = new RecommenderService(connection.db, config.defaultModel, log);
     await recommender.init();
-    const server = await startApiServer({ services: { db: connection.db, recommender }, port: config.port, host: config.host, production: config.production });
+    const jobs = new JobManager(connection.db, recommender, log);
+    const services = { db: connection.db, recommender, jobs, explainer: new Explainer(recommender), adminApiKey: config.adminApiKey };
+    const server = await startApiServer({ services, port: config.port, host: config.host, production: config.production });
     log(`GraphQL API ready at ${server.url} (Apollo Sandbox: open it in a browser)`);
     return {
       config,
       connection,
       recommender,
+      jobs,
       server,
       async close() {
         await server.close();
+        await jobs.idle();
         for (const served of recommender.servedModels()) served.model.dispose();
         await connection.close();
       },

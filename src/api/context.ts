@@ -1,51 +1,71 @@
-// Per-request context: the services and request-scoped DataLoaders (one batched query per
-// kind of lookup per request, whatever the size of the result list).
+// Per-request context: services, the caller's admin status, and request-scoped DataLoaders
+// (one batched query per kind of lookup per request, whatever the size of the result list).
 import DataLoader from "dataloader";
 import type { Db } from "../db/client";
-import { itemsByExternalIds, ratingCountsByItem, ratingCountsByUser, usersByExternalIds } from "../db/catalog";
-import type { Item, User } from "../db/generated/client";
+import {
+  itemsByExternalIds,
+  itemsByIds,
+  ratingCountsByUser,
+  ratingStatsByItem,
+  usersByExternalIds,
+  usersByIds,
+  type Item,
+  type ItemRatingStats,
+  type User,
+} from "../db/catalog";
+import type { Explainer } from "../services/explain";
+import type { JobManager } from "../services/jobs";
 import type { RecommenderService } from "../services/recommender";
 
 export interface Services {
   db: Db;
   recommender: RecommenderService;
+  jobs: JobManager;
+  explainer: Explainer;
+  /** The TensorFlow.js backend in use, once one was initialised. */
+  tfBackend?: () => string | null;
+  /** ADMIN_API_KEY; admin mutations are refused when unset. */
+  adminApiKey: string | undefined;
 }
 
 export interface Loaders {
   user: DataLoader<string, User | null>;
+  userById: DataLoader<number, User | null>;
   item: DataLoader<string, Item | null>;
+  itemById: DataLoader<number, Item | null>;
   userRatingCount: DataLoader<number, number>;
-  itemRatingCount: DataLoader<number, number>;
+  itemStats: DataLoader<number, ItemRatingStats>;
 }
 
 export interface ApiContext {
   services: Services;
   loaders: Loaders;
+  /** The API key the request presented, if any. */
+  apiKey: string | undefined;
+}
+
+function byKey<K, V>(rows: V[], key: (row: V) => K, keys: readonly K[]): (V | null)[] {
+  const map = new Map(rows.map((row) => [key(row), row]));
+  return keys.map((k) => map.get(k) ?? null);
 }
 
 export function createLoaders(db: Db): Loaders {
   return {
-    user: new DataLoader(async (ids) => {
-      const rows = await usersByExternalIds(db, ids);
-      const byId = new Map(rows.map((row) => [row.externalId, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    item: new DataLoader(async (ids) => {
-      const rows = await itemsByExternalIds(db, ids);
-      const byId = new Map(rows.map((row) => [row.externalId, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    user: new DataLoader(async (ids) => byKey(await usersByExternalIds(db, ids), (u) => u.externalId, ids)),
+    userById: new DataLoader(async (ids) => byKey(await usersByIds(db, ids), (u) => u.id, ids)),
+    item: new DataLoader(async (ids) => byKey(await itemsByExternalIds(db, ids), (i) => i.externalId, ids)),
+    itemById: new DataLoader(async (ids) => byKey(await itemsByIds(db, ids), (i) => i.id, ids)),
     userRatingCount: new DataLoader(async (ids) => {
       const counts = await ratingCountsByUser(db, ids);
       return ids.map((id) => counts.get(id) ?? 0);
     }),
-    itemRatingCount: new DataLoader(async (ids) => {
-      const counts = await ratingCountsByItem(db, ids);
-      return ids.map((id) => counts.get(id) ?? 0);
+    itemStats: new DataLoader(async (ids) => {
+      const stats = await ratingStatsByItem(db, ids);
+      return ids.map((id) => stats.get(id) ?? { count: 0, average: null });
     }),
   };
 }
 
-export function createContext(services: Services): ApiContext {
-  return { services, loaders: createLoaders(services.db) };
+export function createContext(services: Services, apiKey: string | undefined): ApiContext {
+  return { services, loaders: createLoaders(services.db), apiKey };
 }

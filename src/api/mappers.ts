@@ -1,12 +1,41 @@
-// What resolvers pass between each other for object types (codegen mappers).
-import type { Item as ItemRow, User as UserRow } from "../db/generated/client";
+// What resolvers pass between each other for object types (graphql-codegen mappers).
+import type { Item, Rating, User } from "../db/catalog";
+import type { ModelRun } from "../db/modelRuns";
+import type { ModelDefinition } from "../models/definition";
+import type { Job } from "../services/jobs";
 
-export type UserModel = UserRow;
-export type ItemModel = ItemRow;
+export type UserModel = User;
+export type ItemModel = Item;
+export type RatingModel = Rating;
+export type ModelRunModel = ModelRun;
+export type ModelInfoModel = ModelDefinition;
+export type JobModel = Job;
 
 export interface RecommendationModel {
   itemId: string;
   score: number;
   rank: number;
   model: string;
+}
+
+export interface SimilarItemModel {
+  itemId: string;
+  score: number;
+  model: string;
+}
+
+export interface ContributionModel {
+  itemId: string;
+  rating: number;
+  weight: number;
+}
+
+export interface ExplanationModel {
+  userId: string;
+  itemId: string;
+  score: number | null;
+  model: string | null;
+  summary: string;
+  becauseYouRated: ContributionModel[];
+  paths: { nodes: { kind: "USER" | "ITEM"; id: string; label: string | null }[]; weight: number }[];
 }

@@ -9,7 +9,9 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from "@apollo/server/plugin/landingPage/default";
 import { makeExecutableSchema } from "@graphql-tools/schema";
 import { projectRoot } from "../config";
+import { apiKeyFromHeaders } from "./auth";
 import { createContext, type ApiContext, type Services } from "./context";
+import { depthAndCostLimit } from "./limits";
 import { formatError } from "./errors";
 import { resolvers } from "./resolvers";
 
@@ -41,6 +43,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     introspection: true,
     includeStacktraceInErrorResponses: !production,
     formatError: formatError(production),
+    validationRules: [depthAndCostLimit()],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
@@ -74,7 +77,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const body = req.method === "POST" ? await readJsonBody(req, res) : undefined;
     if (body === SKIP) return;
     const request: HTTPGraphQLRequest = { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body };
-    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => createContext(options.services) });
+    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => createContext(options.services, apiKeyFromHeaders((name) => headers.get(name))) });
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of response.headers) outHeaders[key] = value;
     res.writeHead(response.status ?? 200, outHeaders);

@@ -67,10 +67,11 @@ export async function getRun(db: Db, id: number): Promise<ModelRun | null> {
   return db.prisma.modelRun.findUnique({ where: { id } });
 }
 
-export async function listRuns(db: Db, options: { model?: string; take?: number; before?: number } = {}): Promise<ModelRun[]> {
+export async function listRuns(db: Db, options: { model?: string; take?: number; skip?: number } = {}): Promise<ModelRun[]> {
   return db.prisma.modelRun.findMany({
-    where: { ...(options.model ? { model: options.model } : {}), ...(options.before ? { id: { lt: options.before } } : {}) },
+    where: options.model ? { model: options.model } : {},
     orderBy: { id: "desc" },
+    skip: options.skip ?? 0,
     take: options.take ?? 50,
   });
 }

@@ -119,6 +119,13 @@ export interface Recommender {
   similarItems(item: number, k: number, options?: RecommendOptions): Ranked;
   /** Predicted rating (capabilities.ratingPrediction). */
   predict(user: number, item: number): number;
+  /** Similarity of every item to `item` into out (capabilities.similarItems). */
+  itemSimilarities(item: number, out: Float32Array): void;
+  /**
+   * Optional, for models that score items from content alone (capabilities.coldStartItems):
+   * adds items created after training; their indices continue from nItems.
+   */
+  extendItems?(content: ItemContent[]): void;
 
   /** Learned state for the artifact. */
   saveState(): ModelState;

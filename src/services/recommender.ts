@@ -1,13 +1,17 @@
-// Serving: the in-memory catalogue (a snapshot of the database) and the active trained
-// models, with the recommendation policy on top (exclusions, cold start fallback).
+// Serving: the live catalogue and the active trained models, with the recommendation
+// policy on top: exclusions and filters, fold-in of fresh histories, the cold-start
+// fallback, diversity re-ranking, similar items and next items.
 import type { Db } from "../db/client";
 import { activeRuns, readArtifact, type ModelRun } from "../db/modelRuns";
 import { readSnapshot } from "../db/snapshot";
-import { datasetFromSnapshot, type DbDataset } from "../data/fromSnapshot";
-import { AppError, ModelNotReadyError, NotFoundError } from "../errors";
+import { datasetFromSnapshot } from "../data/fromSnapshot";
+import type { ItemContent } from "../data/dataset";
+import { AppError, ModelNotReadyError, NotFoundError, ValidationError } from "../errors";
 import type { ArtifactMeta } from "../models/artifact";
-import { deserializeModel, getDefinition } from "../models/registry";
-import type { Recommender } from "../models/types";
+import { deserializeModel, getDefinition, MODEL_DEFINITIONS } from "../models/registry";
+import type { Ranked, Recommender, UserProfile } from "../models/types";
+import { LiveCatalog } from "./liveCatalog";
+import { rerankByDiversity } from "./diversity";
 import { idsHash } from "./training";
 
 export interface ServedModel {
@@ -30,19 +34,40 @@ export interface RecommendationResult {
   items: ScoredItem[];
   model: string;
   source: RecommendationSource;
+  runId: number | undefined;
 }
 
-export interface RecommendRequest {
-  userId: string;
+export interface CandidateFilter {
+  genres?: string[];
+  yearFrom?: number;
+  yearTo?: number;
+  excludeItems?: number[];
+}
+
+export interface ListRequest {
   model?: string;
   /** How many to return after `offset`. */
   k: number;
   offset?: number;
+  filter?: CandidateFilter;
+  /** 0–1, maximal marginal relevance weight. */
+  diversity?: number;
+}
+
+export interface RecommendRequest extends ListRequest {
+  userId: string;
   excludeRated?: boolean;
 }
 
+export interface ProfileRequest extends ListRequest {
+  ratings: { itemId: string; value: number }[];
+}
+
+/** The popularity model backs the cold-start fallback. */
+export const FALLBACK_MODEL = "popularity";
+
 export class RecommenderService {
-  catalog!: DbDataset;
+  catalog!: LiveCatalog;
   private readonly served = new Map<string, ServedModel>();
 
   constructor(
@@ -62,18 +87,26 @@ export class RecommenderService {
     }
   }
 
+  /** Re-reads the database (after an import). Served models stay valid: catalogues only grow at the end. */
   async refreshCatalog(): Promise<void> {
-    this.catalog = datasetFromSnapshot(await readSnapshot(this.db));
+    this.catalog = new LiveCatalog(datasetFromSnapshot(await readSnapshot(this.db)));
+    for (const served of this.served.values()) this.extendWithNewItems(served.model);
   }
 
-  /** Loads an artifact and swaps it in as the served version of its model. */
+  /** Loads an artifact and swaps it in as the served version of its model (atomic for readers). */
   install(run: ModelRun, bytes: Uint8Array): ServedModel {
     const { model, meta } = deserializeModel(bytes);
-    this.assertCompatible(meta);
+    try {
+      this.assertCompatible(meta);
+      this.extendWithNewItems(model);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
     const served = { name: run.model, model, run, meta };
     const previous = this.served.get(run.model);
     this.served.set(run.model, served);
-    if (previous && previous.model !== model) previous.model.dispose();
+    if (previous) previous.model.dispose();
     this.log(`serving ${run.model} run ${run.id}`);
     return served;
   }
@@ -89,82 +122,210 @@ export class RecommenderService {
   requireServed(name: string = this.defaultModel): ServedModel {
     getDefinition(name); // unknown names are BAD_USER_INPUT, not MODEL_NOT_READY
     const served = this.served.get(name);
-    if (!served) throw new ModelNotReadyError(name, "no trained version is active; train it first (trainModel or npm run train)");
+    if (!served) throw new ModelNotReadyError(name, "no trained version is active; train it first (trainModel mutation or npm run train)");
     return served;
   }
 
-  userIndex(userId: string): number | undefined {
-    return this.catalog.users.index(userId);
+  requireUserIndex(userId: string): number {
+    const index = this.catalog.users.index(userId);
+    if (index === undefined) throw new NotFoundError("user", userId);
+    return index;
   }
 
-  requireItemIndex(itemId: string): number {
+  requireItemIndex(itemId: string, field = "itemId"): number {
     const index = this.catalog.items.index(itemId);
     if (index === undefined) throw new NotFoundError("item", itemId);
+    void field;
     return index;
   }
 
   recommend(request: RecommendRequest): RecommendationResult {
     const served = this.requireServed(request.model);
+    const user = this.requireUserIndex(request.userId);
+    const history = this.catalog.history(user);
+    const exclude = request.excludeRated === false ? [] : Array.from(history.items);
+    const select = this.selection(served.model, request, exclude);
     const { model } = served;
-    const offset = request.offset ?? 0;
-    const want = offset + request.k;
-    const user = this.userIndex(request.userId);
-    if (user === undefined) throw new NotFoundError("user", request.userId);
-    const exclude = request.excludeRated === false ? undefined : this.catalog.interactions.userItems(user);
-    // Items added after the model was trained have no score in it.
-    const accept = (item: number) => item < model.nItems;
-    let source: RecommendationSource = "MODEL";
-    let ranked;
+    if (user < model.nUsers && !this.catalog.hasChanges(user)) {
+      return this.finish(served, "MODEL", select((want, options) => model.recommend(user, want, options)), request);
+    }
+    if (model.capabilities.foldIn && history.items.length > 0) {
+      const profile = this.restrict(history, model.nItems);
+      return this.finish(served, "FOLD_IN", select((want, options) => model.recommendForProfile(profile, want, options)), request);
+    }
     if (user < model.nUsers) {
-      ranked = model.recommend(user, want, { exclude, accept });
-    } else if (model.capabilities.foldIn && this.catalog.interactions.userDegree(user) > 0) {
-      source = "FOLD_IN";
-      ranked = model.recommendForProfile(this.profile(user, model.nItems), want, { exclude, accept });
-    } else {
-      return this.popularityFallback(user, want, offset, exclude);
+      // Known user with changed ratings, model without fold-in: its learned view of the user.
+      return this.finish(served, "MODEL", select((want, options) => model.recommend(user, want, options)), request);
     }
-    return { items: slice(ranked.items, ranked.scores, offset), model: served.name, source };
+    return this.fallback(history, request, exclude);
   }
 
-  private popularityFallback(user: number, want: number, offset: number, exclude: ArrayLike<number> | undefined): RecommendationResult {
-    const popular = this.served.get("popularity");
-    if (!popular) {
-      throw new AppError("MODEL_NOT_READY", `user ${this.catalog.users.id(user)} is new to the served model and no popularity model is trained for the fallback`);
+  recommendForProfile(request: ProfileRequest): RecommendationResult {
+    if (request.ratings.length === 0 || request.ratings.length > 500) {
+      throw new ValidationError("ratings", `${request.ratings.length} entries`, "1–500 ratings");
     }
-    const ranked = popular.model.recommendForProfile(this.profile(user, popular.model.nItems), want, { exclude });
-    return { items: slice(ranked.items, ranked.scores, offset), model: "popularity", source: "POPULARITY_FALLBACK" };
-  }
-
-  /** A user's current history as a fold-in profile (time order, restricted to the model's items). */
-  private profile(user: number, nItems: number): { items: Int32Array; values: Float32Array } {
-    const interactions = this.catalog.interactions;
-    const order = interactions.timeOrder();
+    const served = this.requireServed(request.model);
     const items: number[] = [];
     const values: number[] = [];
-    for (let k = interactions.indptr[user]; k < interactions.indptr[user + 1]; k++) {
-      const position = order[k];
-      if (interactions.indices[position] < nItems) {
-        items.push(interactions.indices[position]);
-        values.push(interactions.values[position]);
-      }
+    request.ratings.forEach((rating, position) => {
+      if (!Number.isFinite(rating.value)) throw new ValidationError(`ratings[${position}].value`, rating.value, "a finite number");
+      items.push(this.requireItemIndex(rating.itemId));
+      values.push(rating.value);
+    });
+    const history: UserProfile = { items: Int32Array.from(items), values: Float32Array.from(values) };
+    const exclude = Array.from(history.items);
+    const { model } = served;
+    if (!model.capabilities.foldIn) {
+      throw new AppError("BAD_USER_INPUT", `model ${served.name} cannot fold in a profile; use one of ${this.servedWith((m) => m.capabilities.foldIn).join(", ") || "(none served)"}`, {
+        field: "model",
+      });
     }
-    return { items: Int32Array.from(items), values: Float32Array.from(values) };
+    const profile = this.restrict(history, model.nItems);
+    const select = this.selection(model, request, exclude);
+    return this.finish(served, "FOLD_IN", select((want, options) => model.recommendForProfile(profile, want, options)), request);
+  }
+
+  /** Items most similar to `itemId` from a model that declares similar items. */
+  similarItems(itemId: string, modelName: string | undefined, k: number): { items: ScoredItem[]; model: string } {
+    const item = this.requireItemIndex(itemId);
+    const served = modelName ? this.requireServed(modelName) : this.defaultSimilarModel(item);
+    if (!served.model.capabilities.similarItems) {
+      throw new AppError("BAD_USER_INPUT", `model ${served.name} has no similar-items support; use one of ${this.servedWith((m) => m.capabilities.similarItems).join(", ") || "(none served)"}`, {
+        field: "model",
+      });
+    }
+    if (item >= served.model.nItems) {
+      throw new ModelNotReadyError(served.name, `item ${itemId} is newer than the model; use a content model or retrain`);
+    }
+    const ranked = served.model.similarItems(item, k);
+    return { items: toScored(ranked, 0), model: served.name };
+  }
+
+  /** Next items from a sequential model over the user's time-ordered history. */
+  nextItems(userId: string, modelName: string, k: number): RecommendationResult {
+    const served = this.requireServed(modelName);
+    if (!served.model.capabilities.sequential) {
+      throw new AppError("BAD_USER_INPUT", `model ${served.name} is not sequential; nextItems needs one of ${sequentialModels().join(", ")}`, { field: "model" });
+    }
+    return this.recommend({ userId, model: modelName, k, excludeRated: true });
+  }
+
+  /** The model's score for one pair (null when it cannot score it). */
+  scorePair(user: number, item: number, modelName?: string): { score: number | null; model: string } {
+    const served = this.requireServed(modelName);
+    const { model } = served;
+    if (item >= model.nItems) return { score: null, model: served.name };
+    const scores = new Float32Array(model.nItems);
+    if (user < model.nUsers && !this.catalog.hasChanges(user)) model.scoreUser(user, scores);
+    else if (model.capabilities.foldIn) model.scoreProfile(this.restrict(this.catalog.history(user), model.nItems), scores);
+    else return { score: null, model: served.name };
+    return { score: scores[item], model: served.name };
+  }
+
+  /** Lets models that score items from content alone know about items added after training. */
+  extendWithNewItems(model: Recommender): void {
+    if (!model.extendItems || model.nItems >= this.catalog.nItems) return;
+    const added: ItemContent[] = [];
+    for (let i = model.nItems; i < this.catalog.nItems; i++) added.push(this.catalog.content[i]);
+    model.extendItems(added);
+  }
+
+  onItemAdded(): void {
+    for (const served of this.served.values()) this.extendWithNewItems(served.model);
+  }
+
+  private fallback(history: UserProfile, request: ListRequest, exclude: number[]): RecommendationResult {
+    const popular = this.served.get(FALLBACK_MODEL);
+    if (!popular) throw new ModelNotReadyError(request.model ?? this.defaultModel, "the user is new to it and no popularity model is trained for the fallback");
+    const select = this.selection(popular.model, request, exclude);
+    const profile = this.restrict(history, popular.model.nItems);
+    return this.finish(popular, "POPULARITY_FALLBACK", select((want, options) => popular.model.recommendForProfile(profile, want, options)), request);
+  }
+
+  /**
+   * Builds the ranking call: candidates limited to the model's items and the filter,
+   * exclusions applied, enough items fetched for the page (and for MMR re-ranking).
+   */
+  private selection(model: Recommender, request: ListRequest, exclude: number[]) {
+    const offset = request.offset ?? 0;
+    const want = offset + request.k;
+    const filter = this.compileFilter(request.filter);
+    const excluded = [...exclude, ...(request.filter?.excludeItems ?? [])];
+    const accept = (item: number) => item < model.nItems && filter(item);
+    const diversity = request.diversity ?? 0;
+    // MMR picks from a larger pool of relevant items.
+    const pool = diversity > 0 ? Math.max(want * 3, want + 50) : want;
+    return (rank: (k: number, options: { exclude: number[]; accept: (item: number) => boolean }) => Ranked): Ranked => {
+      const ranked = rank(pool, { exclude: excluded, accept });
+      return diversity > 0 ? rerankByDiversity(ranked, want, diversity, model, this.catalog.content) : ranked;
+    };
+  }
+
+  private finish(served: ServedModel, source: RecommendationSource, ranked: Ranked, request: ListRequest): RecommendationResult {
+    return { items: toScored(ranked, request.offset ?? 0), model: served.name, source, runId: served.run.id };
+  }
+
+  private compileFilter(filter: CandidateFilter | undefined): (item: number) => boolean {
+    if (!filter) return () => true;
+    const { genres, yearFrom, yearTo } = filter;
+    if (genres) {
+      for (const genre of genres) if (!this.catalog.hasGenre(genre)) throw new ValidationError("filter.genres", genre, "a genre of the catalogue (see the genres query)");
+    }
+    if (yearFrom !== undefined && yearTo !== undefined && yearFrom > yearTo) {
+      throw new ValidationError("filter.yearRange", `${yearFrom}–${yearTo}`, "from ≤ to");
+    }
+    const wanted = genres && genres.length ? new Set(genres) : undefined;
+    const content = this.catalog.content;
+    return (item) => {
+      const c = content[item];
+      if (wanted && !c.genres.some((g) => wanted.has(g))) return false;
+      if (yearFrom !== undefined && (c.year === null || c.year < yearFrom)) return false;
+      if (yearTo !== undefined && (c.year === null || c.year > yearTo)) return false;
+      return true;
+    };
+  }
+
+  private restrict(history: UserProfile, nItems: number): UserProfile {
+    let all = true;
+    for (const item of history.items) if (item >= nItems) all = false;
+    if (all) return history;
+    const keep = Array.from(history.items.keys()).filter((k) => history.items[k] < nItems);
+    return { items: Int32Array.from(keep, (k) => history.items[k]), values: Float32Array.from(keep, (k) => history.values[k]) };
+  }
+
+  private defaultSimilarModel(item: number): ServedModel {
+    const candidates = this.servedModels().filter((s) => s.model.capabilities.similarItems);
+    const preferred = candidates.find((s) => s.name === this.defaultModel && item < s.model.nItems) ?? candidates.find((s) => item < s.model.nItems);
+    if (!preferred) throw new ModelNotReadyError("similarItems", `no served model with similar-items support covers this item; train one of ${MODEL_DEFINITIONS.filter((d) => d.capabilities.similarItems).map((d) => d.name).join(", ")}`);
+    return preferred;
+  }
+
+  private servedWith(predicate: (model: Recommender) => boolean): string[] {
+    return this.servedModels()
+      .filter((s) => predicate(s.model))
+      .map((s) => s.name);
   }
 
   private assertCompatible(meta: ArtifactMeta): void {
+    const itemIds = this.catalog.itemDbIdArray();
+    const userIds = this.catalog.userDbIdArray();
     const itemIdsHash = meta.notes?.itemIdsHash;
-    if (meta.nItems > this.catalog.itemDbIds.length || (itemIdsHash !== undefined && itemIdsHash !== idsHash(this.catalog.itemDbIds, meta.nItems))) {
+    if (meta.nItems > itemIds.length || (itemIdsHash !== undefined && itemIdsHash !== idsHash(itemIds, meta.nItems))) {
       throw new ModelNotReadyError(meta.model, "it was trained on a different catalogue; retrain it on this database");
     }
     const userIdsHash = meta.notes?.userIdsHash;
-    if (meta.nUsers > this.catalog.userDbIds.length || (userIdsHash !== undefined && userIdsHash !== idsHash(this.catalog.userDbIds, meta.nUsers))) {
+    if (meta.nUsers > userIds.length || (userIdsHash !== undefined && userIdsHash !== idsHash(userIds, meta.nUsers))) {
       throw new ModelNotReadyError(meta.model, "it was trained on a different set of users; retrain it on this database");
     }
   }
 }
 
-function slice(items: Int32Array, scores: Float32Array, offset: number): ScoredItem[] {
+function toScored(ranked: Ranked, offset: number): ScoredItem[] {
   const out: ScoredItem[] = [];
-  for (let r = offset; r < items.length; r++) out.push({ index: items[r], score: scores[r] });
+  for (let r = offset; r < ranked.items.length; r++) out.push({ index: ranked.items[r], score: ranked.scores[r] });
   return out;
+}
+
+function sequentialModels(): string[] {
+  return MODEL_DEFINITIONS.filter((d) => d.capabilities.sequential).map((d) => d.name);
 }

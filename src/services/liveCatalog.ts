@@ -1,0 +1,156 @@
+// The catalogue the server serves from: a database snapshot (CSR, id maps, content) plus
+// the changes made through the API since (new users and items appended at the end, ratings
+// added, changed or deleted). Histories merge both, so recommendations reflect a rating at
+// once without re-reading the database or retraining.
+import type { DbDataset } from "../data/fromSnapshot";
+import type { ItemContent } from "../data/dataset";
+import type { IdMap } from "../data/idMap";
+import type { UserProfile } from "../models/types";
+
+interface Change {
+  /** null: deleted. */
+  value: number | null;
+  time: number;
+}
+
+export class LiveCatalog {
+  readonly users: IdMap;
+  readonly items: IdMap;
+  readonly content: ItemContent[];
+  private userDbIds: number[];
+  private itemDbIds: number[];
+  private readonly changes = new Map<number, Map<number, Change>>();
+  private readonly genreCounts = new Map<string, number>();
+  private ratingDelta = 0;
+  /** Bumped on every change; caches keyed by it stay valid until the next change. */
+  version = 0;
+
+  constructor(readonly snapshot: DbDataset) {
+    this.users = snapshot.users;
+    this.items = snapshot.items;
+    this.content = snapshot.content;
+    this.userDbIds = Array.from(snapshot.userDbIds);
+    this.itemDbIds = Array.from(snapshot.itemDbIds);
+    for (const item of this.content) for (const genre of item.genres) this.genreCounts.set(genre, (this.genreCounts.get(genre) ?? 0) + 1);
+  }
+
+  get nUsers(): number {
+    return this.users.size;
+  }
+
+  get nItems(): number {
+    return this.items.size;
+  }
+
+  get nRatings(): number {
+    return this.snapshot.interactions.nnz + this.ratingDelta;
+  }
+
+  /** Database ids in index order (models' index spaces are prefixes of these). */
+  itemDbIdArray(): Int32Array {
+    return Int32Array.from(this.itemDbIds);
+  }
+
+  userDbIdArray(): Int32Array {
+    return Int32Array.from(this.userDbIds);
+  }
+
+  userDbId(index: number): number {
+    return this.userDbIds[index];
+  }
+
+  itemDbId(index: number): number {
+    return this.itemDbIds[index];
+  }
+
+  hasGenre(genre: string): boolean {
+    return this.genreCounts.has(genre);
+  }
+
+  addUser(externalId: string, dbId: number): number {
+    const index = this.users.add(externalId);
+    this.userDbIds[index] = dbId;
+    this.version++;
+    return index;
+  }
+
+  addItem(externalId: string, dbId: number, content: ItemContent): number {
+    const index = this.items.add(externalId);
+    this.itemDbIds[index] = dbId;
+    this.content[index] = content;
+    for (const genre of content.genres) this.genreCounts.set(genre, (this.genreCounts.get(genre) ?? 0) + 1);
+    this.version++;
+    return index;
+  }
+
+  /** Records a rating (new or changed); returns whether the pair existed before. */
+  setRating(user: number, item: number, value: number, time: number): boolean {
+    const existed = this.currentValue(user, item) !== undefined;
+    this.changesOf(user).set(item, { value, time });
+    if (!existed) this.ratingDelta++;
+    this.version++;
+    return existed;
+  }
+
+  deleteRating(user: number, item: number): boolean {
+    const existed = this.currentValue(user, item) !== undefined;
+    if (existed) {
+      this.changesOf(user).set(item, { value: null, time: Date.now() / 1000 });
+      this.ratingDelta--;
+      this.version++;
+    }
+    return existed;
+  }
+
+  /** True when the user's history changed since the snapshot (models trained on it are stale for them). */
+  hasChanges(user: number): boolean {
+    return this.changes.has(user);
+  }
+
+  currentValue(user: number, item: number): number | undefined {
+    const change = this.changes.get(user)?.get(item);
+    if (change) return change.value ?? undefined;
+    if (user >= this.snapshot.interactions.nUsers || item >= this.snapshot.interactions.nItems) return undefined;
+    return this.snapshot.interactions.get(user, item);
+  }
+
+  /** The user's current history in time order (snapshot part first, then API changes by time). */
+  history(user: number): UserProfile {
+    const base = this.snapshot.interactions;
+    const changed = this.changes.get(user);
+    const items: number[] = [];
+    const values: number[] = [];
+    if (user < base.nUsers) {
+      const order = base.timeOrder();
+      for (let k = base.indptr[user]; k < base.indptr[user + 1]; k++) {
+        const position = order[k];
+        const item = base.indices[position];
+        if (changed?.has(item)) continue;
+        items.push(item);
+        values.push(base.values[position]);
+      }
+    }
+    if (changed) {
+      const entries = [...changed.entries()].filter(([, c]) => c.value !== null).sort((a, b) => a[1].time - b[1].time || a[0] - b[0]);
+      for (const [item, change] of entries) {
+        items.push(item);
+        values.push(change.value!);
+      }
+    }
+    return { items: Int32Array.from(items), values: Float32Array.from(values) };
+  }
+
+  /** Items the user has now (for exclusion), any order. */
+  ratedItems(user: number): Int32Array {
+    const base = this.snapshot.interactions;
+    const changed = this.changes.get(user);
+    if (!changed) return user < base.nUsers ? base.userItems(user) : new Int32Array(0);
+    return this.history(user).items;
+  }
+
+  private changesOf(user: number): Map<number, Change> {
+    let changed = this.changes.get(user);
+    if (!changed) this.changes.set(user, (changed = new Map()));
+    return changed;
+  }
+}

@@ -1,0 +1,44 @@
+// Worker-thread entry for training jobs: trains with its own database connection so the
+// API's event loop keeps serving while a model fits (CPU-bound JS would block it).
+import { parentPort, workerData } from "node:worker_threads";
+import { openDb } from "../db/client";
+import { isAppError } from "../errors";
+import { trainModel } from "./training";
+
+export interface TrainingWorkerInput {
+  databaseUrl: string;
+  model: string;
+  params: Record<string, unknown>;
+  seed?: number;
+  activate: boolean;
+}
+
+export type TrainingWorkerMessage =
+  | { type: "run"; runId: number }
+  | { type: "progress"; epoch: number; epochs: number; loss?: number; validation?: Record<string, number>; elapsed: number; message?: string }
+  | { type: "done"; runId: number; trainSeconds: number; epochs: number; notes?: Record<string, unknown> }
+  | { type: "error"; message: string; code?: string };
+
+async function main(): Promise<void> {
+  const input = workerData as TrainingWorkerInput;
+  const post = (message: TrainingWorkerMessage) => parentPort!.postMessage(message);
+  const db = openDb(input.databaseUrl, { max: 2 });
+  try {
+    const result = await trainModel(db, {
+      model: input.model,
+      params: input.params,
+      seed: input.seed,
+      activate: input.activate,
+      onRunCreated: (run) => post({ type: "run", runId: run.id }),
+      onProgress: (p) => post({ type: "progress", epoch: p.epoch, epochs: p.epochs, loss: p.loss, validation: p.validation, elapsed: p.elapsed, message: p.message }),
+    });
+    result.model.dispose();
+    post({ type: "done", runId: result.run.id, trainSeconds: result.run.trainSeconds ?? 0, epochs: result.report.epochs, notes: result.report.notes });
+  } catch (error) {
+    post({ type: "error", message: error instanceof Error ? error.message : String(error), code: isAppError(error) ? error.code : undefined });
+  } finally {
+    await db.close();
+  }
+}
+
+void main();
