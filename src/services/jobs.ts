@@ -3,7 +3,6 @@
 // the main thread (they mostly wait on COPY); training runs in a worker thread. Job state
 // lives in this process; model runs (the durable result) are in the database.
 import crypto from "node:crypto";
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import type { Db } from "../db/client";
 import { getRun, readArtifact } from "../db/modelRuns";
@@ -85,7 +84,7 @@ export class JobManager {
 
   private async train(job: Job, input: TrainingWorkerInput): Promise<void> {
     const outcome = await new Promise<Extract<TrainingWorkerMessage, { type: "done" }>>((resolve, reject) => {
-      const worker = new Worker(new URL("./trainingWorker.ts", import.meta.url), { workerData: input, execArgv: tsxExecArgv() });
+      const worker = new Worker(new URL("./trainingWorker.bootstrap.mjs", import.meta.url), { workerData: input });
       let settled = false;
       worker.on("message", (message: TrainingWorkerMessage) => {
         if (message.type === "run") job.modelRunId = message.runId;
@@ -161,10 +160,4 @@ export class JobManager {
     const finished = [...this.jobs.values()].filter((job) => job.finishedAt !== null);
     for (const job of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(job.id);
   }
-}
-
-/** Worker threads load TypeScript through tsx's loader, like the main process. */
-function tsxExecArgv(): string[] {
-  const loader = createRequire(import.meta.url).resolve("tsx");
-  return ["--import", new URL(`file://${loader}`).href];
 }

@@ -1,0 +1,87 @@
+// A real API server over a fresh test database: data imported (MovieLens 100K when
+// DATASETS_DIR has it, else the synthetic catalogue), models trained for real, HTTP on a
+// random port. Counts the SQL statements Prisma sends, for the DataLoader checks.
+import { startApiServer, type ApiServer } from "../../src/api/server";
+import { bulkImport } from "../../src/db/bulkImport";
+import { generateSyntheticCatalogue } from "../../src/data/synthetic";
+import { Explainer } from "../../src/services/explain";
+import { importDataset } from "../../src/services/importService";
+import { JobManager } from "../../src/services/jobs";
+import { RecommenderService } from "../../src/services/recommender";
+import { trainModel } from "../../src/services/training";
+import { createTestDb, type TestDb } from "./db";
+import { datasetPath } from "./datasets";
+
+export const ADMIN_KEY = "test-admin-key";
+
+export interface TestServer {
+  url: string;
+  database: TestDb;
+  recommender: RecommenderService;
+  jobs: JobManager;
+  server: ApiServer;
+  /** SQL statements sent by Prisma since the last reset. */
+  queries: string[];
+  dataset: "ml-100k" | "synthetic";
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  models?: string[];
+  production?: boolean;
+  adminApiKey?: string | null;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const queries: string[] = [];
+  const database = await createTestDb({ onQuery: (sql) => queries.push(sql) });
+  const ml100k = datasetPath("ml-100k");
+  if (ml100k) {
+    await importDataset(database.db, { format: "movielens-100k", path: ml100k });
+  } else {
+    const catalogue = generateSyntheticCatalogue({ users: 300, items: 400 });
+    await bulkImport(database.db, {
+      format: "synthetic",
+      source: "test",
+      users: async function* () {
+        yield* catalogue.users;
+      },
+      items: async function* () {
+        yield* catalogue.items;
+      },
+      ratings: async function* () {
+        yield* catalogue.ratings;
+      },
+    });
+  }
+  for (const model of options.models ?? ["popularity"]) {
+    const result = await trainModel(database.db, { model });
+    result.model.dispose();
+  }
+  const recommender = new RecommenderService(database.db, (options.models ?? ["popularity"])[0]);
+  await recommender.init();
+  const jobs = new JobManager(database.db, recommender);
+  const services = {
+    db: database.db,
+    recommender,
+    jobs,
+    explainer: new Explainer(recommender),
+    adminApiKey: options.adminApiKey === null ? undefined : (options.adminApiKey ?? ADMIN_KEY),
+  };
+  const server = await startApiServer({ services, port: 0, host: "127.0.0.1", production: options.production ?? false });
+  return {
+    url: server.url,
+    database,
+    recommender,
+    jobs,
+    server,
+    queries,
+    dataset: ml100k ? "ml-100k" : "synthetic",
+    async close() {
+      await server.close();
+      await jobs.idle();
+      for (const served of recommender.servedModels()) served.model.dispose();
+      await database.drop();
+    },
+  };
+}
