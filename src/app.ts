@@ -4,6 +4,7 @@ import { connect, redactUrl, type Connected } from "./db/client";
 import { startApiServer, type ApiServer } from "./api/server";
 import { ensureData, ensureTrained } from "./services/bootstrap";
 import { Explainer } from "./services/explain";
+import { ItemCache } from "./services/itemCache";
 import { JobManager } from "./services/jobs";
 import { RecommenderService } from "./services/recommender";
 
@@ -32,8 +33,9 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     await ensureTrained(connection.db, [...new Set(["popularity", config.defaultModel])], log);
     const recommender = new RecommenderService(connection.db, config.defaultModel, log);
     await recommender.init();
-    const jobs = new JobManager(connection.db, recommender, log);
-    const services = { db: connection.db, recommender, jobs, explainer: new Explainer(recommender), adminApiKey: config.adminApiKey };
+    const itemCache = new ItemCache();
+    const jobs = new JobManager(connection.db, recommender, log, () => itemCache.clear());
+    const services = { db: connection.db, recommender, jobs, explainer: new Explainer(recommender), itemCache, adminApiKey: config.adminApiKey };
     const server = await startApiServer({ services, port: config.port, host: config.host, production: config.production });
     log(`GraphQL API ready at ${server.url} (Apollo Sandbox: open it in a browser)`);
     return {

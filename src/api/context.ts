@@ -14,6 +14,7 @@ import {
   type User,
 } from "../db/catalog";
 import type { Explainer } from "../services/explain";
+import type { ItemCache } from "../services/itemCache";
 import type { JobManager } from "../services/jobs";
 import type { RecommenderService } from "../services/recommender";
 
@@ -22,6 +23,8 @@ export interface Services {
   recommender: RecommenderService;
   jobs: JobManager;
   explainer: Explainer;
+  /** Item rows shared across requests (cleared on import). */
+  itemCache: ItemCache;
   /** The TensorFlow.js backend in use, once one was initialised. */
   tfBackend?: () => string | null;
   /** ADMIN_API_KEY; admin mutations are refused when unset. */
@@ -49,11 +52,16 @@ function byKey<K, V>(rows: V[], key: (row: V) => K, keys: readonly K[]): (V | nu
   return keys.map((k) => map.get(k) ?? null);
 }
 
-export function createLoaders(db: Db): Loaders {
+export function createLoaders(db: Db, itemCache: ItemCache): Loaders {
   return {
     user: new DataLoader(async (ids) => byKey(await usersByExternalIds(db, ids), (u) => u.externalId, ids)),
     userById: new DataLoader(async (ids) => byKey(await usersByIds(db, ids), (u) => u.id, ids)),
-    item: new DataLoader(async (ids) => byKey(await itemsByExternalIds(db, ids), (i) => i.externalId, ids)),
+    item: new DataLoader(async (ids) => {
+      // Cached rows first; the misses in one query.
+      const misses = ids.filter((id) => !itemCache.get(id));
+      if (misses.length) for (const row of await itemsByExternalIds(db, misses)) itemCache.set(row);
+      return ids.map((id) => itemCache.get(id) ?? null);
+    }),
     itemById: new DataLoader(async (ids) => byKey(await itemsByIds(db, ids), (i) => i.id, ids)),
     userRatingCount: new DataLoader(async (ids) => {
       const counts = await ratingCountsByUser(db, ids);
@@ -67,5 +75,5 @@ export function createLoaders(db: Db): Loaders {
 }
 
 export function createContext(services: Services, apiKey: string | undefined): ApiContext {
-  return { services, loaders: createLoaders(services.db), apiKey };
+  return { services, loaders: createLoaders(services.db, services.itemCache), apiKey };
 }

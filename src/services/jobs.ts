@@ -40,6 +40,8 @@ export class JobManager {
     private readonly db: Db,
     private readonly recommender: RecommenderService,
     private readonly log: (message: string) => void = () => undefined,
+    /** Called after an import changed the catalogue (clears caches of item rows). */
+    private readonly onCatalogChanged: () => void = () => undefined,
   ) {}
 
   get(id: string): Job | undefined {
@@ -72,6 +74,7 @@ export class JobManager {
       });
       job.message = "refreshing the served catalogue";
       await this.recommender.refreshCatalog();
+      this.onCatalogChanged();
       job.result = { ...summary };
     });
   }

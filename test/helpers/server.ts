@@ -6,6 +6,7 @@ import { bulkImport } from "../../src/db/bulkImport";
 import { generateSyntheticCatalogue } from "../../src/data/synthetic";
 import { Explainer } from "../../src/services/explain";
 import { importDataset } from "../../src/services/importService";
+import { ItemCache } from "../../src/services/itemCache";
 import { JobManager } from "../../src/services/jobs";
 import { RecommenderService } from "../../src/services/recommender";
 import { trainModel } from "../../src/services/training";
@@ -19,6 +20,7 @@ export interface TestServer {
   database: TestDb;
   recommender: RecommenderService;
   jobs: JobManager;
+  itemCache: ItemCache;
   server: ApiServer;
   /** SQL statements sent by Prisma since the last reset. */
   queries: string[];
@@ -60,8 +62,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
   const recommender = new RecommenderService(database.db, (options.models ?? ["popularity"])[0]);
   await recommender.init();
-  const jobs = new JobManager(database.db, recommender);
+  const itemCache = new ItemCache();
+  const jobs = new JobManager(database.db, recommender, () => undefined, () => itemCache.clear());
   const services = {
+    itemCache,
     db: database.db,
     recommender,
     jobs,
@@ -74,6 +78,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     database,
     recommender,
     jobs,
+    itemCache,
     server,
     queries,
     dataset: ml100k ? "ml-100k" : "synthetic",
