@@ -20,10 +20,14 @@ describe("the main job (npm start)", () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  async function start(extra: Record<string, string> = {}): Promise<App> {
-    const database = await createEmptyDatabase();
-    cleanups.push(database.drop);
-    const config = { ...appConfig(database.url, extra), port: 0 };
+  async function start(extra: Record<string, string> = {}, databaseUrl?: string): Promise<App> {
+    let url = databaseUrl;
+    if (!url) {
+      const database = await createEmptyDatabase();
+      cleanups.push(database.drop);
+      url = database.url;
+    }
+    const config = { ...appConfig(url, extra), port: 0 };
     const app = await startApp({ config, offline: true, log: () => undefined });
     cleanups.push(() => app.close());
     return app;
@@ -37,6 +41,16 @@ describe("the main job (npm start)", () => {
     const result = await gql<{ recommendations: { edges: unknown[] } }>(app.server.url, RECOMMEND, { user: "1" });
     expect(result.errors).toBeUndefined();
     expect(result.data?.recommendations.edges).toHaveLength(10);
+
+    // A restart serves the stored model: no import, no training, the same answers.
+    const runsBefore = await app.connection.db.prisma.modelRun.count();
+    const url = app.connection.db.url;
+    await app.close();
+    cleanups.pop();
+    const restarted = await start({}, url);
+    expect(await restarted.connection.db.prisma.modelRun.count()).toBe(runsBefore);
+    const again = await gql<{ recommendations: { edges: unknown[] } }>(restarted.server.url, RECOMMEND, { user: "1" });
+    expect(again.data).toEqual(result.data);
   });
 
   const ml100k = datasetPath("ml-100k");
