@@ -41,7 +41,8 @@ export function openDb(url: string, options: OpenDbOptions = {}): Db {
     url,
     async close() {
       await prisma.$disconnect();
-      await pool.end();
+      // Idempotent: the pool may already be ended (a second close, or a test breaking it).
+      if (!pool.ended) await pool.end();
     },
   };
 }

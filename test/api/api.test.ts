@@ -351,3 +351,26 @@ async function waitForJob(id: string): Promise<JobView> {
   }
   throw new Error(`job ${id} did not finish`);
 }
+
+describe("production mode", () => {
+  let production: TestServer;
+  beforeAll(async () => {
+    production = await startTestServer({ production: true, adminApiKey: null });
+  });
+  afterAll(async () => {
+    await production?.close();
+  });
+
+  it("sends codes without stack traces, hides internal errors, and disables admin without a configured key", async () => {
+    const bad = await gql(production.url, `{ recommendations(userId: "1", first: 0) { model } }`);
+    expect(bad.errors![0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(bad.errors![0].extensions?.stacktrace).toBeUndefined();
+    const admin = await gql(production.url, `mutation { trainModel(model: "popularity") { id } }`, {}, { "x-api-key": "anything" });
+    expect(admin.errors![0].extensions?.code).toBe("FORBIDDEN");
+    // Break the database connection: the resulting unexpected error must not leak internals.
+    await production.database.db.pool.end();
+    const broken = await gql(production.url, `{ users(first: 1) { totalCount } }`);
+    expect(broken.errors![0]).toMatchObject({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    expect(JSON.stringify(broken.errors)).not.toMatch(/pool|stack|node_modules/i);
+  });
+});
