@@ -1,1 +1,3 @@
-export const sequentialModels = [] as const;
+import { sasrec } from "./sasrec";
+
+export const sequentialModels = [sasrec] as const;
