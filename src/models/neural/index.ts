@@ -1,1 +1,5 @@
-export const neuralModels = [] as const;
+import { gmf } from "./gmf";
+import { mlp } from "./mlp";
+import { neumf } from "./neumf";
+
+export const neuralModels = [gmf, mlp, neumf] as const;
