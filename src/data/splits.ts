@@ -1,5 +1,6 @@
 // Train/test splits on the CSR interaction matrix. All seeded; all keep the catalogue
 // (nUsers × nItems) of the input, so indices stay valid across the parts.
+import { ValidationError } from "../errors";
 import { createRng } from "../math/random";
 import { Interactions } from "./interactions";
 
@@ -62,4 +63,49 @@ export function leaveLastOut(data: Interactions, count = 1): Split {
     for (let k = end - count; k < end; k++) inTest[order[k]] = 1;
   }
   return { train: subset(data, (k) => inTest[k] === 0), test: subset(data, (k) => inTest[k] === 1) };
+}
+
+/**
+ * Seeded k-fold split of the interactions (not of users): every interaction lands in exactly
+ * one test fold, fold sizes differ by at most one. Fold f trains on the other k − 1 folds, so a
+ * user or item can appear in a test fold with no training data (cold indices).
+ */
+export function kFoldSplit(data: Interactions, folds: number, seed: number): Split[] {
+  if (!Number.isInteger(folds) || folds < 2 || folds > 255) throw new ValidationError("folds", folds, "an integer in 2–255");
+  if (folds > data.nnz) throw new ValidationError("folds", folds, `at most the number of interactions (${data.nnz})`);
+  const order = createRng(seed).shuffle(Int32Array.from({ length: data.nnz }, (_, k) => k));
+  const foldOf = new Uint8Array(data.nnz);
+  for (let j = 0; j < order.length; j++) foldOf[order[j]] = j % folds;
+  return Array.from({ length: folds }, (_, f) => ({
+    train: subset(data, (k) => foldOf[k] !== f),
+    test: subset(data, (k) => foldOf[k] === f),
+  }));
+}
+
+export interface ValidationSplit extends Split {
+  validation: Interactions;
+}
+
+/**
+ * Leave-last-out with a validation item (the SASRec paper's protocol): in each user's time
+ * order (item order when times are unknown) the latest interaction goes to test and the one
+ * before it to validation. Users with 2 interactions give only a test item; users with 1 keep
+ * it in train. train + validation + test is the input, with no overlap.
+ */
+export function leaveLastOutValidation(data: Interactions): ValidationSplit {
+  const order = data.timeOrder();
+  // 0 train, 1 validation, 2 test
+  const part = new Uint8Array(data.nnz);
+  for (let u = 0; u < data.nUsers; u++) {
+    const start = data.indptr[u];
+    const end = data.indptr[u + 1];
+    const n = end - start;
+    if (n >= 2) part[order[end - 1]] = 2;
+    if (n >= 3) part[order[end - 2]] = 1;
+  }
+  return {
+    train: subset(data, (k) => part[k] === 0),
+    validation: subset(data, (k) => part[k] === 1),
+    test: subset(data, (k) => part[k] === 2),
+  };
 }
