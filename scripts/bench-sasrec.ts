@@ -3,7 +3,7 @@
 //
 // SASRec under the paper's protocol ("loo-sampled"): each user's last interaction (by time) is
 // the test item, ranked against `negatives` items sampled uniformly from those the user never
-// interacted with; HR@10 and NDCG@10 over users. Inside fit, SASRec holds out each user's
+// interacted with (distinct, seeded); HR@10 and NDCG@10 over users (a tie counts against the test item). Inside fit, SASRec holds out each user's
 // second-to-last item for validation and early stopping. Baselines (any registry model, default
 // params) are trained on the same split and ranked against the same candidates. All data are
 // treated as implicit (every rating is an interaction). Prints epoch time, epochs to convergence
@@ -135,17 +135,19 @@ function parseParamList(text: string): Record<string, unknown> {
   return raw;
 }
 
-/** Per test user: [test item, negatives never interacted with], flattened. */
+/** Per test user: [test item, distinct negatives never interacted with], flattened. */
 function sampleCandidates(all: Interactions, test: Interactions, users: Int32Array, negatives: number, seed: number): Int32Array {
   const rng = createRng(seed);
   const width = negatives + 1;
   const out = new Int32Array(users.length * width);
   users.forEach((u, r) => {
-    const seen = new Set(all.userItems(u));
+    const taken = new Set(all.userItems(u));
+    if (all.nItems - taken.size < negatives) throw new Error(`user ${u} has fewer than ${negatives} unseen items`);
     out[r * width] = test.userItems(u)[0];
     for (let c = 1; c < width; c++) {
       let item = rng.int(all.nItems);
-      while (seen.has(item)) item = rng.int(all.nItems);
+      while (taken.has(item)) item = rng.int(all.nItems);
+      taken.add(item);
       out[r * width + c] = item;
     }
   });
