@@ -1,6 +1,6 @@
 // npm run evaluate -- --dataset <format> --path <dir-or-file> --protocol <p> --models a,b|all
 //   [--k 10,20] [--seed 42] [--out results.json] [--chart file.svg|png] [--params '{"als":{"factors":64}}']
-//   [--from-db] [--relevant-min 4] [--negatives 100] [--batch-size 256]
+//   [--from-db] [--relevant-min 4] [--negatives 100] [--batch-size 256] [--binarize]
 // Thin CLI over src/eval: parses and validates flags, loads the data, shows progress, prints
 // the table and writes the JSON report and the chart.
 import { loadConfig } from "../src/config";
@@ -16,10 +16,12 @@ import { progressBar, type ProgressBar } from "../src/util/progress";
 const usage = `usage: npm run evaluate -- (--dataset <${DATASET_FORMATS.join("|")}> --path <dir-or-file> | --from-db)
     --protocol <${PROTOCOLS.join("|")}> --models <a,b,c|all>
     [--k 10,20] [--seed 42] [--out results.json] [--chart file.svg|file.png] [--params '{"<model>":{"<param>":value}}']
-    [--relevant-min <rating>] [--negatives 100] [--batch-size 256]
+    [--relevant-min <rating>] [--negatives 100] [--batch-size 256] [--binarize]
   models: ${modelNames().join(", ")}
   --relevant-min  ranking protocols: only test ratings >= this are relevant (default: every test interaction)
-  --negatives     loo-sampled: sampled unseen items per test user (default 100)`;
+  --negatives     loo-sampled: sampled unseen items per test user (default 100)
+  --binarize      ranking protocols on ratings: every model trains on the binarised matrix (default: only
+                  models declaring feedback "implicit"; the others train on the ratings)`;
 
 function parseIntList(raw: string, field: string, allowed: string, min: number, max: number): number[] {
   const tokens = raw.split(",").map((t) => t.trim());
@@ -61,7 +63,7 @@ runMain(async () => {
   const argv = process.argv.slice(2);
   const { values, flags } = parseArgs(argv, {
     values: ["dataset", "path", "protocol", "models", "k", "seed", "out", "chart", "params", "relevant-min", "negatives", "batch-size"],
-    booleans: ["from-db"],
+    booleans: ["from-db", "binarize"],
     usage,
   });
   const fromDb = flags.has("from-db");
@@ -125,6 +127,7 @@ runMain(async () => {
       minRelevantValue,
       negatives,
       batchSize,
+      binarize: flags.has("binarize"),
       hooks: {
         log: (message) => {
           stopBar();

@@ -110,10 +110,18 @@ export function selectModels(protocol: Protocol, requested: readonly string[] | 
  * What a model trains on. Implicit data: as is. Explicit data: rating protocols train on the
  * ratings; ranking protocols train on the ratings too, except models whose definition says
  * feedback "implicit", which get the binarised matrix (every rating an interaction of weight 1).
+ * With `binarize` (ranking protocols only) every model gets the binarised matrix, as in the
+ * NCF and SASRec papers' treatment of MovieLens.
  */
-export function trainingData(definition: ModelDefinition, protocol: Protocol, train: Interactions, data: EvalData): { data: TrainingData; binarized: boolean } {
+export function trainingData(
+  definition: ModelDefinition,
+  protocol: Protocol,
+  train: Interactions,
+  data: EvalData,
+  binarize = false,
+): { data: TrainingData; binarized: boolean } {
   if (data.implicit) return { data: { interactions: train, implicit: true, content: data.content }, binarized: false };
-  if (PROTOCOL_INFO[protocol].kind !== "rating" && definition.feedback === "implicit") {
+  if (PROTOCOL_INFO[protocol].kind !== "rating" && (binarize || definition.feedback === "implicit")) {
     return { data: { interactions: train.binarized(), implicit: true, content: data.content }, binarized: true };
   }
   return { data: { interactions: train, implicit: false, content: data.content }, binarized: false };
@@ -121,3 +129,4 @@ export function trainingData(definition: ModelDefinition, protocol: Protocol, tr
 
 export const TRAINING_DATA_RULE =
   "implicit data as is; explicit data: ratings as given, except models with feedback \"implicit\" under ranking protocols, which train on the binarised matrix (every rating = 1)";
+export const BINARIZED_RULE = "explicit data binarised for every model (--binarize): every rating is an interaction of weight 1";

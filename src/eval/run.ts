@@ -10,7 +10,7 @@ import { createModel, getDefinition, resolveParams } from "../models/registry";
 import type { FitReport, TrainingProgress } from "../models/types";
 import { initTf } from "../tf/backend";
 import type { EvalData } from "./data";
-import { PROTOCOL_INFO, TRAINING_DATA_RULE, selectModels, trainingData, type Protocol } from "./protocols";
+import { BINARIZED_RULE, PROTOCOL_INFO, TRAINING_DATA_RULE, selectModels, trainingData, type Protocol } from "./protocols";
 import { evaluateFullRanking } from "./ranking";
 import { evaluateRatings, valueRange } from "./rating";
 import { evaluateSampled, sampleCandidates, type SampledCandidates } from "./sampled";
@@ -72,6 +72,8 @@ export interface EvaluateOptions {
   holdoutFraction?: number;
   /** Users per scoreUsers call (default 256). */
   batchSize?: number;
+  /** Ranking protocols on explicit data: every model trains on the binarised matrix. */
+  binarize?: boolean;
   hooks?: EvaluationHooks;
   signal?: AbortSignal;
 }
@@ -108,6 +110,7 @@ function validate(options: EvaluateOptions, models: string[]): { ks: number[]; s
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 65536)) {
     throw new ValidationError("batchSize", options.batchSize, "an integer in 1–65536");
   }
+  if (options.binarize && info.kind === "rating") throw new ValidationError("binarize", true, `a ranking protocol: ${options.protocol} predicts ratings`);
   if (options.minRelevantValue !== undefined && !Number.isFinite(options.minRelevantValue)) {
     throw new ValidationError("minRelevantValue", options.minRelevantValue, "a finite number");
   }
@@ -200,7 +203,7 @@ export async function runEvaluation(data: EvalData, options: EvaluateOptions): P
       ...(relevance ? { relevance } : {}),
       ...(protocol === "loo-sampled" ? { negatives: options.negatives ?? 100, candidateSeed: (seed + 1) >>> 0 } : {}),
       ...(protocol === "holdout" ? { holdoutFraction: options.holdoutFraction ?? 0.2 } : {}),
-      trainingData: TRAINING_DATA_RULE,
+      trainingData: options.binarize && !data.implicit ? BINARIZED_RULE : TRAINING_DATA_RULE,
       feedback: data.implicit ? "implicit" : "explicit",
       users: data.interactions.nUsers,
       items: data.interactions.nItems,
@@ -239,7 +242,7 @@ async function evaluateModel(
       phase = "training";
       const model = createModel(name, raw);
       try {
-        const training = trainingData(definition, protocol, split.train, data);
+        const training = trainingData(definition, protocol, split.train, data, options.binarize);
         notes.trainedOn = training.binarized ? "binarised matrix" : data.implicit ? "implicit interactions" : "ratings";
         hooks.onTrainStart?.(name, split.name);
         const t0 = performance.now();

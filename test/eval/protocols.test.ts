@@ -134,6 +134,19 @@ describe("holdout (full ranking)", () => {
     expect(liked.results[0].metrics["recall@10"]).not.toBe(all.results[0].metrics["recall@10"]);
   });
 
+  it("trains on ratings by default and on the binarised matrix with binarize", async () => {
+    // popularity counts values >= minValue: with ratings some count, binarised (all 1) none do.
+    const options = { protocol: "holdout", models: ["popularity"], ks: [10], seed: 3, params: { popularity: { minValue: 2 } } } as const;
+    const ratings = await runEvaluation(data, options);
+    const binary = await runEvaluation(data, { ...options, binarize: true });
+    expect(ratings.results[0].notes.trainedOn).toBe("ratings");
+    expect(binary.results[0].notes.trainedOn).toBe("binarised matrix");
+    expect(String(binary.notes.trainingData)).toMatch(/binarised for every model/);
+    // All-zero counts rank by item index only: other lists than the rating counts give.
+    expect(binary.results[0].metrics["recall@10"]).not.toBe(ratings.results[0].metrics["recall@10"]);
+    await expect(runEvaluation(data, { protocol: "rating-5fold", models: "all", binarize: true })).rejects.toThrow(/^binarize/);
+  });
+
   it("reproduces with the same seed", async () => {
     const a = await runEvaluation(data, { protocol: "holdout", models: ["popularity"], ks: [10], seed: 8 });
     const b = await runEvaluation(data, { protocol: "holdout", models: ["popularity"], ks: [10], seed: 8 });
