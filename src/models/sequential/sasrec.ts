@@ -560,7 +560,7 @@ function sequenceBatch(histories: Int32Array[], maxLength: number, minWidth = 0)
   return { ids, rows: histories.length, width };
 }
 
-/** For each validation user: model ids (item + 1) of [item, negatives unseen by the user], flattened. */
+/** For each validation user: model ids (item + 1) of [item, distinct negatives unseen by the user], flattened. */
 function sampleValidationCandidates(
   validation: { user: number; item: number }[],
   histories: Int32Array[],
@@ -574,14 +574,22 @@ function sampleValidationCandidates(
   validation.forEach((v, r) => {
     const history = histories[v.user];
     for (let k = 0; k < history.length; k++) seen[history[k]] = 1;
-    const canSample = history.length < nItems;
+    // Distinct unseen negatives while they last, then unseen ones again.
+    let unseen = nItems - history.length;
     out[r * width] = v.item + 1;
     for (let c = 1; c < width; c++) {
       let item = rng.int(nItems);
-      if (canSample) while (seen[item] === 1) item = rng.int(nItems);
+      if (unseen > 0) {
+        while (seen[item] !== 0) item = rng.int(nItems);
+        seen[item] = 2;
+        unseen--;
+      } else if (history.length < nItems) {
+        while (seen[item] === 1) item = rng.int(nItems);
+      }
       out[r * width + c] = item + 1;
     }
     for (let k = 0; k < history.length; k++) seen[history[k]] = 0;
+    for (let c = 1; c < width; c++) seen[out[r * width + c] - 1] = 0;
   });
   return out;
 }
