@@ -39,14 +39,16 @@ export function renderChartSvg(report: EvaluationReport): string {
   const models = report.results.filter((r) => !r.error);
   const barW = 36;
   const barGap = 4;
-  const groupGap = 32;
   const groupW = Math.max(1, metrics.length) * barW + Math.max(0, metrics.length - 1) * barGap;
-  const longestName = Math.max(0, ...models.map((m) => m.model.length));
-  const rotateNames = longestName * 7.5 > groupW + groupGap - 6;
   const left = 64;
   const right = 24;
-  const plotW = Math.max(models.length, 1) * groupW + (Math.max(models.length, 1) + 1) * groupGap;
-  const width = Math.max(left + plotW + right, 520);
+  const groups = Math.max(models.length, 1);
+  // At least 32 px between groups; a narrow chart widens its gaps to fill 520 px.
+  const plotW = Math.max(groups * groupW + (groups + 1) * 32, 520 - left - right);
+  const groupGap = (plotW - groups * groupW) / (groups + 1);
+  const width = left + plotW + right;
+  const longestName = Math.max(0, ...models.map((m) => m.model.length));
+  const rotateNames = longestName * 7.5 > groupW + groupGap - 6;
 
   // Legend rows (wrapped to the width).
   const legend: { x: number; y: number; metric: string; color: string }[] = [];
@@ -87,7 +89,7 @@ export function renderChartSvg(report: EvaluationReport): string {
   for (let t = 0; t <= ticks; t++) {
     const value = (max * t) / ticks;
     const ty = y(value);
-    parts.push(`<line x1="${left}" y1="${ty.toFixed(1)}" x2="${left + plotW}" y2="${ty.toFixed(1)}" stroke="${t === 0 ? "#444" : "#e3e3e3"}" stroke-width="1"/>`);
+    parts.push(`<line x1="${left}" y1="${ty.toFixed(1)}" x2="${(left + plotW).toFixed(1)}" y2="${ty.toFixed(1)}" stroke="${t === 0 ? "#444" : "#e3e3e3"}" stroke-width="1"/>`);
     parts.push(`<text x="${left - 8}" y="${(ty + 4).toFixed(1)}" font-size="11" fill="#444" text-anchor="end">${escapeXml(formatTick(value, max))}</text>`);
   }
   parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#444" stroke-width="1"/>`);
@@ -97,12 +99,12 @@ export function renderChartSvg(report: EvaluationReport): string {
     metrics.forEach((metric, j) => {
       const value = m.metrics[metric];
       if (value === undefined || !Number.isFinite(value)) return;
-      const x = gx + j * (barW + barGap);
+      const x = +(gx + j * (barW + barGap)).toFixed(1);
       const by = y(value);
       parts.push(`<rect x="${x}" y="${by.toFixed(1)}" width="${barW}" height="${(top + plotH - by).toFixed(1)}" fill="${COLORS[j % COLORS.length]}"><title>${escapeXml(`${m.model} ${metric} ${value}`)}</title></rect>`);
       parts.push(`<text x="${x + barW / 2}" y="${(by - 4).toFixed(1)}" font-size="10" fill="#222" text-anchor="middle">${formatValue(value)}</text>`);
     });
-    const cx = gx + groupW / 2;
+    const cx = +(gx + groupW / 2).toFixed(1);
     const ny = top + plotH + 18;
     parts.push(
       rotateNames
