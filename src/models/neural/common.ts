@@ -3,7 +3,7 @@
 // early stopping and progress, and mini-batch helpers over typed arrays.
 import { ValidationError } from "../../errors";
 import { holdoutSplit, type Split } from "../../data/splits";
-import type { Interactions } from "../../data/interactions";
+import { Interactions } from "../../data/interactions";
 import { createRng, type Rng } from "../../math/random";
 import { topK } from "../../math/topk";
 import type { WeightSet } from "../../tf/weights";
@@ -210,4 +210,67 @@ export async function runEpochs(o: EpochLoopOptions): Promise<EpochLoopResult> {
 export function seededStreams(seed: number): { init: Rng; split: number; sample: Rng; noise: Rng; validation: Rng } {
   const root = createRng(seed);
   return { init: root.fork(), split: (root.next() * 2 ** 31) | 0, sample: root.fork(), noise: root.fork(), validation: root.fork() };
+}
+
+export interface DenseRowOptions {
+  /** Every stored entry counts as 1 (implicit feedback) instead of its value. */
+  binary?: boolean;
+  /** Divide each row by its L2 norm (before dropout). */
+  normalize?: boolean;
+  /** Input dropout: each stored entry is zeroed with this probability, kept ones scaled by 1/(1 − rate). */
+  dropRate?: number;
+  rng?: Rng;
+}
+
+/**
+ * Rows `rows` of a CSR matrix as a dense row-major block in `out` (width = nItems), with the
+ * entry transformations of the autoencoders. Only stored entries are visited (dropout of a zero
+ * is a no-op), so corrupting a batch costs O(nnz), not O(rows × nItems).
+ */
+export function denseRows(data: Interactions, rows: ArrayLike<number>, out: Float32Array, options: DenseRowOptions = {}): void {
+  const width = data.nItems;
+  out.fill(0, 0, rows.length * width);
+  const rate = options.dropRate ?? 0;
+  const keepScale = rate > 0 ? 1 / (1 - rate) : 1;
+  const rng = options.rng;
+  if (rate > 0 && !rng) throw new Error("denseRows: dropout needs a seeded generator");
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const start = data.indptr[row];
+    const end = data.indptr[row + 1];
+    let scale = keepScale;
+    if (options.normalize) {
+      let norm = 0;
+      for (let k = start; k < end; k++) {
+        const v = options.binary ? 1 : data.values[k];
+        norm += v * v;
+      }
+      if (norm > 0) scale /= Math.sqrt(norm);
+    }
+    const base = r * width;
+    for (let k = start; k < end; k++) {
+      if (rate > 0 && rng!.next() < rate) continue;
+      out[base + data.indices[k]] = (options.binary ? 1 : data.values[k]) * scale;
+    }
+  }
+}
+
+/** A user history given for fold-in, checked and turned into a one-row CSR matrix. */
+export function profileRow(items: Int32Array, values: Float32Array, nItems: number, model: string): Interactions {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k];
+    if (!Number.isInteger(item) || item < 0 || item >= nItems) throw new ValidationError("profile.items", item, `item indices in 0–${nItems - 1} (${model})`);
+  }
+  const order = Array.from(items.keys()).sort((a, b) => items[a] - items[b]);
+  const sortedItems: number[] = [];
+  const sortedValues: number[] = [];
+  for (const k of order) {
+    // A repeated item keeps its last value.
+    if (sortedItems.length > 0 && sortedItems[sortedItems.length - 1] === items[k]) sortedValues[sortedValues.length - 1] = values[k] ?? 1;
+    else {
+      sortedItems.push(items[k]);
+      sortedValues.push(values[k] ?? 1);
+    }
+  }
+  return new Interactions(1, nItems, Int32Array.of(0, sortedItems.length), Int32Array.from(sortedItems), Float32Array.from(sortedValues));
 }

@@ -1,0 +1,344 @@
+// I-AutoRec: S. Sedhain, A. K. Menon, S. Sanner, L. Xie, "AutoRec: Autoencoders Meet
+// Collaborative Filtering", WWW 2015 (companion). Item-based: each item's partially observed
+// vector of user ratings r_i ∈ R^{nUsers} is encoded and decoded,
+//   h(r_i) = W · σ(V r_i + μ) + b       (sigmoid encoder, identity decoder, `hidden` units),
+// and the loss counts observed entries only (masked squared error) plus weight decay:
+//   L = Σ_i ‖(r_i − h(r_i)) ⊙ m_i‖² + (λ/2)(‖W‖² + ‖V‖²),     m_i = 1 where r_ui is observed.
+// Mini-batches of items estimate it as Σ_{i∈batch} ‖…‖² + (B/nItems)(λ/2)(‖W‖² + ‖V‖²), minimised
+// with Adam (the paper used L-BFGS/Rprop over the full set). The prediction for (u, i) is entry u
+// of item i's reconstruction from its training ratings, clipped to the training rating range.
+// After fit, the items' codes σ(V r_i + μ) are kept, so scoring a user is one matrix product.
+// Fold-in is not offered: a new user is a new input dimension of every item vector.
+import { AppError } from "../../errors";
+import { Interactions } from "../../data/interactions";
+import type { Rng } from "../../math/random";
+import { initTf, tf } from "../../tf/backend";
+import { glorotUniform } from "../../tf/init";
+import { squaredNorm } from "../../tf/ops";
+import { WeightSet, type WeightShapes } from "../../tf/weights";
+import { BaseRecommender, cosineToAll } from "../base";
+import { defineModel } from "../definition";
+import type { ParamsOf } from "../params";
+import type { Capabilities, FitContext, FitReport, ModelState, TrainingData } from "../types";
+import { carveValidation, identityOrder, rmseOn, runEpochs, seededStreams, shuffledBatches, valueRange } from "./common";
+
+const params = {
+  hidden: { type: "int", default: 500, min: 1, max: 8192, description: "Hidden units k (paper: 500)" },
+  l2: { type: "float", default: 100, min: 0, max: 100000, description: "Weight decay λ on the encoder and decoder matrices (full objective scale: Σ over all items)" },
+  epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs over the items" },
+  batchSize: { type: "int", default: 2048, min: 1, max: 65536, description: "Items per Adam step (the default is the whole catalogue of MovieLens 100K/1M in 1–2 steps, close to the paper's full-batch optimiser)" },
+  lr: { type: "float", default: 0.01, min: 1e-6, max: 1, description: "Adam learning rate" },
+  validationFraction: {
+    type: "float",
+    default: 0.1,
+    min: 0,
+    max: 0.5,
+    description: "Share of each user's training ratings held out for early stopping on RMSE (0 = none, all epochs run)",
+  },
+  patience: { type: "int", default: 20, min: 0, max: 10000, description: "Epochs without validation improvement before stopping (0 = never); the best epoch's weights are kept" },
+} as const;
+
+type Params = ParamsOf<typeof params>;
+
+const capabilities: Capabilities = {
+  personalized: true,
+  ratingPrediction: true,
+  similarItems: true,
+  foldIn: false,
+  sequential: false,
+  coldStartItems: false,
+  usesContent: false,
+};
+
+/** Users scored per tf call. */
+const SCORE_USERS = 1024;
+/** Items encoded per tf call. */
+const ENCODE_ITEMS = 1024;
+
+export class AutoRec extends BaseRecommender<Params> {
+  readonly name = "autorec";
+  readonly capabilities = capabilities;
+  private weights: WeightSet | undefined;
+  /** Item codes σ(V r_i + μ) from the training ratings, [nItems, hidden]. */
+  private codes: tf.Tensor2D | undefined;
+  private hostCodes: Float32Array | undefined;
+  private hostDecoder: Float32Array | undefined;
+  private hostBias: Float32Array | undefined;
+  /** The training ratings, item-major (the encoder's inputs). */
+  private itemMajor: Interactions | undefined;
+  private range = { min: 0, max: 1 };
+
+  private shapes(): WeightShapes {
+    const k = this.params.hidden;
+    return [
+      ["encoder", [this.nUsers, k]],
+      ["encoderBias", [k]],
+      ["decoder", [k, this.nUsers]],
+      ["decoderBias", [this.nUsers]],
+    ];
+  }
+
+  async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
+    const started = performance.now();
+    const backend = await initTf();
+    const p = this.params;
+    this.disposeWeights();
+    const { interactions } = data;
+    this.nUsers = interactions.nUsers;
+    this.nItems = interactions.nItems;
+    this.range = valueRange(interactions);
+    const streams = seededStreams(context.seed);
+    const split = carveValidation(interactions, p.validationFraction, streams.split);
+    const train = split?.train ?? interactions;
+    const items = train.transpose();
+    this.weights = this.initialWeights(streams.init);
+    const variables = this.weights.list();
+    const optimizer = tf.train.adam(p.lr);
+    const order = identityOrder(this.nItems);
+    const input = new Float32Array(p.batchSize * this.nUsers);
+    const mask = new Float32Array(p.batchSize * this.nUsers);
+    let loop;
+    try {
+      loop = await runEpochs({
+        model: this.name,
+        epochs: p.epochs,
+        patience: p.patience,
+        context,
+        started,
+        weights: this.weights,
+        lr: p.lr,
+        monitor: { metric: "rmse", higherIsBetter: false },
+        trainEpoch: () => {
+          let lossSum = 0;
+          let observed = 0;
+          for (const batch of shuffledBatches(order, p.batchSize, streams.sample)) {
+            const rows = batch.length;
+            const size = rows * this.nUsers;
+            fillRows(items, batch, input, mask);
+            const cost = optimizer.minimize(
+              () => this.batchLoss(tf.tensor2d(input.subarray(0, size), [rows, this.nUsers]), tf.tensor2d(mask.subarray(0, size), [rows, this.nUsers]), rows),
+              true,
+              variables,
+            );
+            lossSum += (cost as tf.Scalar).dataSync()[0];
+            cost?.dispose();
+            for (let r = 0; r < rows; r++) observed += items.userDegree(batch[r]);
+          }
+          // Mean squared error per observed rating (plus the decay term's share).
+          return lossSum / Math.max(1, observed);
+        },
+        validate: split
+          ? () => {
+              this.encodeAll(items);
+              return { rmse: rmseOn(split.test, (u, i, out) => this.predictPairs(u, i, out)) };
+            }
+          : undefined,
+      });
+    } finally {
+      optimizer.dispose();
+    }
+    // Codes from the full training ratings (validation ratings included) for scoring.
+    this.itemMajor = interactions.transpose();
+    this.encodeAll(this.itemMajor);
+    return {
+      epochs: loop.epochs,
+      seconds: (performance.now() - started) / 1000,
+      lossCurve: loop.lossCurve,
+      validationCurve: loop.validationCurve,
+      notes: {
+        backend,
+        bestEpoch: loop.bestEpoch,
+        bestValidation: loop.best,
+        meanEpochSeconds: loop.epochSeconds.reduce((a, b) => a + b, 0) / Math.max(1, loop.epochSeconds.length),
+        epochSeconds: loop.epochSeconds,
+        validationRatings: split?.test.nnz ?? 0,
+      },
+    };
+  }
+
+  /** Σ masked squared error of the batch + (B / nItems)(λ/2)(‖W‖² + ‖V‖²). */
+  private batchLoss(x: tf.Tensor2D, m: tf.Tensor2D, rows: number): tf.Scalar {
+    const w = this.requireWeights();
+    const code = tf.fused.matMul({ a: x, b: w.get("encoder") as tf.Tensor2D, bias: w.get("encoderBias"), activation: "sigmoid" });
+    const out = tf.fused.matMul({ a: code, b: w.get("decoder") as tf.Tensor2D, bias: w.get("decoderBias") });
+    const error = tf.sum(tf.square(tf.mul(tf.sub(out, x), m)));
+    if (this.params.l2 <= 0) return error as tf.Scalar;
+    const decay = tf.add(squaredNorm(w.get("encoder")), squaredNorm(w.get("decoder")));
+    return tf.add(error, tf.mul(decay, (rows / this.nItems) * (this.params.l2 / 2))) as tf.Scalar;
+  }
+
+  /** Encodes every item's rating vector: codes [nItems, hidden] as a tensor and host copies. */
+  private encodeAll(items: Interactions): void {
+    const w = this.requireWeights();
+    this.codes?.dispose();
+    const k = this.params.hidden;
+    const codes = new Float32Array(this.nItems * k);
+    const input = new Float32Array(Math.min(ENCODE_ITEMS, this.nItems) * this.nUsers);
+    for (let start = 0; start < this.nItems; start += ENCODE_ITEMS) {
+      const batch = identityOrder(Math.min(ENCODE_ITEMS, this.nItems - start)).map((r) => r + start);
+      fillRows(items, batch, input);
+      const part = tf.tidy(() =>
+        tf.fused.matMul({
+          a: tf.tensor2d(input.subarray(0, batch.length * this.nUsers), [batch.length, this.nUsers]),
+          b: w.get("encoder") as tf.Tensor2D,
+          bias: w.get("encoderBias"),
+          activation: "sigmoid",
+        }),
+      );
+      codes.set(part.dataSync(), start * k);
+      part.dispose();
+    }
+    this.codes = tf.tensor2d(codes, [this.nItems, k]);
+    this.hostCodes = codes;
+    this.hostDecoder = w.get("decoder").dataSync() as Float32Array;
+    this.hostBias = w.get("decoderBias").dataSync() as Float32Array;
+  }
+
+  /** Reconstructed ratings of pairs from the cached codes, clipped to the rating range. */
+  private predictPairs(users: Int32Array, items: Int32Array, out: Float32Array): void {
+    for (let k = 0; k < users.length; k++) out[k] = this.clip(this.reconstruct(users[k], items[k]));
+  }
+
+  private reconstruct(user: number, item: number): number {
+    const codes = this.hostCodes!;
+    const decoder = this.hostDecoder!;
+    const k = this.params.hidden;
+    const n = this.nUsers;
+    let sum = this.hostBias![user];
+    const base = item * k;
+    for (let c = 0; c < k; c++) sum += codes[base + c] * decoder[c * n + user];
+    return sum;
+  }
+
+  private clip(value: number): number {
+    return Math.min(this.range.max, Math.max(this.range.min, value));
+  }
+
+  /** Reconstructed ratings of every item for each user: one [U, k] × [k, nItems] product per chunk. */
+  private scoreRows(users: Int32Array, out: Float32Array): void {
+    const w = this.requireWeights();
+    const codes = this.requireCodes();
+    const n = this.nItems;
+    for (let start = 0; start < users.length; start += SCORE_USERS) {
+      const part = users.subarray(start, start + SCORE_USERS);
+      const scores = tf.tidy(() => {
+        const u = tf.tensor1d(part, "int32");
+        const decoder = tf.transpose(tf.gather(w.get("decoder"), u, 1)) as tf.Tensor2D; // [U, k]
+        const bias = tf.expandDims(tf.gather(w.get("decoderBias"), u), 1);
+        return tf.add(tf.matMul(decoder, codes, false, true), bias);
+      });
+      out.set(scores.dataSync(), start * n);
+      scores.dispose();
+    }
+  }
+
+  scoreUser(user: number, out: Float32Array): void {
+    this.checkUser(user);
+    this.scoreRows(Int32Array.of(user), out);
+  }
+
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
+    for (const u of users) this.checkUser(u);
+    this.scoreRows(users, out);
+  }
+
+  override predict(user: number, item: number): number {
+    this.checkUser(user);
+    if (!Number.isInteger(item) || item < 0 || item >= this.nItems) throw new RangeError(`item ${item} is outside 0..${this.nItems - 1}`);
+    this.requireCodes();
+    return this.clip(this.reconstruct(user, item));
+  }
+
+  /** Cosine similarity of the items' codes (their encoded rating vectors). */
+  override itemSimilarities(item: number, out: Float32Array): void {
+    this.requireCodes();
+    cosineToAll(this.hostCodes!, this.params.hidden, item, out);
+  }
+
+  saveState(): ModelState {
+    const items = this.itemMajor;
+    if (!items) throw new AppError("MODEL_NOT_READY", "model autorec is not trained or loaded", { model: this.name });
+    return {
+      json: { min: this.range.min, max: this.range.max },
+      arrays: {
+        ...this.requireWeights().toArrays(),
+        // The training ratings, item-major: the encoder's inputs when scoring.
+        ratingPtr: items.indptr,
+        ratingUsers: items.indices,
+        ratingValues: items.values,
+      },
+    };
+  }
+
+  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
+    this.disposeWeights();
+    this.nUsers = shape.nUsers;
+    this.nItems = shape.nItems;
+    this.range = { min: Number(state.json.min ?? 0), max: Number(state.json.max ?? 1) };
+    this.weights = WeightSet.fromArrays(this.name, this.shapes(), state.arrays);
+    const a = state.arrays;
+    this.itemMajor = new Interactions(this.nItems, this.nUsers, a.ratingPtr as Int32Array, a.ratingUsers as Int32Array, a.ratingValues as Float32Array);
+    this.encodeAll(this.itemMajor);
+  }
+
+  override dispose(): void {
+    this.disposeWeights();
+    super.dispose();
+  }
+
+  private disposeWeights(): void {
+    this.weights?.dispose();
+    this.weights = undefined;
+    this.codes?.dispose();
+    this.codes = undefined;
+    this.hostCodes = undefined;
+    this.hostDecoder = undefined;
+    this.hostBias = undefined;
+  }
+
+  private requireWeights(): WeightSet {
+    if (!this.weights) throw new AppError("MODEL_NOT_READY", "model autorec is not trained or loaded", { model: this.name });
+    return this.weights;
+  }
+
+  private requireCodes(): tf.Tensor2D {
+    if (!this.codes) throw new AppError("MODEL_NOT_READY", "model autorec is not trained or loaded", { model: this.name });
+    return this.codes;
+  }
+
+  /** Glorot-uniform matrices, zero biases. */
+  private initialWeights(rng: Rng): WeightSet {
+    const set = new WeightSet(this.name);
+    for (const [name, shape] of this.shapes()) {
+      set.add(name, shape, shape.length === 2 ? glorotUniform(shape[0], shape[1], rng) : new Float32Array(shape[0]));
+    }
+    return set;
+  }
+}
+
+/** Dense rows `rows` of a CSR matrix into `out` (row-major, width = ncols); `mask` gets 1 at stored entries. */
+function fillRows(data: Interactions, rows: ArrayLike<number>, out: Float32Array, mask?: Float32Array): void {
+  const width = data.nItems;
+  out.fill(0, 0, rows.length * width);
+  mask?.fill(0, 0, rows.length * width);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const base = r * width;
+    for (let k = data.indptr[row]; k < data.indptr[row + 1]; k++) {
+      out[base + data.indices[k]] = data.values[k];
+      if (mask) mask[base + data.indices[k]] = 1;
+    }
+  }
+}
+
+export const autorec = defineModel({
+  name: "autorec",
+  family: "neural",
+  description: "I-AutoRec: item-based autoencoder over users' ratings, masked squared error on observed ratings; predicts ratings",
+  paper: "S. Sedhain, A. K. Menon, S. Sanner, L. Xie. AutoRec: Autoencoders Meet Collaborative Filtering. WWW 2015",
+  feedback: "explicit",
+  capabilities,
+  params,
+  fastParams: { hidden: 32, epochs: 150, batchSize: 16, lr: 0.01, l2: 0.1, validationFraction: 0 },
+  create: (p) => new AutoRec(p),
+});
