@@ -1,3 +1,4 @@
+import { bias } from "./bias";
 import { popularity } from "./popularity";
 
-export const baselineModels = [popularity] as const;
+export const baselineModels = [popularity, bias] as const;

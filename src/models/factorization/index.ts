@@ -1,1 +1,7 @@
-export const factorizationModels = [] as const;
+import { als } from "./als";
+import { ials } from "./ials";
+import { mf } from "./mf";
+import { svd } from "./svd";
+import { svdpp } from "./svdpp";
+
+export const factorizationModels = [svd, mf, svdpp, als, ials] as const;
