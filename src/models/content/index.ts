@@ -1,1 +1,4 @@
-export const contentModels = [] as const;
+import { content } from "./content";
+import { hybrid } from "./hybrid";
+
+export const contentModels = [content, hybrid] as const;

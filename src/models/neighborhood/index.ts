@@ -1,1 +1,4 @@
-export const neighborhoodModels = [] as const;
+import { ease } from "./ease";
+import { itemknn } from "./itemknn";
+
+export const neighborhoodModels = [itemknn, ease] as const;
