@@ -71,6 +71,14 @@ function plantedData(implicit: boolean, seed = 7): Planted {
   return { train: { interactions, implicit, content }, heldOut, counts: interactions.itemDegrees() };
 }
 
+/** Mean training value of every item (0 for items without interactions). */
+function itemMeans(interactions: Interactions): Float64Array {
+  const sums = new Float64Array(interactions.nItems);
+  const counts = interactions.itemDegrees();
+  for (let k = 0; k < interactions.nnz; k++) sums[interactions.indices[k]] += interactions.values[k];
+  return sums.map((sum, i) => (counts[i] ? sum / counts[i] : 0));
+}
+
 const definitions = MODEL_DEFINITIONS as readonly ModelDefinition[];
 
 beforeAll(async () => {
@@ -94,8 +102,11 @@ describe.each(definitions.map((d) => [d.name, d] as const))("%s", (_name, defini
     const { interactions } = planted.train;
     if (!definition.capabilities.personalized) {
       const ranked = model.recommend(0, 5);
-      const expected = Array.from(planted.counts.keys()).sort((a, b) => planted.counts[b] - planted.counts[a] || a - b);
-      // The model's best items are among the most interacted-with ones.
+      // Popularity-style baselines rank by interaction counts; a non-personalised rating predictor
+      // (the bias baseline) by how well items are rated, so its reference order is the mean rating.
+      const key = definition.capabilities.ratingPrediction ? itemMeans(interactions) : planted.counts;
+      const expected = Array.from(key.keys()).sort((a, b) => key[b] - key[a] || a - b);
+      // The model's best items are among the most interacted-with (or best-rated) ones.
       for (const item of ranked.items) expect(expected.slice(0, 8)).toContain(item);
       return;
     }
@@ -196,7 +207,10 @@ describe.each(definitions.map((d) => [d.name, d] as const))("%s", (_name, defini
         }
       }
     }
-    expect(liked / nLiked).toBeGreaterThan(disliked / nDisliked + 1);
+    // A non-personalised predictor (the bias baseline) separates them only through item effects:
+    // liked ratings sit on popular items, dislikes spread uniformly, so the gap is smaller.
+    const margin = definition.capabilities.personalized ? 1 : 0.25;
+    expect(liked / nLiked).toBeGreaterThan(disliked / nDisliked + margin);
   });
 
   it("frees its memory on dispose (no tensor leaks), and dispose is idempotent", () => {
