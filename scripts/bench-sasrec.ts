@@ -31,6 +31,9 @@ interface ModelResult {
   fitSeconds: number;
   epochs: number;
   meanEpochSeconds?: number;
+  /** Median epoch time: robust to other processes' bursts on a shared machine. */
+  medianEpochSeconds?: number;
+  epochSeconds?: number[];
   bestEpoch?: unknown;
   bestValidation?: unknown;
   "hr@10": number;
@@ -89,6 +92,8 @@ runMain(async () => {
         fitSeconds: report.seconds,
         epochs: report.epochs,
         meanEpochSeconds: typeof notes.meanEpochSeconds === "number" ? notes.meanEpochSeconds : undefined,
+        medianEpochSeconds: Array.isArray(notes.epochSeconds) ? median(notes.epochSeconds as number[]) : undefined,
+        epochSeconds: Array.isArray(notes.epochSeconds) ? (notes.epochSeconds as number[]) : undefined,
         bestEpoch: notes.bestEpoch,
         bestValidation: notes.bestValidation,
         ...metrics,
@@ -99,7 +104,9 @@ runMain(async () => {
       results.push(result);
       process.stdout.write(
         `${name.padEnd(12)} HR@10 ${metrics["hr@10"].toFixed(4)}  NDCG@10 ${metrics["ndcg@10"].toFixed(4)}  fit ${report.seconds.toFixed(1)} s, ${report.epochs} epochs` +
-          (result.meanEpochSeconds !== undefined ? `, ${result.meanEpochSeconds.toFixed(2)} s/epoch, best epoch ${String(result.bestEpoch)}` : "") +
+          (result.medianEpochSeconds !== undefined
+            ? `, epoch ${result.medianEpochSeconds.toFixed(2)} s median (${result.meanEpochSeconds?.toFixed(2)} s mean), best epoch ${String(result.bestEpoch)}`
+            : "") +
           "\n",
       );
     } finally {
@@ -125,6 +132,12 @@ runMain(async () => {
   fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stderr.write(`\nwrote ${out}\n`);
 });
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 function parseParamList(text: string): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
