@@ -13,12 +13,20 @@
 // start at damped baseline estimates, so the first epoch already predicts on the rating scale.
 // NeuMF pre-training (paper §3.4.1): GMF and MLP are trained first; NeuMF starts from their
 // embeddings and layers with h = [α·h_GMF ; (1 − α)·h_MLP], and is fine-tuned with vanilla SGD.
+// Training keeps the parameters in host typed arrays: each step copies the batch's embedding rows
+// out, tf computes the loss and its gradient with respect to those rows and the dense weights
+// (tf.valueAndGrads), and Adam updates only the touched rows ("lazy" Adam, src/tf/hostOptimizer.ts)
+// and the dense weights. Against tf.train.adam on tf.Variables (full-table updates, a gather
+// gradient per table) this halved the CPU time of an epoch here: NeuMF f = 8 on u1.base,
+// 1.41 → 0.74 s; implicit f = 16, batch 1024, 400k pairs, 6.4 → 4.0 s (process CPU time, median
+// of 3, interleaved runs under load). The variables take the host values after every epoch.
 import { AppError } from "../../errors";
 import type { Interactions } from "../../data/interactions";
 import { type Rng } from "../../math/random";
 import { initTf, tf } from "../../tf/backend";
 import { glorotUniform, normalValues } from "../../tf/init";
-import { WeightSet, type WeightShapes } from "../../tf/weights";
+import { HostAdam, HostSgd, type HostOptimizer } from "../../tf/hostOptimizer";
+import { WeightSet, sizeOfShape, type WeightShapes } from "../../tf/weights";
 import { BaseRecommender } from "../base";
 import type { Capabilities, FitContext, FitReport, ModelState, TrainingData } from "../types";
 import {
@@ -207,21 +215,12 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
     this.mean = this.explicit ? meanValue(train) : 0;
 
     const stages: Record<string, unknown> = {};
-    let fineTune = false;
-    if (this.variant === "neumf" && this.config.pretrain) {
-      this.weights = await this.pretrained(data, context, stages);
-      fineTune = true;
-    } else {
-      this.weights = this.initialWeights(train, streams.init);
-    }
-
-    const optimizer = fineTune ? tf.train.sgd(this.config.finetuneLr) : tf.train.adam(this.config.lr);
-    let loop: EpochLoopResult;
-    try {
-      loop = await this.trainLoop(interactions, train, split?.test, optimizer, context, started, streams.sample, streams.validation, fineTune ? "fine-tuning" : undefined);
-    } finally {
-      optimizer.dispose();
-    }
+    const fineTune = this.variant === "neumf" && this.config.pretrain;
+    const host = fineTune ? await this.pretrainedValues(data, context, stages) : this.initialValues(train, streams.init);
+    this.weights = WeightSet.fromArrays(this.name, this.shapes(), Object.fromEntries(host));
+    const optimizer: HostOptimizer = fineTune ? new HostSgd(this.config.finetuneLr) : new HostAdam(this.config.lr);
+    for (const [name, shape] of this.shapes()) optimizer.add(name, host.get(name)!, TABLES.has(name) ? (shape[1] ?? 1) : undefined);
+    const loop = await this.trainLoop(interactions, train, split?.test, host, optimizer, context, started, streams.sample, streams.validation, fineTune ? "fine-tuning" : undefined);
     this.cacheHost();
     return {
       epochs: loop.epochs,
@@ -231,6 +230,7 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
       notes: {
         backend,
         mode: this.explicit ? "explicit" : "implicit",
+        optimizer: fineTune ? "sgd (fine-tuning after pre-training)" : "adam (lazy on embedding rows)",
         bestEpoch: loop.bestEpoch,
         bestValidation: loop.best,
         meanEpochSeconds: mean(loop.epochSeconds),
@@ -246,7 +246,8 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
     all: Interactions,
     train: Interactions,
     validation: Interactions | undefined,
-    optimizer: tf.Optimizer,
+    host: Map<string, Float32Array>,
+    optimizer: HostOptimizer,
     context: FitContext,
     started: number,
     sampler: Rng,
@@ -254,13 +255,13 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
     stage: string | undefined,
   ): Promise<EpochLoopResult> {
     const weights = this.requireWeights();
-    const variables = weights.list();
     const samples = new PairSampler(all, train, this.explicit ? 0 : this.config.negatives);
     const batch = this.config.batchSize;
     const users = new Int32Array(batch);
     const items = new Int32Array(batch);
     const labels = new Float32Array(batch);
     const rankUsers = validation && !this.explicit ? validationUsers(validation, this.config.validationUsers, validationRng) : undefined;
+    const shapes = new Map(this.shapes().map(([name, shape]) => [name, shape]));
     return runEpochs({
       model: this.name,
       epochs: this.config.epochs,
@@ -282,10 +283,10 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
             items[r] = samples.items[k];
             labels[r] = samples.labels[k];
           }
-          const cost = optimizer.minimize(() => this.batchLoss(users.subarray(0, m), items.subarray(0, m), labels.subarray(0, m)), true, variables);
-          lossSum += (cost as tf.Scalar).dataSync()[0] * m;
-          cost?.dispose();
+          lossSum += this.trainStep(host, shapes, optimizer, users.subarray(0, m), items.subarray(0, m), labels.subarray(0, m)) * m;
         }
+        // The variables (used by validation, scoring and snapshots) take the epoch's values.
+        weights.restore(host);
         return lossSum / Math.max(1, samples.count);
       },
       validate: validation
@@ -297,48 +298,84 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
     });
   }
 
-  /** Mean loss of one batch (MSE or BCE) plus the L2 term on the batch's embedding rows. */
-  private batchLoss(users: Int32Array, items: Int32Array, labels: Float32Array): tf.Scalar {
-    const u = tf.tensor1d(users, "int32");
-    const i = tf.tensor1d(items, "int32");
-    const y = tf.tensor1d(labels, "float32");
-    const { output, rows } = this.forwardPairs(u, i);
-    const data = this.explicit ? tf.mean(tf.squaredDifference(output, y)) : tf.mean(tf.sub(tf.softplus(output), tf.mul(y, output)));
-    if (this.config.l2 <= 0) return data as tf.Scalar;
-    const penalty = tf.addN(rows.map((r) => tf.sum(tf.square(r))));
-    return tf.add(data, tf.mul(this.config.l2 / users.length, penalty)) as tf.Scalar;
+  /**
+   * One optimisation step on host parameters: the batch's embedding rows (and bias entries) are
+   * copied out of the tables, the small dense weights passed whole; tf computes the loss and its
+   * gradient with respect to all of them; the optimiser updates the touched rows and the dense
+   * weights in place. Returns the batch's mean loss.
+   */
+  private trainStep(host: Map<string, Float32Array>, shapes: Map<string, readonly number[]>, optimizer: HostOptimizer, users: Int32Array, items: Int32Array, labels: Float32Array): number {
+    const m = users.length;
+    const names: string[] = [];
+    const indices: (Int32Array | undefined)[] = [];
+    const tensors: tf.Tensor[] = [];
+    return tf.tidy(() => {
+      for (const [name, shape] of shapes) {
+        const values = host.get(name)!;
+        if (TABLES.has(name)) {
+          const rows = name.endsWith("User") || name === "userBias" ? users : items;
+          const width = shape[1] ?? 1;
+          names.push(name);
+          indices.push(rows);
+          tensors.push(tf.tensor(gatherRows(values, width, rows), width === 1 && shape.length === 1 ? [m] : [m, width], "float32"));
+        } else {
+          names.push(name);
+          indices.push(undefined);
+          tensors.push(tf.tensor(values, [...shape], "float32"));
+        }
+      }
+      const y = tf.tensor1d(labels, "float32");
+      const { value, grads } = tf.valueAndGrads((...inputs: tf.Tensor[]) => {
+        const byName = new Map(names.map((name, k) => [name, inputs[k]]));
+        return this.lossFrom((name) => byName.get(name)!, y, m);
+      })(tensors);
+      optimizer.nextStep();
+      grads.forEach((grad, k) => {
+        const g = grad.dataSync() as Float32Array;
+        const rows = indices[k];
+        if (rows) optimizer.rows(names[k], rows, g);
+        else optimizer.dense(names[k], g);
+      });
+      return value.dataSync()[0];
+    });
   }
 
-  /** Output per pair (rating in explicit mode, logit in implicit) and the embedding rows used. */
-  private forwardPairs(u: tf.Tensor1D, i: tf.Tensor1D): { output: tf.Tensor1D; rows: tf.Tensor[] } {
-    const w = this.requireWeights();
+  /** Mean loss of a batch (MSE or BCE) plus l2 / B · Σ‖embedding rows‖², from per-pair inputs. */
+  private lossFrom(get: (name: string) => tf.Tensor, y: tf.Tensor1D, batch: number): tf.Scalar {
+    const output = this.outputFrom(get);
+    const data = this.explicit ? tf.mean(tf.squaredDifference(output, y)) : tf.mean(tf.sub(tf.softplus(output), tf.mul(y, output)));
+    if (this.config.l2 <= 0) return data as tf.Scalar;
+    const rows = [...(this.hasGmf ? ["gmfUser", "gmfItem"] : []), ...(this.hasMlp ? ["mlpUser", "mlpItem"] : [])];
+    const penalty = tf.addN(rows.map((name) => tf.sum(tf.square(get(name)))));
+    return tf.add(data, tf.mul(this.config.l2 / batch, penalty)) as tf.Scalar;
+  }
+
+  /**
+   * The model output per pair (rating in explicit mode, logit in implicit) from per-pair
+   * embedding rows and bias entries ([B, width] / [B]) and the dense weights, all by name.
+   */
+  private outputFrom(get: (name: string) => tf.Tensor): tf.Tensor1D {
     const parts: tf.Tensor2D[] = [];
-    const rows: tf.Tensor[] = [];
-    if (this.hasGmf) {
-      const p = tf.gather(w.get("gmfUser"), u) as tf.Tensor2D;
-      const q = tf.gather(w.get("gmfItem"), i) as tf.Tensor2D;
-      rows.push(p, q);
-      parts.push(tf.mul(p, q));
-    }
+    if (this.hasGmf) parts.push(tf.mul(get("gmfUser"), get("gmfItem")) as tf.Tensor2D);
     if (this.hasMlp) {
-      const p = tf.gather(w.get("mlpUser"), u) as tf.Tensor2D;
-      const q = tf.gather(w.get("mlpItem"), i) as tf.Tensor2D;
-      rows.push(p, q);
-      let x: tf.Tensor2D = tf.concat([p, q], 1);
+      let x = tf.concat([get("mlpUser") as tf.Tensor2D, get("mlpItem") as tf.Tensor2D], 1);
       const { hidden } = this.tower();
-      for (let l = 0; l < hidden.length; l++) {
-        x = tf.fused.matMul({ a: x, b: w.get(`w${l}`) as tf.Tensor2D, bias: w.get(`b${l}`), activation: "relu" }) as tf.Tensor2D;
-      }
+      for (let l = 0; l < hidden.length; l++) x = tf.relu(tf.add(tf.matMul(x, get(`w${l}`) as tf.Tensor2D), get(`b${l}`))) as tf.Tensor2D;
       parts.push(x);
     }
     const z = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-    let output = tf.add(tf.reshape(tf.matMul(z, w.get("h") as tf.Tensor2D), [-1]), w.get("outBias")) as tf.Tensor1D;
-    if (this.explicit) {
-      const bu = tf.gather(w.get("userBias"), u);
-      const bi = tf.gather(w.get("itemBias"), i);
-      output = tf.add(output, tf.add(tf.add(bu, bi), this.mean));
-    }
-    return { output, rows };
+    let output = tf.add(tf.reshape(tf.matMul(z, get("h") as tf.Tensor2D), [-1]), get("outBias")) as tf.Tensor1D;
+    if (this.explicit) output = tf.add(output, tf.add(tf.add(get("userBias"), get("itemBias")), this.mean));
+    return output;
+  }
+
+  /** Output per pair from the variables (gathering the pairs' rows). */
+  private forwardPairs(u: tf.Tensor1D, i: tf.Tensor1D): tf.Tensor1D {
+    const w = this.requireWeights();
+    return this.outputFrom((name) => {
+      if (!TABLES.has(name)) return w.get(name);
+      return tf.gather(w.get(name), name.endsWith("User") || name === "userBias" ? u : i);
+    });
   }
 
   /** Predictions for pairs (batched tf calls): ratings (clipped when `clip`) or probabilities. */
@@ -346,7 +383,7 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
     for (let start = 0; start < users.length; start += PREDICT_PAIRS) {
       const end = Math.min(users.length, start + PREDICT_PAIRS);
       const values = tf.tidy(() => {
-        const { output } = this.forwardPairs(tf.tensor1d(users.subarray(start, end), "int32"), tf.tensor1d(items.subarray(start, end), "int32"));
+        const output = this.forwardPairs(tf.tensor1d(users.subarray(start, end), "int32"), tf.tensor1d(items.subarray(start, end), "int32"));
         return this.explicit ? output : tf.sigmoid(output);
       });
       out.set(values.dataSync(), start);
@@ -495,30 +532,24 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
     return this.host;
   }
 
-  /** Seeded initial weights: embeddings N(0, 0.01²), layers Glorot-uniform, biases at the baseline. */
-  private initialWeights(train: Interactions, rng: Rng): WeightSet {
-    const set = new WeightSet(this.name);
-    try {
-      for (const [name, shape] of this.shapes()) {
-        let values: Float32Array;
-        if (name.endsWith("User") || name.endsWith("Item")) values = normalValues(shape, 0.01, rng);
-        else if (name === "h" || /^w\d+$/.test(name)) values = glorotUniform(shape[0], shape[1], rng);
-        else values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-        set.add(name, shape, values);
-      }
-      if (this.explicit) {
-        const { userBias, itemBias } = baselineBiases(train, this.mean);
-        set.restore(new Map([["userBias", userBias], ["itemBias", itemBias]]));
-      }
-    } catch (error) {
-      set.dispose();
-      throw error;
+  /** Seeded initial values: embeddings N(0, 0.01²), layers Glorot-uniform, biases at the damped baseline. */
+  private initialValues(train: Interactions, rng: Rng): Map<string, Float32Array> {
+    const values = new Map<string, Float32Array>();
+    for (const [name, shape] of this.shapes()) {
+      if (name.endsWith("User") || name.endsWith("Item")) values.set(name, normalValues(shape, 0.01, rng));
+      else if (name === "h" || /^w\d+$/.test(name)) values.set(name, glorotUniform(shape[0], shape[1], rng));
+      else values.set(name, new Float32Array(sizeOfShape(shape)));
     }
-    return set;
+    if (this.explicit) {
+      const { userBias, itemBias } = baselineBiases(train, this.mean);
+      values.set("userBias", userBias);
+      values.set("itemBias", itemBias);
+    }
+    return values;
   }
 
-  /** Trains GMF and MLP with this model's settings, and combines their weights (α-weighted output). */
-  private async pretrained(data: TrainingData, context: FitContext, notes: Record<string, unknown>): Promise<WeightSet> {
+  /** Trains GMF and MLP with this model's settings and combines their weights (α-weighted output layer). */
+  private async pretrainedValues(data: TrainingData, context: FitContext, notes: Record<string, unknown>): Promise<Map<string, Float32Array>> {
     const parts: Record<string, Record<string, Float32Array>> = {};
     for (const variant of ["gmf", "mlp"] as const) {
       const part = new NcfRecommender(variant, { ...this.config, pretrain: false } as unknown as Record<string, unknown>, `${this.name}/${variant}`);
@@ -536,15 +567,29 @@ export class NcfRecommender extends BaseRecommender<Record<string, unknown>> {
     const g = parts.gmf;
     const m = parts.mlp;
     const alpha = this.config.alpha;
-    const values: Record<string, Float32Array> = { ...g, ...m };
-    values.h = Float32Array.from([...g.h.map((v) => alpha * v), ...m.h.map((v) => (1 - alpha) * v)]);
-    values.outBias = Float32Array.of(alpha * g.outBias[0] + (1 - alpha) * m.outBias[0]);
+    const values = new Map<string, Float32Array>(Object.entries({ ...g, ...m }));
+    values.set("h", Float32Array.from([...g.h.map((v) => alpha * v), ...m.h.map((v) => (1 - alpha) * v)]));
+    values.set("outBias", Float32Array.of(alpha * g.outBias[0] + (1 - alpha) * m.outBias[0]));
     if (this.explicit) {
-      values.userBias = g.userBias.map((v, k) => alpha * v + (1 - alpha) * m.userBias[k]);
-      values.itemBias = g.itemBias.map((v, k) => alpha * v + (1 - alpha) * m.itemBias[k]);
+      values.set("userBias", g.userBias.map((v, k) => alpha * v + (1 - alpha) * m.userBias[k]));
+      values.set("itemBias", g.itemBias.map((v, k) => alpha * v + (1 - alpha) * m.itemBias[k]));
     }
-    return WeightSet.fromArrays(this.name, this.shapes(), values);
+    return values;
   }
+}
+
+/** Embedding tables and per-user/per-item biases: updated row by row (the rows of a batch). */
+const TABLES = new Set(["gmfUser", "gmfItem", "mlpUser", "mlpItem", "userBias", "itemBias"]);
+
+/** Rows `rows` of a row-major [n, width] table, copied into one array. */
+function gatherRows(table: Float32Array, width: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  if (width === 1) {
+    for (let r = 0; r < rows.length; r++) out[r] = table[rows[r]];
+    return out;
+  }
+  for (let r = 0; r < rows.length; r++) out.set(table.subarray(rows[r] * width, rows[r] * width + width), r * width);
+  return out;
 }
 
 /**
