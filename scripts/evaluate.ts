@@ -112,6 +112,7 @@ runMain(async () => {
       `loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s${data.givenSplits ? `; given splits: ${data.givenSplits.map((s) => s.name).join(", ")}` : ""}`,
   );
 
+  const command = `npm run evaluate -- ${argv.map((a) => (/[\s'"{}]/.test(a) ? `'${a}'` : a)).join(" ")}`;
   let bar: ProgressBar | undefined;
   const stopBar = () => {
     bar?.stop();
@@ -144,14 +145,16 @@ runMain(async () => {
           bar = progressBar(`eval ${model} [${split}]`);
         },
         onEvalProgress: (_model, _split, done, total) => bar?.update(done, total, "users"),
-        onModelEnd: (result) => {
+        onModelEnd: (result, partial) => {
           stopBar();
           log(`${result.model}: ${result.error ? `failed: ${result.error}` : `done (train ${result.trainSeconds.toFixed(2)} s, eval ${result.evalSeconds.toFixed(2)} s)`}`);
+          // Long runs keep what is done: the JSON is rewritten after every model (notes.pending until the end).
+          if (out) writeReportJson(out, { ...partial, notes: { ...partial.notes, command } });
         },
       },
     });
     stopBar();
-    report.notes.command = `npm run evaluate -- ${argv.map((a) => (/[\s'"{}]/.test(a) ? `'${a}'` : a)).join(" ")}`;
+    report.notes.command = command;
     process.stdout.write(`\n${report.dataset} · ${report.protocol}\n${formatTable(report)}\n`);
     if (out) {
       writeReportJson(out, report);

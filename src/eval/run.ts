@@ -52,7 +52,8 @@ export interface EvaluationHooks {
   onTrainProgress?(model: string, split: string, progress: TrainingProgress): void;
   onTrainEnd?(model: string, split: string, seconds: number, report: FitReport): void;
   onEvalProgress?(model: string, split: string, done: number, total: number): void;
-  onModelEnd?(result: ModelResult): void;
+  /** After each model; `partial` is the report so far (notes.pending lists the models still to run). */
+  onModelEnd?(result: ModelResult, partial: EvaluationReport): void;
 }
 
 export interface EvaluateOptions {
@@ -175,15 +176,6 @@ export async function runEvaluation(data: EvalData, options: EvaluateOptions): P
   let backend: string | undefined;
   if (definitions.some((d) => TF_FAMILIES.has(d.family))) backend = await initTf({ log });
   const loadBefore = os.loadavg();
-  const results: ModelResult[] = [];
-
-  for (const definition of definitions) {
-    options.signal?.throwIfAborted();
-    const result = await evaluateModel(definition, data, splits, { ...options, ks, seed, raw: overrides.get(definition.name) ?? {}, hooks });
-    results.push(result);
-    hooks.onModelEnd?.(result);
-  }
-
   const relevance =
     info.kind === "ranking"
       ? options.minRelevantValue !== undefined
@@ -192,10 +184,17 @@ export async function runEvaluation(data: EvalData, options: EvaluateOptions): P
       : info.kind === "sampled"
         ? "relevant = the held-out (latest) interaction"
         : undefined;
-  return {
+  const machine = (): Record<string, unknown> => ({
+    cpus: os.cpus().length,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    loadAverageAtStart: loadBefore.map((l) => +l.toFixed(2)),
+    loadAverageNow: os.loadavg().map((l) => +l.toFixed(2)),
+  });
+  const report: EvaluationReport = {
     dataset: data.name,
     protocol,
-    results,
+    results: [],
     notes: {
       protocol: info.description,
       seed,
@@ -212,10 +211,22 @@ export async function runEvaluation(data: EvalData, options: EvaluateOptions): P
       ...(selection.skipped.length ? { skipped: selection.skipped } : {}),
       ...(backend ? { tfBackend: backend } : {}),
       source: data.source,
-      machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageAtStart: loadBefore.map((l) => +l.toFixed(2)), loadAverageAtEnd: os.loadavg().map((l) => +l.toFixed(2)) },
+      machine: machine(),
       timing: "wall-clock seconds on this machine; other processes sharing the CPU make them noisy",
+      pending: definitions.map((d) => d.name),
     },
   };
+
+  for (const definition of definitions) {
+    options.signal?.throwIfAborted();
+    const result = await evaluateModel(definition, data, splits, { ...options, ks, seed, raw: overrides.get(definition.name) ?? {}, hooks });
+    report.results.push(result);
+    report.notes.machine = machine();
+    report.notes.pending = definitions.slice(report.results.length).map((d) => d.name);
+    hooks.onModelEnd?.(result, report);
+  }
+  delete report.notes.pending;
+  return report;
 }
 
 async function evaluateModel(

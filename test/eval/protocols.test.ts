@@ -147,6 +147,21 @@ describe("holdout (full ranking)", () => {
     await expect(runEvaluation(data, { protocol: "rating-5fold", models: "all", binarize: true })).rejects.toThrow(/^binarize/);
   });
 
+  it("hands the report so far to onModelEnd, with the models still pending", async () => {
+    const seen: { model: string; done: number; pending: unknown }[] = [];
+    const report = await runEvaluation(data, {
+      protocol: "holdout",
+      // A second model when the registry has the bias baseline (fast): pending then shrinks 1 → 0.
+      models: MODEL_DEFINITIONS.some((d) => d.name === "bias") ? ["popularity", "bias"] : ["popularity"],
+      ks: [10],
+      hooks: { onModelEnd: (result, partial) => seen.push({ model: result.model, done: partial.results.length, pending: partial.notes.pending }) },
+    });
+    expect(seen.map((s) => s.done)).toEqual(report.results.map((_, k) => k + 1));
+    expect(seen.at(-1)!.pending).toEqual([]);
+    if (seen.length > 1) expect(seen[0].pending).toEqual(report.results.slice(1).map((r) => r.model));
+    expect(report.notes.pending).toBeUndefined();
+  });
+
   it("reproduces with the same seed", async () => {
     const a = await runEvaluation(data, { protocol: "holdout", models: ["popularity"], ks: [10], seed: 8 });
     const b = await runEvaluation(data, { protocol: "holdout", models: ["popularity"], ks: [10], seed: 8 });
