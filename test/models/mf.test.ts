@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Interactions } from "../../src/data/interactions";
 import { MatrixFactorization } from "../../src/models/factorization/mf";
 import { createModel } from "../../src/models/registry";
 import { datasetPath } from "../helpers/datasets";
@@ -53,6 +54,18 @@ describe("mf (biased MF, SGD)", () => {
     }
     for (let d = 0; d < k; d++) expect(gradP[d] - params.reg * n * factors[d]).toBeCloseTo(0, 8);
     expect(gradB - 0.01 * n * bias).toBeCloseTo(0, 8);
+  });
+
+  it("predicts from the biases alone for users and items without training data", async () => {
+    const wider = new Interactions(x.nUsers + 1, x.nItems + 1, Int32Array.from([...x.indptr, x.nnz]), x.indices, x.values);
+    const model = createModel("mf", params);
+    await model.fit({ interactions: wider, implicit: false }, { seed: 1 });
+    const scores = new Float32Array(x.nItems + 1);
+    model.scoreUser(x.nUsers, scores);
+    const { json, arrays } = model.saveState();
+    const bi = arrays.itemBias as Float64Array;
+    for (const i of [0, 5, x.nItems]) expect(scores[i]).toBeCloseTo((json.mu as number) + bi[i], 5);
+    expect(bi[x.nItems]).toBe(0);
   });
 
   it.runIf(datasetPath("ml-100k") !== undefined)("reaches RMSE < 0.93 on MovieLens 100K u1 with its defaults (5-fold target 0.91)", async () => {

@@ -87,6 +87,21 @@ export abstract class BiasedFactorModel<P extends object> extends BaseRecommende
     this.foldIn = undefined;
   }
 
+  /**
+   * Zeroes the factors of users and items without training data (they keep their random
+   * initialisation under SGD), so they score and predict from the biases alone.
+   */
+  protected zeroUntrained(x: TrainingData["interactions"], extra: Float64Array[] = []): void {
+    const k = this.k;
+    for (let u = 0; u < x.nUsers; u++) if (x.indptr[u + 1] === x.indptr[u]) this.userFactors.fill(0, u * k, (u + 1) * k);
+    const degrees = x.itemDegrees();
+    for (let i = 0; i < x.nItems; i++) {
+      if (degrees[i] > 0) continue;
+      this.itemFactors.fill(0, i * k, (i + 1) * k);
+      for (const matrix of extra) matrix.fill(0, i * k, (i + 1) * k);
+    }
+  }
+
   scoreUser(user: number, out: Float32Array): void {
     scoreVector(this.userFactors, user * this.k, this.itemFactors, this.k, this.nItems, out, this.itemBias, this.mu + this.userBias[user]);
   }
@@ -184,6 +199,7 @@ export class MatrixFactorization extends BiasedFactorModel<Params> {
       // Let other work (job progress, cancellation) run between epochs.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    this.zeroUntrained(x);
     const seconds = (performance.now() - started) / 1000;
     return { epochs: lossCurve.length, seconds, lossCurve, notes: { secondsPerEpoch: seconds / Math.max(1, lossCurve.length) } };
   }

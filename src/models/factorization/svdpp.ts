@@ -112,6 +112,7 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
       context.onProgress?.({ epoch: epoch + 1, epochs, loss: rmse, elapsed: (performance.now() - started) / 1000, message: "train RMSE (before the epoch's updates)" });
       await new Promise((resolve) => setImmediate(resolve));
     }
+    this.zeroUntrained(x, [y]);
     // Serve with the effective user vectors p_u + z_u (z from the final y).
     for (let u = 0; u < x.nUsers; u++) {
       const start = indptr[u];
