@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { createRng } from "../../src/math/random";
+import { SpmmEngine, csrFromDense, csrToDense, spmm, spmmPlain, transposeCsr, validateCsr, wasmSpmmSupported, type CsrMatrix } from "../../src/math/sparse";
+
+function randomCsr(nRows: number, nCols: number, density: number, seed: number): CsrMatrix {
+  const rng = createRng(seed);
+  const dense = new Float32Array(nRows * nCols);
+  for (let k = 0; k < dense.length; k++) if (rng.next() < density) dense[k] = rng.normal();
+  return csrFromDense(dense, nRows, nCols);
+}
+
+function denseProduct(a: CsrMatrix, x: Float32Array, dim: number): Float64Array {
+  const d = csrToDense(a);
+  const out = new Float64Array(a.nRows * dim);
+  for (let r = 0; r < a.nRows; r++) for (let c = 0; c < a.nCols; c++) for (let j = 0; j < dim; j++) out[r * dim + j] += d[r * a.nCols + c] * x[c * dim + j];
+  return out;
+}
+
+function randomDense(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+describe("CSR sparse × dense", () => {
+  it.each([1, 3, 8, 12, 64, 68])("spmm equals the dense product (dim %i)", (dim) => {
+    const a = randomCsr(23, 17, 0.2, dim);
+    const x = randomDense(17 * dim, 100 + dim);
+    const out = new Float32Array(23 * dim).fill(Number.NaN);
+    spmm(a, x, dim, out);
+    const expected = denseProduct(a, x, dim);
+    for (let k = 0; k < out.length; k++) expect(out[k]).toBeCloseTo(expected[k], 4);
+  });
+
+  it("computes only the requested rows and leaves the others untouched", () => {
+    const a = randomCsr(10, 10, 0.4, 3);
+    const x = randomDense(10 * 8, 4);
+    const out = new Float32Array(10 * 8).fill(7);
+    spmm(a, x, 8, out, 2, 5);
+    const expected = denseProduct(a, x, 8);
+    for (let r = 0; r < 10; r++) {
+      for (let j = 0; j < 8; j++) {
+        if (r >= 2 && r < 5) expect(out[r * 8 + j]).toBeCloseTo(expected[r * 8 + j], 4);
+        else expect(out[r * 8 + j]).toBe(7);
+      }
+    }
+  });
+
+  it("refuses an output that aliases the input and too-short buffers", () => {
+    const a = randomCsr(5, 5, 0.5, 1);
+    const x = new Float32Array(5 * 4);
+    expect(() => spmm(a, x, 4, x)).toThrow(/aliases/);
+    expect(() => spmm(a, new Float32Array(3), 4, new Float32Array(20))).toThrow(/x.length/);
+  });
+
+  it("transposes", () => {
+    const a = randomCsr(7, 11, 0.3, 9);
+    const t = transposeCsr(a);
+    validateCsr(t);
+    const d = csrToDense(a);
+    const dt = csrToDense(t);
+    for (let r = 0; r < 7; r++) for (let c = 0; c < 11; c++) expect(dt[c * 7 + r]).toBe(d[r * 11 + c]);
+  });
+
+  it("validateCsr names the bad field", () => {
+    const bad: CsrMatrix = { nRows: 2, nCols: 2, indptr: Int32Array.from([0, 1, 2]), indices: Int32Array.from([0, 5]), values: Float32Array.from([1, 1]) };
+    expect(() => validateCsr(bad)).toThrow(/indices\[1\]/);
+  });
+});
+
+describe("SpmmEngine", () => {
+  it("has the SIMD kernel on this runtime", () => {
+    expect(wasmSpmmSupported()).toBe(true);
+  });
+
+  it.each([
+    [64, "wasm-simd"],
+    [36, "wasm-simd"],
+    [4, "wasm-simd"],
+    [6, "js"],
+    [64, "js"],
+  ] as const)("dim %i on %s equals the JS reference kernel", (dim, backend) => {
+    const a = randomCsr(200, 200, 0.05, dim);
+    const engine = new SpmmEngine(a, dim, 3, { backend: dim % 4 === 0 ? backend : undefined });
+    expect(engine.backend).toBe(backend);
+    const x = engine.buffer(0);
+    x.set(randomDense(200 * dim, dim + 1));
+    engine.buffer(1).fill(Number.NaN);
+    engine.multiply(0, 1);
+    const reference = new Float32Array(200 * dim);
+    spmmPlain(a.indptr, a.indices, a.values, Float32Array.from(x), dim, reference, 0, 200);
+    const out = engine.buffer(1);
+    for (let k = 0; k < reference.length; k++) expect(out[k]).toBeCloseTo(reference[k], 4);
+    // Chained products in place of layers: buffer 2 = A·(A·x).
+    engine.multiply(1, 2);
+    const twice = new Float32Array(200 * dim);
+    spmmPlain(a.indptr, a.indices, a.values, reference, dim, twice, 0, 200);
+    for (let k = 0; k < twice.length; k++) expect(engine.buffer(2)[k]).toBeCloseTo(twice[k], 3);
+    engine.dispose();
+    expect(() => engine.buffer(0)).toThrow(/dispose/);
+  });
+
+  it("reads rewritten values (edge dropout) and handles a rectangular matrix", () => {
+    const a = randomCsr(30, 50, 0.2, 5);
+    const engine = new SpmmEngine(a, 8, 2);
+    engine.buffer(0).set(randomDense(50 * 8, 6));
+    const values = engine.values();
+    for (let k = 0; k < values.length; k++) values[k] *= 2;
+    engine.multiply(0, 1);
+    const doubled = { ...a, values: Float32Array.from(a.values, (v) => 2 * v) };
+    const expected = denseProduct(doubled, engine.buffer(0), 8);
+    for (let r = 0; r < 30 * 8; r++) expect(engine.buffer(1)[r]).toBeCloseTo(expected[r], 4);
+    expect(() => engine.multiply(0, 0)).toThrow(/other than src/);
+    expect(() => engine.multiply(0, 5)).toThrow(/slot/);
+  });
+});
