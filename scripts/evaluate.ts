@@ -3,6 +3,7 @@
 //   [--from-db] [--relevant-min 4] [--negatives 100] [--batch-size 256] [--binarize]
 // Thin CLI over src/eval: parses and validates flags, loads the data, shows progress, prints
 // the table and writes the JSON report and the chart.
+import { execFileSync } from "node:child_process";
 import { loadConfig } from "../src/config";
 import { connect, redactUrl } from "../src/db/client";
 import { DATASET_FORMATS, parseFormat } from "../src/data/formats";
@@ -48,6 +49,17 @@ function parseParams(raw: string | undefined): Record<string, Record<string, unk
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new ValidationError("params", raw, `a JSON object keyed by model name`);
   return parsed as Record<string, Record<string, unknown>>;
+}
+
+/** The commit the run used, and whether tracked files differed from it (results name their code). */
+function codeVersion(): { commit: string; modifiedFiles: number } | undefined {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return { commit, modifiedFiles: status.split("\n").filter(Boolean).length };
+  } catch {
+    return undefined; // not a git checkout
+  }
 }
 
 function trainingStatus(p: TrainingProgress): string {
@@ -112,6 +124,7 @@ runMain(async () => {
       `loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s${data.givenSplits ? `; given splits: ${data.givenSplits.map((s) => s.name).join(", ")}` : ""}`,
   );
 
+  const code = codeVersion();
   const command = `npm run evaluate -- ${argv.map((a) => (/[\s'"{}]/.test(a) ? `'${a}'` : a)).join(" ")}`;
   let bar: ProgressBar | undefined;
   const stopBar = () => {
@@ -149,12 +162,13 @@ runMain(async () => {
           stopBar();
           log(`${result.model}: ${result.error ? `failed: ${result.error}` : `done (train ${result.trainSeconds.toFixed(2)} s, eval ${result.evalSeconds.toFixed(2)} s)`}`);
           // Long runs keep what is done: the JSON is rewritten after every model (notes.pending until the end).
-          if (out) writeReportJson(out, { ...partial, notes: { ...partial.notes, command } });
+          if (out) writeReportJson(out, { ...partial, notes: { ...partial.notes, command, code } });
         },
       },
     });
     stopBar();
     report.notes.command = command;
+    report.notes.code = code;
     process.stdout.write(`\n${report.dataset} · ${report.protocol}\n${formatTable(report)}\n`);
     if (out) {
       writeReportJson(out, report);
