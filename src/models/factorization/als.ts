@@ -21,7 +21,7 @@ import { BiasedFactorModel, factorRatingCapabilities, fillNormal64 } from "./mf"
 export const ALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
   iterations: { type: "int", default: 15, min: 1, max: 200, description: "Alternating iterations (a user pass and an item pass each)" },
-  reg: { type: "float", default: 0.1, min: 0, max: 1000, description: "λ: L2 penalty on factors (times n_u or n_i when weighted)" },
+  reg: { type: "float", default: 0.12, min: 0, max: 1000, description: "λ: L2 penalty on factors (times n_u or n_i when weighted)" },
   regBias: { type: "float", default: 0.05, min: 0, max: 1000, description: "λ_b: L2 penalty on biases (times n_u or n_i when weighted)" },
   weighted: { type: "bool", default: true, description: "ALS-WR weighted-λ: scale each row's penalty by its number of ratings" },
   biases: { type: "bool", default: true, description: "Model μ + b_u + b_i; false gives the plain r̂ = p·q objective" },

@@ -22,8 +22,8 @@ import { fillNormal64 } from "./mf";
 export const IALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
   iterations: { type: "int", default: 15, min: 1, max: 200, description: "Alternating iterations (users, then items)" },
-  alpha: { type: "float", default: 2, min: 0, max: 1e4, description: "Confidence slope α in c = 1 + α·r" },
-  reg: { type: "float", default: 5, min: 0, max: 1e5, description: "λ: L2 penalty on user and item factors" },
+  alpha: { type: "float", default: 3, min: 0, max: 1e4, description: "Confidence slope α in c = 1 + α·r" },
+  reg: { type: "float", default: 30, min: 0, max: 1e5, description: "λ: L2 penalty on user and item factors" },
   cgSteps: { type: "int", default: 3, min: 1, max: 64, description: "Conjugate-gradient steps per user/item and half-iteration" },
   binary: { type: "bool", default: true, description: "Use r = 1 for every interaction (else r = the interaction value, e.g. a rating)" },
   initStd: { type: "float", default: 0.01, min: 0, max: 10, description: "Standard deviation of the initial factors" },

@@ -27,13 +27,13 @@ import {
 } from "./common";
 
 export const MF_PARAMS = {
-  factors: { type: "int", default: 100, min: 1, max: 1024, description: "Latent dimensions k" },
-  epochs: { type: "int", default: 60, min: 1, max: 1000, description: "Passes over the training ratings" },
-  lr: { type: "float", default: 0.007, min: 1e-6, max: 1, description: "Initial SGD learning rate η" },
-  lrDecay: { type: "float", default: 0.96, min: 0.5, max: 1, description: "η is multiplied by this after every epoch" },
+  factors: { type: "int", default: 200, min: 1, max: 1024, description: "Latent dimensions k" },
+  epochs: { type: "int", default: 100, min: 1, max: 1000, description: "Passes over the training ratings" },
+  lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Initial SGD learning rate η" },
+  lrDecay: { type: "float", default: 0.98, min: 0.5, max: 1, description: "η is multiplied by this after every epoch" },
   reg: { type: "float", default: 0.05, min: 0, max: 10, description: "λ: L2 penalty on user and item factors (per rating)" },
   regBias: { type: "float", default: 0.01, min: 0, max: 10, description: "λ_b: L2 penalty on user and item biases (per rating)" },
-  initStd: { type: "float", default: 0.05, min: 0, max: 1, description: "Standard deviation of the normal initialisation of the factors" },
+  initStd: { type: "float", default: 0.03, min: 0, max: 1, description: "Standard deviation of the normal initialisation of the factors" },
 } as const;
 
 type Params = ParamsOf<typeof MF_PARAMS>;

@@ -16,9 +16,9 @@ import type { ParamsOf } from "../params";
 import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 
 const params = {
-  neighbors: { type: "int", default: 50, min: 1, max: 10000, description: "Similar items kept per item" },
+  neighbors: { type: "int", default: 20, min: 1, max: 10000, description: "Similar items kept per item" },
   similarity: { type: "enum", default: "cosine", values: ["cosine", "adjusted"] as const, description: "cosine on the values (binary when implicit), or adjusted cosine on user-mean-centred ratings" },
-  shrink: { type: "float", default: 10, min: 0, max: 1e6, description: "Shrinkage n_ij / (n_ij + shrink) toward 0 for similarities with few co-raters" },
+  shrink: { type: "float", default: 2, min: 0, max: 1e6, description: "Shrinkage n_ij / (n_ij + shrink) toward 0 for similarities with few co-raters" },
   binary: { type: "bool", default: false, description: "Score with w_ui = 1 for every rated item (else its value: the rating, centred for adjusted cosine)" },
 } as const;
 
