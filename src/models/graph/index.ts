@@ -1,1 +1,4 @@
-export const graphModels = [] as const;
+import { lightgcn } from "./lightgcn";
+import { ngcf } from "./ngcf";
+
+export const graphModels = [lightgcn, ngcf] as const;
