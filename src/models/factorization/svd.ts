@@ -22,10 +22,10 @@ import { clip, globalMean, ratingRange, requireInteractions, scoreFactorBatch, s
 import { factorRatingCapabilities } from "./mf";
 
 const params = {
-  factors: { type: "int", default: 12, min: 1, max: 1024, description: "Rank k of the truncated SVD" },
+  factors: { type: "int", default: 8, min: 1, max: 1024, description: "Rank k of the truncated SVD" },
   oversample: { type: "int", default: 10, min: 0, max: 200, description: "Extra random columns of the range finder" },
   powerIterations: { type: "int", default: 4, min: 0, max: 30, description: "Power iterations of the range finder" },
-  meanShrink: { type: "float", default: 1, min: 0, max: 1e4, description: "Ratings at the global mean added to each user's mean (so a history of equal ratings still has a direction)" },
+  meanShrink: { type: "float", default: 5, min: 0, max: 1e4, description: "Ratings at the global mean added to each user's mean (so a history of equal ratings still has a direction)" },
 } as const;
 
 type Params = ParamsOf<typeof params>;

@@ -16,14 +16,14 @@ import { requireInteractions, scoreVector, stateArray } from "./common";
 import { BiasedFactorModel, factorRatingCapabilities, fillNormal64 } from "./mf";
 
 const params = {
-  factors: { type: "int", default: 50, min: 1, max: 1024, description: "Latent dimensions k" },
-  epochs: { type: "int", default: 40, min: 1, max: 1000, description: "Passes over the training ratings" },
-  lr: { type: "float", default: 0.007, min: 1e-6, max: 1, description: "Initial SGD learning rate η" },
-  lrDecay: { type: "float", default: 0.95, min: 0.5, max: 1, description: "η is multiplied by this after every epoch" },
+  factors: { type: "int", default: 100, min: 1, max: 1024, description: "Latent dimensions k" },
+  epochs: { type: "int", default: 100, min: 1, max: 1000, description: "Passes over the training ratings" },
+  lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Initial SGD learning rate η" },
+  lrDecay: { type: "float", default: 0.98, min: 0.5, max: 1, description: "η is multiplied by this after every epoch" },
   reg: { type: "float", default: 0.05, min: 0, max: 10, description: "λ: L2 penalty on p_u and q_i" },
-  regImplicit: { type: "float", default: 0.05, min: 0, max: 10, description: "λ_y: L2 penalty on the implicit item factors y_j" },
+  regImplicit: { type: "float", default: 0.02, min: 0, max: 10, description: "λ_y: L2 penalty on the implicit item factors y_j" },
   regBias: { type: "float", default: 0.01, min: 0, max: 10, description: "λ_b: L2 penalty on biases" },
-  initStd: { type: "float", default: 0.05, min: 0, max: 1, description: "Standard deviation of the normal initialisation" },
+  initStd: { type: "float", default: 0.03, min: 0, max: 1, description: "Standard deviation of the normal initialisation" },
 } as const;
 
 type Params = ParamsOf<typeof params>;
