@@ -24,7 +24,13 @@ import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, Use
 import { carveValidation, denseRows, profileRow, rankingMetrics, runEpochs, seededStreams, shuffledBatches, validationUsers } from "./common";
 
 const params = {
-  hidden: { type: "int", default: 50, min: 1, max: 8192, description: "Hidden units K (paper: 50)" },
+  hidden: {
+    type: "int",
+    default: 200,
+    min: 1,
+    max: 8192,
+    description: "Hidden units K (paper: 50; on MovieLens 100K, K = 50 stayed at popularity-level Recall@20 for 50+ epochs, K = 200 did not)",
+  },
   corruption: { type: "float", default: 0.5, min: 0, max: 0.95, description: "Input dropout q: probability of zeroing each observed item during training" },
   l2: { type: "float", default: 0.01, min: 0, max: 1000, description: "L2 penalty λ on W, W' and the user nodes V" },
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs over the users" },
@@ -37,7 +43,7 @@ const params = {
     max: 0.5,
     description: "Share of each user's interactions held out for early stopping on NDCG@20 (0 = none, all epochs run)",
   },
-  patience: { type: "int", default: 10, min: 0, max: 10000, description: "Epochs without validation improvement before stopping (0 = never); the best epoch's weights are kept" },
+  patience: { type: "int", default: 20, min: 0, max: 10000, description: "Epochs without validation improvement before stopping (0 = never); the best epoch's weights are kept" },
   validationUsers: { type: "int", default: 2000, min: 1, max: 1_000_000, description: "At most this many users (seeded sample) are ranked for validation" },
 } as const;
 

@@ -3,9 +3,12 @@
 // dropped out (rate `dropout`, training only), then encoded to q(z|x) = N(μ, diag σ²) by a tanh
 // MLP [nItems → hidden → 2·latent]; z = μ + σ ⊙ ε (ε seeded), decoded by [latent → hidden →
 // nItems] (tanh) to logits; π = softmax(logits). Loss, per user (the annealed ELBO, paper eq. 8):
-//   L_β = −Σ_i x_ui log π_i  +  β · KL(q(z|x) ‖ N(0, I))  (+ l2 · Σ‖weight matrices‖² / 2),
-// KL = ½ Σ_d (σ_d² + μ_d² − 1 − log σ_d²), with β growing linearly from 0 by 1/annealSteps per
-// update up to `beta` (0.2 by default). Early stopping keeps the epoch with the best validation
+//   L_β = −Σ_i x_ui log π_i  +  β · KL(q(z|x) ‖ N(0, I)),  plus (l2/2)·Σ‖weight matrices‖² once
+//   per epoch (each step adds its share, B / nUsers; l2 = 0 by default, as the paper's Mult-VAE),
+// KL = ½ Σ_d (σ_d² + μ_d² − 1 − log σ_d²), and β = min(beta, beta · t / annealSteps) at update t:
+// linear from 0, reaching `beta` (0.2 by default) after annealSteps updates. (The paper's code
+// grows β by 1/annealSteps per update up to the cap; here the cap is reached at annealSteps
+// whatever the cap is.) Early stopping keeps the epoch with the best validation
 // NDCG@20, so the β in effect there is the one selected (the paper's recipe). Scoring uses the
 // mean μ of q(z|x) without dropout; fold-in is free: the encoder takes any history.
 import { AppError } from "../../errors";
