@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Interactions } from "../../src/data/interactions";
+import { ValidationError } from "../../src/errors";
 import { MatrixFactorization } from "../../src/models/factorization/mf";
 import { createModel } from "../../src/models/registry";
 import { datasetPath } from "../helpers/datasets";
@@ -66,6 +67,18 @@ describe("mf (biased MF, SGD)", () => {
     const bi = arrays.itemBias as Float64Array;
     for (const i of [0, 5, x.nItems]) expect(scores[i]).toBeCloseTo((json.mu as number) + bi[i], 5);
     expect(bi[x.nItems]).toBe(0);
+  });
+
+  it("stops with a ValidationError naming mf.lr when SGD diverges", async () => {
+    const model = createModel("mf", { factors: 8, epochs: 50, lr: 1, lrDecay: 1, reg: 0, initStd: 1 });
+    await expect(model.fit({ interactions: x, implicit: false }, { seed: 1 })).rejects.toThrow(/mf\.lr/);
+    await expect(createModel("mf", { factors: 8, epochs: 50, lr: 1, lrDecay: 1, reg: 0, initStd: 1 }).fit({ interactions: x, implicit: false }, { seed: 1 })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("stops when its job is cancelled", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(createModel("mf", params).fit({ interactions: x, implicit: false }, { seed: 1, signal: controller.signal })).rejects.toThrow();
   });
 
   it.runIf(datasetPath("ml-100k") !== undefined)("reaches RMSE < 0.93 on MovieLens 100K u1 with its defaults (5-fold target 0.91)", async () => {

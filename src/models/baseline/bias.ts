@@ -51,7 +51,7 @@ export class BiasBaseline extends BaseRecommender<Params> {
     const { regUser, regItem, iterations } = this.params;
     const lossCurve: number[] = [];
     for (let it = 0; it < iterations; it++) {
-      if (context.signal?.aborted) break;
+      context.signal?.throwIfAborted();
       fitBiases(xt, this.itemBias, this.userBias, this.mu, regItem);
       fitBiases(x, this.userBias, this.itemBias, this.mu, regUser);
       const rmse = trainRmse(x, this.mu, this.userBias, this.itemBias);

@@ -47,7 +47,7 @@ export class ExplicitAls extends BiasedFactorModel<Params> {
     const lossCurve: number[] = [];
     const iterationMs: number[] = [];
     for (let it = 0; it < iterations; it++) {
-      if (context.signal?.aborted) break;
+      context.signal?.throwIfAborted();
       const t0 = performance.now();
       solver.half(x, this.itemFactors, this.itemBias, this.userFactors, this.userBias, this.mu, this.penalties());
       solver.half(xt, this.userFactors, this.userBias, this.itemFactors, this.itemBias, this.mu, this.penalties());

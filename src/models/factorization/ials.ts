@@ -72,7 +72,7 @@ export class ImplicitAls extends BaseRecommender<IalsParams> {
     const lossCurve: number[] = [];
     const iterationMs: number[] = [];
     for (let it = 0; it < iterations; it++) {
-      if (context.signal?.aborted) break;
+      context.signal?.throwIfAborted();
       const t0 = performance.now();
       solver.half(x, confidence, this.itemFactors, this.userFactors, this.params.reg, this.params.cgSteps);
       solver.half(xt, confidenceT, this.userFactors, this.itemFactors, this.params.reg, this.params.cgSteps);

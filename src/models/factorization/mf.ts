@@ -7,6 +7,7 @@
 //   b_u += η(e − λ_b b_u), b_i += η(e − λ_b b_i), p_u += η(e q_i − λ p_u), q_i += η(e p_u − λ q_i),
 // with η decayed geometrically per epoch. Fold-in solves the same objective for a new user
 // with items fixed (ridge regression with λ·|profile|, the per-user sum of the SGD penalty).
+import { ValidationError } from "../../errors";
 import { createRng, type Rng } from "../../math/random";
 import { cosineRowToAll, rowNorms } from "../../math/linalg";
 import { BaseRecommender } from "../base";
@@ -188,11 +189,11 @@ export class MatrixFactorization extends BiasedFactorModel<Params> {
     const lossCurve: number[] = [];
     let lr = this.params.lr;
     for (let epoch = 0; epoch < epochs; epoch++) {
-      if (context.signal?.aborted) break;
+      context.signal?.throwIfAborted();
       rng.shuffle(order);
       const sse = sgdEpoch(order, userOf, x.indices, x.values, this.mu, this.userBias, this.itemBias, this.userFactors, this.itemFactors, k, lr, reg, regBias);
       const rmse = Math.sqrt(sse / x.nnz);
-      if (!Number.isFinite(rmse)) throw new Error(`mf diverged at epoch ${epoch + 1} (lr ${lr}); lower mf.lr`);
+      if (!Number.isFinite(rmse)) throw new ValidationError("mf.lr", this.params.lr, `a smaller learning rate (training diverged at epoch ${epoch + 1})`);
       lossCurve.push(rmse);
       lr *= lrDecay;
       context.onProgress?.({ epoch: epoch + 1, epochs, loss: rmse, elapsed: (performance.now() - started) / 1000, message: "train RMSE (before the epoch's updates)" });

@@ -8,6 +8,7 @@
 // of the per-rating y updates on it (z += η(e q_i − λ_y z)); the y_j themselves receive the
 // accumulated update once at the end of the user's ratings (y_j ← (1−ηλ_y)^n y_j + η|N|^-½ Σ e q_i).
 // This is O(|R(u)|·k) per user instead of O(|R(u)|·|N(u)|·k).
+import { ValidationError } from "../../errors";
 import { createRng } from "../../math/random";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
@@ -59,7 +60,7 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
     const lossCurve: number[] = [];
     let lr = this.params.lr;
     for (let epoch = 0; epoch < epochs; epoch++) {
-      if (context.signal?.aborted) break;
+      context.signal?.throwIfAborted();
       rng.shuffle(users);
       let sse = 0;
       for (let s = 0; s < users.length; s++) {
@@ -106,7 +107,7 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
         }
       }
       const rmse = Math.sqrt(sse / x.nnz);
-      if (!Number.isFinite(rmse)) throw new Error(`svdpp diverged at epoch ${epoch + 1} (lr ${lr}); lower svdpp.lr`);
+      if (!Number.isFinite(rmse)) throw new ValidationError("svdpp.lr", this.params.lr, `a smaller learning rate (training diverged at epoch ${epoch + 1})`);
       lossCurve.push(rmse);
       lr *= lrDecay;
       context.onProgress?.({ epoch: epoch + 1, epochs, loss: rmse, elapsed: (performance.now() - started) / 1000, message: "train RMSE (before the epoch's updates)" });

@@ -83,7 +83,7 @@ export class ItemKnn extends BaseRecommender<Params> {
     const heapSim = new Float64Array(keep);
     let total = 0;
     for (let i = 0; i < x.nItems; i++) {
-      if (i % 256 === 0 && context.signal?.aborted) throw new Error("itemknn fit aborted");
+      if (i % 256 === 0) context.signal?.throwIfAborted();
       let nTouched = 0;
       for (let p = xt.indptr[i]; p < xt.indptr[i + 1]; p++) {
         const u = xt.indices[p];
