@@ -1,4 +1,6 @@
 import { lightgcn } from "./lightgcn";
 import { ngcf } from "./ngcf";
+import { p3alpha } from "./p3alpha";
+import { rp3beta } from "./rp3beta";
 
-export const graphModels = [lightgcn, ngcf] as const;
+export const graphModels = [lightgcn, ngcf, rp3beta, p3alpha] as const;

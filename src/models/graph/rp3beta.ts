@@ -1,0 +1,39 @@
+// RP3β — B. Paudel, F. Christoffel, C. Newell, A. Bernstein. "Updatable, Accurate, Diverse, and
+// Scalable Recommendations for Interactive Applications". ACM Transactions on Interactive
+// Intelligent Systems 7(1), 2017.
+//
+// Rule: a three-step random walk user → item → user → item on the bipartite graph with
+// transition probabilities P(u→i) = 1/deg(u), P(i→u) = 1/deg(i), each raised to α, re-ranked by
+// dividing the walk's arrival probability at item j by pop(j)^β (β > 0 lifts long-tail items):
+//   W_ij = Σ_u P(i→u)^α P(u→j)^α / deg(j)^β,   score(u, j) = Σ_{i ∈ items(u)} W_ij,
+// with only the top-k W_ij of each item i kept (sparse). Training-free: fit computes W once
+// (src/models/graph/randomWalk.ts); fold-in and similar items read W directly.
+import { defineModel } from "../definition";
+import type { ParamsOf } from "../params";
+import { RandomWalkRecommender, randomWalkParams } from "./randomWalk";
+
+export const rp3betaParams = randomWalkParams;
+
+export class Rp3Beta extends RandomWalkRecommender<ParamsOf<typeof rp3betaParams>> {
+  readonly name = "rp3beta";
+}
+
+export const rp3beta = defineModel({
+  name: "rp3beta",
+  family: "graph",
+  description: "RP3beta: three-step random-walk item similarity re-ranked by popularity^beta; training-free",
+  paper: "Paudel et al., Updatable, Accurate, Diverse, and Scalable Recommendations for Interactive Applications, ACM TiiS 2017",
+  feedback: "implicit",
+  capabilities: {
+    personalized: true,
+    ratingPrediction: false,
+    similarItems: true,
+    foldIn: true,
+    sequential: false,
+    coldStartItems: false,
+    usesContent: false,
+  },
+  params: rp3betaParams,
+  fastParams: { topK: 20 },
+  create: (p: ParamsOf<typeof rp3betaParams>) => new Rp3Beta(p),
+});
