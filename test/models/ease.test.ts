@@ -49,7 +49,7 @@ describe("ease", () => {
 
   it("inverts large SPD matrices through the tfjs block recursion, freeing every tensor", async () => {
     await initTf({ log: () => undefined });
-    const n = 600; // above the 256-row block: two levels of recursion
+    const n = 600; // above the 128-row block: three levels of recursion
     const rng = createRng(2);
     const f = Float32Array.from({ length: n * 40 }, () => rng.normal());
     const m = new Float32Array(n * n);

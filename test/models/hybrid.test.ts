@@ -25,15 +25,21 @@ function data(implicit: boolean): { x: Interactions; content: ItemContent[] } {
 }
 
 describe("hybrid", () => {
-  it("uses ALS on ratings and implicit ALS on implicit data (collaborative: auto)", async () => {
+  it("on ratings, trains implicit ALS on liked items only (dislikes are not positives); explicit ALS on request", async () => {
     const rated = data(false);
     const clicked = data(true);
     const a = createModel("hybrid", { factors: 4, iterations: 5 });
     const b = createModel("hybrid", { factors: 4, iterations: 5 });
+    const c = createModel("hybrid", { factors: 4, iterations: 5, collaborative: "als" });
     const ra = await a.fit({ interactions: rated.x, implicit: false, content: rated.content }, { seed: 1 });
     const rb = await b.fit({ interactions: clicked.x, implicit: true, content: clicked.content }, { seed: 1 });
-    expect(ra.notes!.collaborative).toBe("als");
-    expect(rb.notes!.collaborative).toBe("ials");
+    const rc = await c.fit({ interactions: rated.x, implicit: false, content: rated.content }, { seed: 1 });
+    expect(ra.notes).toMatchObject({ collaborative: "ials", likedOnly: true });
+    expect(rb.notes).toMatchObject({ collaborative: "ials", likedOnly: false });
+    expect(rc.notes).toMatchObject({ collaborative: "als", likedOnly: false });
+    // A fold-in of one liked Sci-Fi item and one disliked Romance item recommends Sci-Fi.
+    const ranked = a.recommendForProfile({ items: Int32Array.from([1, 12]), values: Float32Array.from([5, 1]) }, 5, { exclude: [1, 12] });
+    expect([...ranked.items].filter((i) => i < 10).length).toBeGreaterThanOrEqual(4);
   });
 
   it("scores items added after training from content alone and ranks the matching genre first", async () => {

@@ -8,10 +8,13 @@
 // where z_· are the scores standardised per user over the catalogue (zero mean, unit variance),
 // so the two scales are comparable. A new item (no interactions) is scored by content alone; a
 // user with few ratings leans on content; a heavy user on the collaborative model.
-// The collaborative part is explicit ALS on ratings and implicit ALS on implicit data (or as
-// chosen), trained on the same data. (Implicit ALS on ratings would read a 1-star rating as
-// positive evidence.)
+// The collaborative part is implicit ALS (default) or explicit ALS (chosen). On ratings, implicit
+// ALS trains on each user's liked items only (rating ≥ the user's mean), so a 1-star rating is not
+// read as positive evidence; fold-in profiles are filtered the same way. (Explicit ALS predicts
+// ratings well but ranks poorly over the full catalogue: ML-100K holdout recall@20 0.03.)
 import type { ItemContent } from "../../data/dataset";
+import type { Interactions } from "../../data/interactions";
+import { subset } from "../../data/splits";
 import { ALS_PARAMS, ExplicitAls } from "../factorization/als";
 import { ImplicitAls, IALS_PARAMS } from "../factorization/ials";
 import { BaseRecommender } from "../base";
@@ -23,9 +26,9 @@ import { CONTENT_PARAMS, ContentBased } from "./content";
 const params = {
   collaborative: {
     type: "enum",
-    default: "auto",
-    values: ["auto", "ials", "als"] as const,
-    description: "Collaborative component: implicit ALS, explicit ALS, or auto (ALS on ratings, implicit ALS on implicit data)",
+    default: "ials",
+    values: ["ials", "als"] as const,
+    description: "Collaborative component: implicit ALS (on ratings: on each user's liked items) or explicit ALS",
   },
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions of the collaborative model" },
   iterations: { type: "int", default: 15, min: 1, max: 200, description: "Iterations of the collaborative model" },
@@ -58,13 +61,13 @@ export class Hybrid extends BaseRecommender<Params> {
   private cfScores: Float32Array = new Float32Array(0);
   private contentScores: Float32Array = new Float32Array(0);
 
-  /** The collaborative kind actually used ("auto" resolved at fit, stored in the artifact). */
-  private kind: "ials" | "als" = "ials";
+  /** Ratings data with implicit ALS: train and fold in on liked items (value ≥ the user's mean) only. */
+  private likedOnly = false;
 
   private makeParts(): { cf: ImplicitAls | ExplicitAls; content: ContentBased } {
     const p = this.params;
     let cf: ImplicitAls | ExplicitAls;
-    if (this.kind === "ials") {
+    if (p.collaborative === "ials") {
       const base = defaultParams(IALS_PARAMS);
       cf = new ImplicitAls({ ...base, factors: p.factors, iterations: p.iterations, alpha: p.alpha, reg: p.cfReg > 0 ? p.cfReg : base.reg });
     } else {
@@ -77,10 +80,11 @@ export class Hybrid extends BaseRecommender<Params> {
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const x = data.interactions;
-    this.kind = this.params.collaborative === "auto" ? (data.implicit ? "ials" : "als") : this.params.collaborative;
+    this.likedOnly = this.params.collaborative === "ials" && !data.implicit;
     const parts = this.makeParts();
     const contentReport = await parts.content.fit(data, { ...context, onProgress: undefined });
-    const cfReport = await parts.cf.fit(data, context);
+    const cfData = this.likedOnly ? { interactions: likedSubset(x), implicit: true } : data;
+    const cfReport = await parts.cf.fit(cfData, context);
     this.cf = parts.cf;
     this.content = parts.content;
     this.nUsers = x.nUsers;
@@ -94,7 +98,7 @@ export class Hybrid extends BaseRecommender<Params> {
       epochs: cfReport.epochs,
       seconds,
       lossCurve: cfReport.lossCurve,
-      notes: { collaborative: this.kind, cfSeconds: cfReport.seconds, contentSeconds: contentReport.seconds },
+      notes: { collaborative: this.params.collaborative, likedOnly: this.likedOnly, cfSeconds: cfReport.seconds, contentSeconds: contentReport.seconds },
     };
   }
 
@@ -120,7 +124,7 @@ export class Hybrid extends BaseRecommender<Params> {
   override scoreProfile(profile: UserProfile, out: Float32Array): void {
     const parts = this.parts();
     const buffers = this.buffers();
-    parts.cf.scoreProfile(profile, buffers.cf);
+    parts.cf.scoreProfile(this.likedOnly ? likedProfile(profile) : profile, buffers.cf);
     parts.content.scoreProfile(profile, buffers.content);
     let n = 0;
     for (let t = 0; t < profile.items.length; t++) if (profile.items[t] >= 0 && profile.items[t] < this.cfItems) n++;
@@ -179,7 +183,7 @@ export class Hybrid extends BaseRecommender<Params> {
     const arrays: ArrayState = { userCounts: this.userCounts, itemCounts: this.itemCounts };
     for (const [name, array] of Object.entries(cf.arrays)) arrays[`cf.${name}`] = array;
     for (const [name, array] of Object.entries(content.arrays)) arrays[`content.${name}`] = array;
-    return { json: { kind: this.kind, cf: cf.json, content: content.json, cfItems: this.cfItems, cfUsers: parts.cf.nUsers }, arrays };
+    return { json: { likedOnly: this.likedOnly, cf: cf.json, content: content.json, cfItems: this.cfItems, cfUsers: parts.cf.nUsers }, arrays };
   }
 
   loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
@@ -188,7 +192,7 @@ export class Hybrid extends BaseRecommender<Params> {
       for (const [name, array] of Object.entries(state.arrays)) if (name.startsWith(prefix)) out[name.slice(prefix.length)] = array;
       return out;
     };
-    this.kind = state.json.kind as "ials" | "als";
+    this.likedOnly = state.json.likedOnly as boolean;
     const parts = this.makeParts();
     const cfItems = state.json.cfItems as number;
     parts.cf.loadState({ json: state.json.cf as Record<string, unknown>, arrays: pick("cf.") }, { nUsers: state.json.cfUsers as number, nItems: cfItems });
@@ -211,6 +215,26 @@ export class Hybrid extends BaseRecommender<Params> {
   }
 }
 
+/** The interactions with value ≥ their user's mean value (every row keeps at least its best). */
+function likedSubset(x: Interactions): Interactions {
+  const means = new Float64Array(x.nUsers);
+  for (let u = 0; u < x.nUsers; u++) {
+    let sum = 0;
+    for (let p = x.indptr[u]; p < x.indptr[u + 1]; p++) sum += x.values[p];
+    means[u] = x.indptr[u + 1] > x.indptr[u] ? sum / (x.indptr[u + 1] - x.indptr[u]) : 0;
+  }
+  return subset(x, (p, u) => x.values[p] >= means[u]);
+}
+
+function likedProfile(profile: UserProfile): UserProfile {
+  let sum = 0;
+  for (let t = 0; t < profile.values.length; t++) sum += profile.values[t];
+  const mean = profile.values.length ? sum / profile.values.length : 0;
+  const keep: number[] = [];
+  for (let t = 0; t < profile.items.length; t++) if (profile.values[t] >= mean) keep.push(t);
+  return { items: Int32Array.from(keep, (t) => profile.items[t]), values: Float32Array.from(keep, (t) => profile.values[t]) };
+}
+
 /** Mean and 1/std of the first n values (1/std = 0 when constant). */
 function moments(values: Float32Array, n: number): { mean: number; inverseStd: number } {
   let sum = 0;
@@ -225,7 +249,7 @@ function moments(values: Float32Array, n: number): { mean: number; inverseStd: n
 export const hybrid = defineModel({
   name: "hybrid",
   family: "content",
-  description: "Weighted hybrid: implicit (or explicit) ALS blended with the content model, weight from user and item interaction counts",
+  description: "Weighted hybrid: implicit ALS (or explicit ALS) blended with the content model, weight from user and item interaction counts",
   paper: "R. Burke. Hybrid Recommender Systems: Survey and Experiments. UMUAI 2002",
   feedback: "both",
   capabilities,

@@ -4,7 +4,8 @@
 // Scores: s_u = x_u B (the user's row times B). The item Gram is dense nItems × nItems, so the
 // model refuses catalogues above EASE_MAX_ITEMS. The inverse is computed by recursive 2×2 block
 // inversion (Schur complements) whose large products run as TensorFlow.js matmuls (float32);
-// blocks up to 256 rows are inverted by Cholesky in float64 on typed arrays.
+// blocks up to 128 rows are inverted by Cholesky in float64 on typed arrays (128 measured ~12 %
+// faster than 256 for 1,682 items: more of the work runs in the WASM matmuls).
 import * as tf from "@tensorflow/tfjs";
 import { ValidationError } from "../../errors";
 import { invertSpdUpper } from "../../math/linalg";
@@ -21,7 +22,7 @@ import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, Use
  * at once in the TensorFlow.js WASM heap, which cannot exceed 4 GiB.
  */
 export const EASE_MAX_ITEMS = 12_000;
-const BLOCK = 256;
+const BLOCK = 128;
 
 const params = {
   lambda: { type: "float", default: 250, min: 0.001, max: 1e7, description: "λ: L2 penalty on B (added to the Gram diagonal)" },
