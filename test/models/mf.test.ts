@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Interactions } from "../../src/data/interactions";
 import { ValidationError } from "../../src/errors";
+import * as tf from "@tensorflow/tfjs";
+import { createRng } from "../../src/math/random";
+import { scoreFactorBatch, scoreVector } from "../../src/models/factorization/common";
 import { MatrixFactorization } from "../../src/models/factorization/mf";
+import { initTf } from "../../src/tf/backend";
 import { createModel } from "../../src/models/registry";
 import { datasetPath } from "../helpers/datasets";
 import { foldRmse, lowRankRatings, rmse } from "./mf-fixtures";
@@ -79,6 +83,27 @@ describe("mf (biased MF, SGD)", () => {
     const controller = new AbortController();
     controller.abort();
     await expect(createModel("mf", params).fit({ interactions: x, implicit: false }, { seed: 1, signal: controller.signal })).rejects.toThrow();
+  });
+
+  it("scores large batches with one tfjs matmul that matches the float64 loop and frees its tensors", async () => {
+    await initTf({ log: () => undefined });
+    const rng = createRng(9);
+    const k = 64;
+    const nItems = 5000;
+    const users = Int32Array.from({ length: 64 }, (_, r) => r * 3);
+    const p = Float64Array.from({ length: 200 * k }, () => rng.normal() * 0.3);
+    const q = Float64Array.from({ length: nItems * k }, () => rng.normal() * 0.3);
+    const userBias = Float64Array.from({ length: 200 }, () => rng.normal());
+    const itemBias = Float64Array.from({ length: nItems }, () => rng.normal());
+    const batch = new Float32Array(users.length * nItems);
+    const before = tf.memory().numTensors;
+    scoreFactorBatch(users, p, q, k, nItems, batch, userBias, itemBias, 3.5);
+    expect(tf.memory().numTensors).toBe(before);
+    const single = new Float32Array(nItems);
+    for (const r of [0, 17, 63]) {
+      scoreVector(p, users[r] * k, q, k, nItems, single, itemBias, 3.5 + userBias[users[r]]);
+      for (let i = 0; i < nItems; i += 37) expect(batch[r * nItems + i]).toBeCloseTo(single[i], 4);
+    }
   });
 
   it.runIf(datasetPath("ml-100k") !== undefined)("reaches RMSE < 0.93 on MovieLens 100K u1 with its defaults (5-fold target 0.91)", async () => {
