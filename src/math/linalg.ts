@@ -25,6 +25,14 @@ export function accumulateGramUpper(
   end: number,
   weights?: FloatArray,
 ): void {
+  // Integer arguments may arrive boxed as doubles (e.g. read from objects whose fields were once
+  // non-integers); without `| 0` V8 deoptimises here and falls back to slower double index
+  // arithmetic (measured 2× slower Gram builds inside ALS).
+  ld |= 0;
+  k |= 0;
+  stride |= 0;
+  start |= 0;
+  end |= 0;
   const v = vectors;
   let p = start;
   for (; p + 3 < end; p += 4) {
@@ -92,6 +100,8 @@ export function mirrorUpper(a: FloatArray, n: number, ld = n): void {
  * rank-1 form for n = 65, measured). Returns false when a pivot is not positive.
  */
 export function choleskyUpper(a: Float64Array, n: number, ld = n): boolean {
+  n |= 0;
+  ld |= 0;
   for (let i = 0; i < n; i++) {
     const ri = i * ld;
     let k = 0;
@@ -123,6 +133,9 @@ export function choleskyUpper(a: Float64Array, n: number, ld = n): boolean {
 
 /** Solves UᵀU x = b in place (b becomes x), U from choleskyUpper. */
 export function choleskySolveUpper(u: Float64Array, n: number, b: FloatArray, ld = n, bOffset = 0): void {
+  n |= 0;
+  ld |= 0;
+  bOffset |= 0;
   // Forward: Uᵀ y = b, column-oriented so U is read along rows.
   for (let i = 0; i < n; i++) {
     const row = i * ld;

@@ -37,7 +37,8 @@ export class ExplicitAls extends BiasedFactorModel<Params> {
     const started = performance.now();
     const x = data.interactions;
     requireInteractions(x, this.name);
-    const { factors: k, iterations, initStd, biases } = this.params;
+    const { iterations, initStd, biases } = this.params;
+    const k = this.params.factors | 0;
     this.initState(data, k);
     if (!biases) this.mu = 0;
     const rng = createRng(context.seed);
@@ -96,14 +97,16 @@ class AlsSolver {
   private readonly n: number;
   private readonly gram: Float64Array;
   private readonly rhs: Float64Array;
+  private readonly column: Float64Array;
 
   constructor(
     private readonly k: number,
     private readonly biases: boolean,
   ) {
-    this.n = biases ? k + 1 : k;
+    this.n = (biases ? k + 1 : k) | 0;
     this.gram = new Float64Array(this.n * this.n);
     this.rhs = new Float64Array(this.n);
+    this.column = new Float64Array(k);
   }
 
   /**
@@ -134,15 +137,24 @@ class AlsSolver {
       g.fill(0);
       b.fill(0);
       accumulateGramUpper(g, n, k, fixedFactors, k, indices, start, end);
+      const column = this.column;
+      column.fill(0);
+      let tSum = 0;
       for (let p = start; p < end; p++) {
         const other = indices[p];
         const o = other * k;
         const t = values[p] - mu - fixedBias[other];
-        for (let d = 0; d < k; d++) b[d] += t * fixedFactors[o + d];
-        if (biases) {
-          b[k] += t;
-          for (let d = 0; d < k; d++) g[d * n + k] += fixedFactors[o + d];
+        tSum += t;
+        for (let d = 0; d < k; d++) {
+          const f = fixedFactors[o + d];
+          b[d] += t * f;
+          column[d] += f;
         }
+      }
+      if (biases) {
+        // The bias row/column of [x; 1][x; 1]ᵀ: Σ x (last column of the upper triangle) and the rhs Σ t.
+        b[k] = tSum;
+        for (let d = 0; d < k; d++) g[d * n + k] = column[d];
       }
       const scale = penalties.weighted ? count : 1;
       for (let d = 0; d < k; d++) g[d * n + d] += penalties.reg * scale;

@@ -56,7 +56,8 @@ export class ImplicitAls extends BaseRecommender<IalsParams> {
     const started = performance.now();
     const x = data.interactions;
     requireInteractions(x, this.name);
-    const { factors: k, iterations, initStd } = this.params;
+    const { iterations, initStd } = this.params;
+    const k = this.params.factors | 0;
     this.k = k;
     this.nUsers = x.nUsers;
     this.nItems = x.nItems;
@@ -158,7 +159,7 @@ export class ImplicitAls extends BaseRecommender<IalsParams> {
   loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
     this.nUsers = shape.nUsers;
     this.nItems = shape.nItems;
-    this.k = state.json.k as number;
+    this.k = (state.json.k as number) | 0;
     this.userFactors = stateArray(state.arrays, "userFactors");
     this.itemFactors = stateArray(state.arrays, "itemFactors");
     this.itemNorms = undefined;

@@ -77,7 +77,7 @@ export abstract class BiasedFactorModel<P extends object> extends BaseRecommende
     const x = data.interactions;
     this.nUsers = x.nUsers;
     this.nItems = x.nItems;
-    this.k = k;
+    this.k = k | 0;
     this.mu = globalMean(x);
     this.range = ratingRange(x);
     this.userBias = new Float64Array(x.nUsers);
@@ -154,7 +154,7 @@ export abstract class BiasedFactorModel<P extends object> extends BaseRecommende
   loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
     this.nUsers = shape.nUsers;
     this.nItems = shape.nItems;
-    this.k = state.json.k as number;
+    this.k = (state.json.k as number) | 0;
     this.mu = state.json.mu as number;
     this.range = state.json.range as RatingRange;
     this.userBias = stateArray(state.arrays, "userBias");
@@ -179,7 +179,8 @@ export class MatrixFactorization extends BiasedFactorModel<Params> {
     const started = performance.now();
     const x = data.interactions;
     requireInteractions(x, this.name);
-    const { factors: k, epochs, lrDecay, reg, regBias, initStd } = this.params;
+    const { epochs, lrDecay, reg, regBias, initStd } = this.params;
+    const k = this.params.factors | 0;
     this.initState(data, k);
     const rng = createRng(context.seed);
     fillNormal64(this.userFactors, rng, initStd);

@@ -146,7 +146,7 @@ export class TruncatedSvdModel extends BaseRecommender<Params> {
   loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
     this.nUsers = shape.nUsers;
     this.nItems = shape.nItems;
-    this.k = state.json.k as number;
+    this.k = (state.json.k as number) | 0;
     this.mu = state.json.mu as number;
     this.range = state.json.range as RatingRange;
     this.userMean = stateArray(state.arrays, "userMean");

@@ -40,7 +40,8 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
     const started = performance.now();
     const x = data.interactions;
     requireInteractions(x, this.name);
-    const { factors: k, epochs, lrDecay, reg, regImplicit, regBias, initStd } = this.params;
+    const { epochs, lrDecay, reg, regImplicit, regBias, initStd } = this.params;
+    const k = this.params.factors | 0;
     this.initState(data, k);
     const rng = createRng(context.seed);
     fillNormal64(this.userFactors, rng, initStd);
