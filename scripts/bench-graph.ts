@@ -232,6 +232,17 @@ async function benchKernels(dir: string, out: string, seed: number): Promise<voi
   spmmBlocked8(a.indptr, a.indices, a.values, x, d, y, 0, n);
   for (let k = 0; k < y.length; k++) maxDiff = Math.max(maxDiff, Math.abs(y[k] - engine.buffer(1)[k]));
   results.simdMaxAbsDiffVsJs = maxDiff;
+  // The same kernel with the rows split over worker threads (shared WebAssembly memory).
+  for (const threads of [2, os.cpus().length].filter((t, k, all) => t > 1 && all.indexOf(t) === k)) {
+    const threaded = new SpmmEngine(a, d, 2, { threads });
+    threaded.buffer(0).set(x);
+    const run = time(9, () => threaded.multiply(0, 1));
+    let diff = 0;
+    for (let k = 0; k < y.length; k++) diff = Math.max(diff, Math.abs(y[k] - threaded.buffer(1)[k]));
+    results[`spmmWasmSimd${threads}Threads`] = { ...run, gflops: gflops(run.medianMs), maxAbsDiffVsJs: diff };
+    log(`spmm WASM SIMD ×${threads}    ${run.medianMs} ms  ${gflops(run.medianMs)} GFLOP/s`);
+    threaded.dispose();
+  }
 
   // tf: gather rows, scale by the values, segment-sum into rows (forward only; one run, it is slow).
   const rowOf = new Int32Array(nnz);

@@ -16,6 +16,13 @@ function denseProduct(a: CsrMatrix, x: Float32Array, dim: number): Float64Array 
   return out;
 }
 
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBeGreaterThanOrEqual(b.length);
+  let worst = 0;
+  for (let k = 0; k < b.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+  return Number.isNaN(worst) ? Infinity : worst;
+}
+
 function randomDense(n: number, seed: number): Float32Array {
   const rng = createRng(seed);
   return Float32Array.from({ length: n }, () => rng.normal());
@@ -89,14 +96,41 @@ describe("SpmmEngine", () => {
     const reference = new Float32Array(200 * dim);
     spmmPlain(a.indptr, a.indices, a.values, Float32Array.from(x), dim, reference, 0, 200);
     const out = engine.buffer(1);
-    for (let k = 0; k < reference.length; k++) expect(out[k]).toBeCloseTo(reference[k], 4);
+    expect(maxDiff(out, reference)).toBeLessThan(1e-4);
     // Chained products in place of layers: buffer 2 = A·(A·x).
     engine.multiply(1, 2);
     const twice = new Float32Array(200 * dim);
     spmmPlain(a.indptr, a.indices, a.values, reference, dim, twice, 0, 200);
-    for (let k = 0; k < twice.length; k++) expect(engine.buffer(2)[k]).toBeCloseTo(twice[k], 3);
+    expect(maxDiff(engine.buffer(2), twice)).toBeLessThan(1e-3);
     engine.dispose();
     expect(() => engine.buffer(0)).toThrow(/dispose/);
+  });
+
+  it.each([1, 2, 3])("accumulates in the same pass and splits rows over %i thread(s)", (threads) => {
+    // 60k+ non-zeros so that threads are used.
+    const a = randomCsr(2000, 1500, 0.021, 17);
+    expect(a.indptr[2000]).toBeGreaterThan(50_000);
+    const dim = 40; // one wide block (32 columns) and two narrow ones
+    const engine = new SpmmEngine(a, dim, 3, { threads });
+    expect(engine.threads).toBe(threads);
+    engine.buffer(0).set(randomDense(1500 * dim, 3));
+    const acc = engine.buffer(2);
+    for (let k = 0; k < acc.length; k++) acc[k] = k % 7;
+    const before = Float32Array.from(acc);
+    engine.multiply(0, 1, 2);
+    const reference = new Float32Array(2000 * dim);
+    spmmPlain(a.indptr, a.indices, a.values, engine.buffer(0), dim, reference, 0, 2000);
+    let worst = 0;
+    for (let k = 0; k < reference.length; k++) {
+      worst = Math.max(worst, Math.abs(engine.buffer(1)[k] - reference[k]), Math.abs(acc[k] - before[k] - reference[k]));
+    }
+    expect(worst).toBeLessThan(1e-4);
+    // Untouched tail of the accumulator (rows ≥ nRows within max(nRows, nCols)) — none here.
+    engine.multiply(0, 1);
+    for (let k = 0; k < 200; k++) expect(acc[k]).toBeCloseTo(before[k] + reference[k], 4);
+    expect(() => engine.multiply(0, 1, 1)).toThrow(/accumulate/);
+    engine.dispose();
+    engine.dispose();
   });
 
   it("reads rewritten values (edge dropout) and handles a rectangular matrix", () => {

@@ -65,6 +65,7 @@ export const lightgcnParams = {
   validationUsers: { type: "int", default: 10000, min: 0, max: 10000000, description: "Validation users sampled per check (0: all)" },
   maxSeconds: { type: "float", default: 0, min: 0, max: 1e7, description: "Training-time budget in seconds (0: none)" },
   kernel: { type: "enum", default: "auto", values: ["auto", "js"], description: "Sparse kernel: WebAssembly SIMD when available (auto), or the JS loop" },
+  threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads per sparse product (worker threads on a shared WebAssembly memory)" },
 } as const;
 
 export type LightGcnParams = ParamsOf<typeof lightgcnParams>;
@@ -114,13 +115,16 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
     const d = p.dim;
     const K = p.layers;
     const adjacency = normalizedAdjacency(train);
-    const engine = new SpmmEngine(adjacency, d, 3, { backend: p.kernel === "js" ? "js" : undefined });
+    // Slots: ego E⁰, two layer buffers, final F, ∂L/∂F, ∂L/∂E⁰ (all n × d, in the kernel's memory).
+    const [EGO, T1, T2, FINAL, GRAD_FINAL, GRAD_EGO] = [0, 1, 2, 3, 4, 5];
+    const engine = new SpmmEngine(adjacency, d, 6, { backend: p.kernel === "js" ? "js" : undefined, threads: p.threads });
     try {
-      const ego = fillNormal(new Float32Array(n * d), modelRng(context.seed, 1), p.initStd);
+      const ego = engine.buffer(EGO);
+      fillNormal(ego, modelRng(context.seed, 1), p.initStd);
       const best = new Float32Array(n * d);
-      const final = new Float32Array(n * d);
-      const gradFinal = new Float32Array(n * d);
-      const gradEgo = new Float32Array(n * d);
+      const final = engine.buffer(FINAL);
+      const gradFinal = engine.buffer(GRAD_FINAL);
+      const gradEgo = engine.buffer(GRAD_EGO);
       const adam = new DenseAdam(n * d, p.lr);
       const sampler = new BprSampler(train, modelRng(context.seed, 2), p.sampling);
       const B = Math.min(p.batchSize, Math.max(1, train.nnz));
@@ -129,38 +133,31 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
       const negatives = new Int32Array(B);
       const scale = 1 / (K + 1);
 
-      // out = (1/(K+1)) Σ_k Â^k src; with `layerSum`, also Σ_{k<K} of the item rows.
-      const propagate = (src: Float32Array, out: Float32Array, layerSum?: Float32Array) => {
-        out.set(src);
-        if (layerSum) layerSum.set(src.subarray(nU * d));
-        engine.buffer(0).set(src);
-        let from = 0;
+      // slot `out` = (1/(K+1)) Σ_k Â^k · slot `src`: each product also adds its layer into `out`.
+      const propagate = (src: number, out: number) => {
+        const target = engine.buffer(out);
+        target.set(engine.buffer(src));
+        let from = src;
         for (let k = 1; k <= K; k++) {
-          const to = k % 2 === 1 ? 1 : 2;
-          engine.multiply(from, to);
-          const layer = engine.buffer(to);
-          for (let x = 0; x < out.length; x++) out[x] += layer[x];
-          if (layerSum && k < K) {
-            const items = layer.subarray(nU * d);
-            for (let x = 0; x < items.length; x++) layerSum[x] += items[x];
-          }
+          const to = k % 2 === 1 ? T1 : T2;
+          engine.multiply(from, to, out);
           from = to;
         }
-        if (K > 0) for (let x = 0; x < out.length; x++) out[x] *= scale;
+        if (K > 0) for (let x = 0; x < target.length; x++) target[x] *= scale;
       };
 
       const step = (): number => {
         sampler.sample(users, positives, negatives);
-        propagate(ego, final);
+        propagate(EGO, FINAL);
         gradFinal.fill(0);
         let loss = bprLossAndGrad(final, d, nU, users, positives, negatives, gradFinal);
-        propagate(gradFinal, gradEgo);
+        propagate(GRAD_FINAL, GRAD_EGO);
         // λ · ½ Σ ‖e⁰‖² / B over the batch's ego rows (each occurrence counts).
         const lambda = p.reg / B;
         let squares = 0;
         for (let s = 0; s < B; s++) {
-          for (const row of [users[s], nU + positives[s], nU + negatives[s]]) {
-            const o = row * d;
+          for (let part = 0; part < 3; part++) {
+            const o = (part === 0 ? users[s] : nU + (part === 1 ? positives[s] : negatives[s])) * d;
             for (let c = 0; c < d; c++) {
               const e = ego[o + c];
               squares += e * e;
@@ -173,10 +170,19 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
         return loss;
       };
 
-      const layerSum = new Float32Array(nI * d);
       const refresh = () => {
-        propagate(ego, final, layerSum);
-        this.setEmbeddings(final.slice(0, nU * d), final.slice(nU * d), K > 0 ? layerSum.slice() : final.slice(nU * d), train.itemDegrees());
+        // Final embeddings, and Σ_{k<K} E^(k) of the items for fold-in.
+        propagate(EGO, FINAL);
+        const layerSum = ego.slice(nU * d, n * d);
+        let from = EGO;
+        for (let k = 1; k < K; k++) {
+          const to = k % 2 === 1 ? T1 : T2;
+          engine.multiply(from, to);
+          const items = engine.buffer(to).subarray(nU * d, n * d);
+          for (let x = 0; x < items.length; x++) layerSum[x] += items[x];
+          from = to;
+        }
+        this.setEmbeddings(final.slice(0, nU * d), final.slice(nU * d, n * d), layerSum, train.itemDegrees());
       };
       const validationUsers = validation ? usersWithItems(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
       const loop = await runSteps({
@@ -205,6 +211,7 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
         validationCurve: loop.validationCurve,
         notes: {
           kernel: engine.backend,
+          threads: engine.threads,
           adjacencyNnz: adjacency.indptr[n],
           stepsPerEpoch: Math.ceil(train.nnz / B),
           secondsPerEpoch: median(loop.epochSeconds),

@@ -50,6 +50,7 @@ export const ngcfParams = {
   validationUsers: { type: "int", default: 10000, min: 0, max: 10000000, description: "Validation users sampled per check (0: all)" },
   maxSeconds: { type: "float", default: 0, min: 0, max: 1e7, description: "Training-time budget in seconds (0: none)" },
   kernel: { type: "enum", default: "auto", values: ["auto", "js"], description: "Sparse kernel: WebAssembly SIMD when available (auto), or the JS loop" },
+  threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads per sparse product (worker threads on a shared WebAssembly memory)" },
 } as const;
 
 export type NgcfParams = ParamsOf<typeof ngcfParams>;
@@ -114,7 +115,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
     const L = p.layers;
     const adjacency = normalizedAdjacency(train);
     const nnz = adjacency.indptr[n];
-    const engine = new SpmmEngine(adjacency, d, 2, { backend: p.kernel === "js" ? "js" : undefined });
+    const engine = new SpmmEngine(adjacency, d, 2, { backend: p.kernel === "js" ? "js" : undefined, threads: p.threads });
     const mirror = p.nodeDropout > 0 ? mirrorPositions(adjacency) : undefined;
     const weights = new WeightSet("ngcf");
     const initRng = modelRng(context.seed, 1);
@@ -250,6 +251,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
         notes: {
           backend,
           kernel: engine.backend,
+          threads: engine.threads,
           adjacencyNnz: nnz,
           stepsPerEpoch: Math.ceil(train.nnz / B),
           secondsPerEpoch: median(loop.epochSeconds),
