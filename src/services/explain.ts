@@ -1,52 +1,58 @@
-// Explanations: why an item suits a user, from the user–item interaction graph.
-// "Because you rated": the user's items whose audiences overlap most with the item's
-// (co-occurrence cosine). Paths: user → item they rated → another user → the item, ranked
-// by random-walk probability (1/deg at every step).
+// Explanations: why an item suits a user, read from the bipartite interaction graph
+// (src/graph, graphology). Paths user → item' → user' → item are weighted by the entries of the
+// normalised adjacency Â, so all path weights sum to (Â³)_{user,item}, the three-hop term that
+// LightGCN-style propagation adds to the score; "because you rated" lists the user's items whose
+// paths carry the most weight. The graph is built on the first explanation from the served
+// catalogue (snapshot plus API changes) and kept in step with rateItem/deleteRating, so an
+// explanation reflects a rating at once.
+import { InteractionGraph, explainPaths } from "../graph";
 import { NotFoundError } from "../errors";
 import type { ExplanationModel } from "../api/mappers";
+import type { LiveCatalog } from "./liveCatalog";
 import type { RecommenderService } from "./recommender";
 
 export class Explainer {
+  private graph: InteractionGraph | undefined;
+  private builtFor: LiveCatalog | undefined;
+
   constructor(private readonly recommender: RecommenderService) {}
+
+  /** The served catalogue's graph (built once per catalogue; rebuilt when the catalogue is reloaded). */
+  interactionGraph(): InteractionGraph {
+    const catalog = this.recommender.catalog;
+    if (this.graph && this.builtFor === catalog) return this.graph;
+    const base = catalog.snapshot.interactions;
+    const graph = InteractionGraph.fromInteractions(base, {
+      userIds: Array.from({ length: base.nUsers }, (_, u) => catalog.users.id(u)),
+      itemIds: Array.from({ length: base.nItems }, (_, i) => catalog.items.id(i)),
+    });
+    // Users and items added through the API since the snapshot, then changed histories.
+    for (let u = base.nUsers; u < catalog.nUsers; u++) graph.addUser(catalog.users.id(u));
+    for (let i = base.nItems; i < catalog.nItems; i++) graph.addItem(catalog.items.id(i));
+    for (const user of catalog.changedUsers()) this.syncUser(graph, catalog, user);
+    this.graph = graph;
+    this.builtFor = catalog;
+    return graph;
+  }
 
   explain(userId: string, itemId: string, modelName: string | undefined, maxPaths: number): ExplanationModel {
     const { recommender } = this;
     const { catalog } = recommender;
     const user = recommender.requireUserIndex(userId);
     const item = recommender.requireItemIndex(itemId);
-    const history = catalog.history(user);
-    const byItem = catalog.snapshot.interactions.transpose();
-    const audience = item < byItem.nUsers ? byItem.userItems(item) : new Int32Array(0);
-    const userDegree = (u: number) => (u < catalog.snapshot.interactions.nUsers ? catalog.snapshot.interactions.userDegree(u) : 0);
+    const graph = this.interactionGraph();
+    // Users and items created through the API after the build join the graph as isolated nodes.
+    const gUser = graph.addUser(userId);
+    const gItem = graph.addItem(itemId);
+    const explanation = explainPaths(graph, gUser, gItem, { maxPaths, maxItems: 5 });
 
-    const supports: { item: number; rating: number; similarity: number; shared: Int32Array }[] = [];
-    for (let k = 0; k < history.items.length; k++) {
-      const rated = history.items[k];
-      if (rated === item || rated >= byItem.nUsers) continue;
-      const raters = byItem.userItems(rated);
-      const shared = intersectSorted(audience, raters, user);
-      if (shared.length === 0) continue;
-      supports.push({ item: rated, rating: history.values[k], similarity: shared.length / Math.sqrt(audience.length * raters.length), shared });
-    }
-    supports.sort((a, b) => b.similarity - a.similarity || a.item - b.item);
-    const top = supports.slice(0, 5);
-    const total = top.reduce((sum, s) => sum + s.similarity, 0);
-
-    const paths: ExplanationModel["paths"] = [];
-    const candidates: { via: number; other: number; weight: number }[] = [];
-    const historyLength = Math.max(1, history.items.length);
-    for (const support of supports.slice(0, 20)) {
-      const viaDegree = byItem.userDegree(support.item);
-      for (const other of support.shared) {
-        candidates.push({ via: support.item, other, weight: (1 / historyLength) * (1 / viaDegree) * (1 / Math.max(1, userDegree(other))) });
-      }
-    }
-    candidates.sort((a, b) => b.weight - a.weight || a.via - b.via || a.other - b.other);
-    const node = (kind: "USER" | "ITEM", index: number) =>
-      kind === "USER" ? { kind, id: catalog.users.id(index), label: null } : { kind, id: catalog.items.id(index), label: catalog.content[index]?.title ?? null };
-    for (const candidate of candidates.slice(0, maxPaths)) {
-      paths.push({ nodes: [node("USER", user), node("ITEM", candidate.via), node("USER", candidate.other), node("ITEM", item)], weight: candidate.weight });
-    }
+    const node = (kind: "USER" | "ITEM", id: string) => ({ kind, id, label: kind === "ITEM" ? (catalog.content[catalog.items.index(id) ?? -1]?.title ?? null) : null });
+    const paths = explanation.paths.map((p) => ({
+      nodes: [node("USER", userId), node("ITEM", graph.items.id(p.viaItem)), node("USER", graph.users.id(p.viaUser)), node("ITEM", itemId)],
+      weight: p.weight,
+    }));
+    const top = explanation.supportingItems;
+    const total = top.reduce((sum, s) => sum + s.weight, 0);
 
     let score: number | null = null;
     let model: string | null = null;
@@ -56,45 +62,64 @@ export class Explainer {
       score = pair.score;
       model = pair.model;
     }
-    const title = (index: number) => catalog.content[index]?.title ?? `item ${catalog.items.id(index)}`;
+    const title = (graphItem: number) => {
+      const id = graph.items.id(graphItem);
+      return catalog.content[catalog.items.index(id) ?? -1]?.title ?? `item ${id}`;
+    };
     const summary = top.length
       ? `Recommended because you rated ${top
           .slice(0, 2)
           .map((s) => `${title(s.item)} (${s.rating})`)
-          .join(" and ")}: ${top[0].shared.length} ${top[0].shared.length === 1 ? "person" : "people"} who rated ${title(top[0].item)} also rated ${title(item)}.`
-      : `No rated item of yours shares an audience with ${title(item)}; it comes from overall popularity or content.`;
+          .join(" and ")}: ${top[0].paths} ${top[0].paths === 1 ? "person" : "people"} who rated ${title(top[0].item)} also rated ${title(gItem)}.`
+      : `No rated item of yours shares an audience with ${title(gItem)}; it comes from overall popularity or content.`;
     return {
       userId,
       itemId,
       score,
       model,
       summary,
-      becauseYouRated: top.map((s) => ({ itemId: catalog.items.id(s.item), rating: s.rating, weight: total > 0 ? s.similarity / total : 0 })),
+      becauseYouRated: top.map((s) => ({ itemId: graph.items.id(s.item), rating: s.rating, weight: total > 0 ? s.weight / total : 0 })),
       paths,
     };
   }
 
-  onRating(_user: number, _item: number, _value: number): void {}
+  /** A rating written through the API (catalogue indices): the graph follows at once. */
+  onRating(user: number, item: number, value: number): void {
+    const graph = this.current();
+    if (!graph) return;
+    const catalog = this.recommender.catalog;
+    graph.upsertInteraction(catalog.users.id(user), catalog.items.id(item), value, Math.floor(Date.now() / 1000));
+  }
 
-  onRatingDeleted(_user: number, _item: number): void {}
+  onRatingDeleted(user: number, item: number): void {
+    const graph = this.current();
+    if (!graph) return;
+    const catalog = this.recommender.catalog;
+    graph.removeInteraction(catalog.users.id(user), catalog.items.id(item));
+  }
+
+  /** The graph when it was built for the catalogue now served (else it is rebuilt on demand). */
+  private current(): InteractionGraph | undefined {
+    return this.graph && this.builtFor === this.recommender.catalog ? this.graph : undefined;
+  }
+
+  /** Makes the user's edges equal to the catalogue's current history. */
+  private syncUser(graph: InteractionGraph, catalog: LiveCatalog, user: number): void {
+    const userId = catalog.users.id(user);
+    const current = catalog.history(user);
+    const keep = new Set<number>(current.items);
+    const gUser = graph.userIndex(userId);
+    if (gUser !== undefined) {
+      for (const gItem of graph.userNeighbors(gUser).items) {
+        const itemId = graph.items.id(gItem);
+        const index = catalog.items.index(itemId);
+        if (index === undefined || !keep.has(index)) graph.removeInteraction(userId, itemId);
+      }
+    }
+    for (let k = 0; k < current.items.length; k++) graph.upsertInteraction(userId, catalog.items.id(current.items[k]), current.values[k]);
+  }
 
   requireKnown(userId: string): void {
     if (this.recommender.catalog.users.index(userId) === undefined) throw new NotFoundError("user", userId);
   }
-}
-
-/** Sorted-list intersection, leaving out `skip`. */
-function intersectSorted(a: Int32Array, b: Int32Array, skip: number): Int32Array {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      if (a[i] !== skip) out.push(a[i]);
-      i++;
-      j++;
-    } else if (a[i] < b[j]) i++;
-    else j++;
-  }
-  return Int32Array.from(out);
 }

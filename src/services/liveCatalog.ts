@@ -107,6 +107,11 @@ export class LiveCatalog {
     return this.changes.has(user);
   }
 
+  /** Users whose history changed through the API since the snapshot. */
+  changedUsers(): number[] {
+    return [...this.changes.keys()];
+  }
+
   currentValue(user: number, item: number): number | undefined {
     const change = this.changes.get(user)?.get(item);
     if (change) return change.value ?? undefined;

@@ -28,8 +28,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** A registry model to train before the server starts, with optional hyper-parameters. */
+export type TestModel = string | { model: string; params?: Record<string, unknown> };
+
 export interface TestServerOptions {
-  models?: string[];
+  /** Trained in order; the first is the default model. */
+  models?: TestModel[];
   production?: boolean;
   adminApiKey?: string | null;
 }
@@ -56,11 +60,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       },
     });
   }
-  for (const model of options.models ?? ["popularity"]) {
-    const result = await trainModel(database.db, { model });
+  const models = (options.models ?? ["popularity"]).map((m) => (typeof m === "string" ? { model: m } : m));
+  for (const request of models) {
+    const result = await trainModel(database.db, request);
     result.model.dispose();
   }
-  const recommender = new RecommenderService(database.db, (options.models ?? ["popularity"])[0]);
+  const recommender = new RecommenderService(database.db, models[0].model);
   await recommender.init();
   const itemCache = new ItemCache();
   const jobs = new JobManager(database.db, recommender, () => undefined, () => itemCache.clear());

@@ -58,7 +58,7 @@ export type DatasetFormat =
 
 export type Explanation = {
   __typename?: 'Explanation';
-  /** The user's rated items that support this item most (by item–item similarity in the interaction graph). */
+  /** The user's rated items that support this item most: the summed weight (normalised-adjacency entries) of the paths user → that item → another user → this item in the interaction graph, as shares of the total. */
   becauseYouRated: Array<Contribution>;
   item: Item;
   model: Maybe<Scalars['String']['output']>;
