@@ -1,13 +1,15 @@
-// npm run results:table -- --report <report.json> [--metrics rmse,mae] [--sort rmse] [--desc]
+// npm run results:table -- --report <report.json> [--metrics rmse,mae] [--sort rmse] [--desc] [--chart file.svg|png]
 //
 // Prints a Markdown table of an evaluation report (npm run evaluate --out): one row per model
 // with the chosen metrics, training seconds per fit and seconds per epoch/iteration, so the
-// README's tables are pasted from measured reports, not typed.
+// README's tables are pasted from measured reports, not typed. --chart redraws the report's bar
+// chart with just those metrics (and that model order).
 import fs from "node:fs";
 import { ValidationError } from "../src/errors";
+import { writeChart, type EvaluationReport } from "../src/eval";
 import { UsageError, parseArgs, runMain } from "../src/util/args";
 
-const usage = "usage: npm run results:table -- --report <report.json> [--metrics rmse,mae] [--sort <metric>] [--desc]";
+const usage = "usage: npm run results:table -- --report <report.json> [--metrics rmse,mae] [--sort <metric>] [--desc] [--chart file.svg|png]";
 
 interface ReportRow {
   model: string;
@@ -18,11 +20,11 @@ interface ReportRow {
 }
 
 runMain(async () => {
-  const { values, flags } = parseArgs(process.argv.slice(2), { values: ["report", "metrics", "sort"], booleans: ["desc"], usage });
+  const { values, flags } = parseArgs(process.argv.slice(2), { values: ["report", "metrics", "sort", "chart"], booleans: ["desc"], usage });
   const file = values.get("report");
   if (!file) throw new UsageError(usage);
   if (!fs.existsSync(file)) throw new ValidationError("report", file, "an existing JSON report");
-  const report = JSON.parse(fs.readFileSync(file, "utf8")) as { results: ReportRow[] };
+  const report = JSON.parse(fs.readFileSync(file, "utf8")) as EvaluationReport & { results: ReportRow[] };
   if (!Array.isArray(report.results)) throw new ValidationError("report", file, "a report with a results array");
   const available = [...new Set(report.results.flatMap((r) => Object.keys(r.metrics)))];
   const metrics = values.get("metrics")?.split(",") ?? available;
@@ -41,5 +43,10 @@ runMain(async () => {
     const fits = Math.max(1, r.folds?.length ?? 1);
     const perEpoch = r.notes?.secondsPerEpoch;
     console.log(`| \`${r.model}\` | ${metrics.map((m) => fmt(r.metrics[m], 4)).join(" | ")} | ${fmt(r.trainSeconds / fits, 1)} | ${perEpoch === undefined ? "–" : perEpoch < 0.1 ? perEpoch.toFixed(4) : perEpoch.toFixed(2)} |`);
+  }
+  const chart = values.get("chart");
+  if (chart) {
+    await writeChart(chart, { ...report, results: rows }, values.get("metrics") ? metrics : undefined);
+    console.error(`wrote ${chart}`);
   }
 });

@@ -34,11 +34,12 @@ function formatValue(value: number): string {
   return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(2) : value.toFixed(3);
 }
 
-export function renderChartSvg(report: EvaluationReport): string {
-  const metrics = chartMetrics(report);
+export function renderChartSvg(report: EvaluationReport, only?: readonly string[]): string {
+  const metrics = only && only.length > 0 ? [...only] : chartMetrics(report);
   const models = report.results.filter((r) => !r.error);
-  const barW = 36;
-  const barGap = 4;
+  // Bars narrow (down to 12 px) as the bar count grows, so a wide comparison stays readable.
+  const barW = Math.max(12, Math.min(36, Math.floor(1200 / Math.max(1, models.length * metrics.length))));
+  const barGap = barW >= 24 ? 4 : 2;
   const groupW = Math.max(1, metrics.length) * barW + Math.max(0, metrics.length - 1) * barGap;
   const left = 64;
   const right = 24;
@@ -121,11 +122,11 @@ function formatTick(value: number, max: number): string {
   return value.toFixed(decimals);
 }
 
-/** Writes the chart as SVG, or PNG (rendered at 2× with @resvg/resvg-js) for a .png name. */
-export async function writeChart(file: string, report: EvaluationReport): Promise<void> {
+/** Writes the chart (of `metrics`, default chartMetrics) as SVG, or PNG (rendered at 2× with @resvg/resvg-js) for a .png name. */
+export async function writeChart(file: string, report: EvaluationReport, metrics?: readonly string[]): Promise<void> {
   const extension = path.extname(file).toLowerCase();
   if (extension !== ".svg" && extension !== ".png") throw new ValidationError("chart", file, "a file name ending in .svg or .png");
-  const svg = renderChartSvg(report);
+  const svg = renderChartSvg(report, metrics);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   if (extension === ".svg") {
     fs.writeFileSync(file, svg);

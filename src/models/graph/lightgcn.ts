@@ -54,6 +54,7 @@ export const lightgcnParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size" },
   layers: { type: "int", default: 3, min: 0, max: 8, description: "Propagation layers K (0 = matrix factorisation with BPR)" },
   lr: { type: "float", default: 0.01, min: 1e-6, max: 1, description: "Adam learning rate" },
+  lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
   reg: { type: "float", default: 1e-4, min: 0, max: 1, description: "L2 weight λ on the batch's ego embeddings" },
   batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
@@ -146,7 +147,10 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
         if (K > 0) for (let x = 0; x < target.length; x++) target[x] *= scale;
       };
 
+      const stepsPerEpoch = Math.max(1, Math.ceil(train.nnz / B));
       const step = (): number => {
+        // Large-batch Adam learns fast at a high rate and then needs a lower one to settle.
+        if (p.lrDecay < 1) adam.lr = p.lr * Math.pow(p.lrDecay, Math.floor(adam.steps / stepsPerEpoch));
         sampler.sample(users, positives, negatives);
         propagate(EGO, FINAL);
         gradFinal.fill(0);
