@@ -30,7 +30,7 @@ import type { Rng } from "../../math/random";
 import { initTf, tf } from "../../tf/backend";
 import { glorotUniform } from "../../tf/init";
 import { WeightSet } from "../../tf/weights";
-import { BprSampler, EmbeddingScorer, MONITOR, modelRng, rankingMetrics, runSteps, usersWithItems, validationSplit } from "./common";
+import { BprSampler, EmbeddingScorer, MONITOR, bprLossOnHost, modelRng, rankingMetrics, runSteps, usersWithItems, validationSplit } from "./common";
 import { dotAll, median, type GraphFitOptions } from "./lightgcn";
 
 export const ngcfParams = {
@@ -128,6 +128,8 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       weights.add(`b2_${l}`, [1, d], glorotUniform(1, d, initRng));
     }
     const optimizer = tf.train.adam(p.lr);
+    const onesColumn = tf.ones([d, 1]) as tf.Tensor2D;
+    const gradScratch = new Float32Array(n * d * (L + 1));
     let best: Map<string, Float32Array> | undefined;
 
     // L·X on host memory, differentiable: the gradient of L·X is Lᵀ·G = L·G.
@@ -171,7 +173,9 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
         );
         ego = tf.leakyRelu(message, p.leakySlope);
         if (training && p.messageDropout > 0) ego = tf.mul(ego, dropoutMask(n * d, p.messageDropout, rng, [n, d]));
-        parts.push(tf.div(ego, tf.maximum(tf.norm(ego, 2, 1, true), 1e-12)));
+        // Row norms through a matMul with a ones column: tf.norm's Sum gradient would build an
+        // n × d ones tensor in JavaScript every step.
+        parts.push(tf.div(ego, tf.maximum(tf.sqrt(tf.matMul(tf.square(ego) as tf.Tensor2D, onesColumn)), 1e-12)));
       }
       return tf.concat(parts, 1) as tf.Tensor2D;
     };
@@ -181,36 +185,14 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
     const users = new Int32Array(B);
     const positives = new Int32Array(B);
     const negatives = new Int32Array(B);
-    const itemRows = (items: Int32Array) => Int32Array.from(items, (i) => nU + i);
 
     const step = (): number => {
       sampler.sample(users, positives, negatives);
       setDropout(true);
-      const u = tf.tensor1d(users, "int32");
-      const i = tf.tensor1d(itemRows(positives), "int32");
-      const j = tf.tensor1d(itemRows(negatives), "int32");
-      let total = 0;
-      try {
-        const cost = optimizer.minimize(
-          () =>
-            tf.tidy(() => {
-              const final = forward(true, noiseRng);
-              const eu = tf.gather(final, u);
-              const ei = tf.gather(final, i);
-              const ej = tf.gather(final, j);
-              const x = tf.sum(tf.mul(eu, tf.sub(ei, ej)), 1);
-              const bpr = tf.mean(tf.softplus(tf.neg(x)));
-              const l2 = tf.div(tf.add(tf.add(tf.sum(tf.square(eu)), tf.sum(tf.square(ei))), tf.sum(tf.square(ej))), 2 * B);
-              return tf.add(bpr, tf.mul(l2, p.reg)) as tf.Scalar;
-            }),
-          true,
-          weights.list(),
-        );
-        total = (cost as tf.Scalar).dataSync()[0] * B;
-        cost?.dispose();
-      } finally {
-        tf.dispose([u, i, j]);
-      }
+      // BPR loss and its gradient on the host (bprLossOnHost); tf differentiates the propagation.
+      const cost = optimizer.minimize(() => tf.tidy(() => bprLossOnHost(forward(true, noiseRng), nU, users, positives, negatives, p.reg, gradScratch)), true, weights.list());
+      const total = (cost as tf.Scalar).dataSync()[0] * B;
+      cost?.dispose();
       return total;
     };
 
@@ -264,6 +246,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       };
     } finally {
       optimizer.dispose();
+      onesColumn.dispose();
       weights.dispose();
       engine.dispose();
     }
