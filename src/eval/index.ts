@@ -8,3 +8,4 @@ export { evalDataFromDataset, loadEvalData, loadEvalDataFromDb, type EvalData, t
 export { runEvaluation, type EvaluateOptions, type EvaluationHooks, type EvaluationReport, type FoldResult, type ModelResult } from "./run";
 export { formatTable, metricKeys, writeReportJson } from "./report";
 export { chartMetrics, niceMax, renderChartSvg, writeChart } from "./chart";
+export { renderCurveSvg, type CurveChart, type CurveSeries } from "./curve";
