@@ -120,6 +120,34 @@ export function bprLossAndGrad(
 }
 
 /**
+ * L2 on a batch's rows of `values` (users, then items from row `itemOffset`; every occurrence
+ * counts): adds λ·e to the same rows of `grad` and returns Σ‖e‖² over them.
+ */
+export function addBatchL2(
+  values: Float32Array,
+  width: number,
+  itemOffset: number,
+  users: Int32Array,
+  positives: Int32Array,
+  negatives: Int32Array,
+  lambda: number,
+  grad: Float32Array,
+): number {
+  let squares = 0;
+  for (let s = 0; s < users.length; s++) {
+    for (let part = 0; part < 3; part++) {
+      const o = (part === 0 ? users[s] : itemOffset + (part === 1 ? positives[s] : negatives[s])) * width;
+      for (let c = 0; c < width; c++) {
+        const e = values[o + c];
+        squares += e * e;
+        grad[o + c] += lambda * e;
+      }
+    }
+  }
+  return squares;
+}
+
+/**
  * The BPR objective of a batch on a tf tensor of final representations [n, width] (users first,
  * items from row `itemOffset`), evaluated on the host: value = mean BPR loss + λ·½Σ‖e‖²/B over
  * the batch's rows (each occurrence counts), gradient written by bprLossAndGrad into a dense
@@ -145,21 +173,7 @@ export function bprLossOnHost(
     scratch.fill(0);
     const B = users.length;
     let loss = bprLossAndGrad(values, width, itemOffset, users, positives, negatives, scratch) / B;
-    if (reg > 0) {
-      const lambda = reg / B;
-      let squares = 0;
-      for (let s = 0; s < B; s++) {
-        for (let part = 0; part < 3; part++) {
-          const o = (part === 0 ? users[s] : itemOffset + (part === 1 ? positives[s] : negatives[s])) * width;
-          for (let c = 0; c < width; c++) {
-            const e = values[o + c];
-            squares += e * e;
-            scratch[o + c] += lambda * e;
-          }
-        }
-      }
-      loss += (lambda / 2) * squares;
-    }
+    if (reg > 0) loss += (reg / B / 2) * addBatchL2(values, width, itemOffset, users, positives, negatives, reg / B, scratch);
     return {
       value: tf.scalar(loss),
       // The cpu backend keeps the array it is given: copy, since scratch is reused.

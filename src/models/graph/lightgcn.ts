@@ -38,6 +38,7 @@ import { SpmmEngine } from "../../math/sparse";
 import { initTf } from "../../tf/backend";
 import {
   BprSampler,
+  addBatchL2,
   DenseAdam,
   EmbeddingScorer,
   MONITOR,
@@ -157,19 +158,7 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
         let loss = bprLossAndGrad(final, d, nU, users, positives, negatives, gradFinal);
         propagate(GRAD_FINAL, GRAD_EGO);
         // λ · ½ Σ ‖e⁰‖² / B over the batch's ego rows (each occurrence counts).
-        const lambda = p.reg / B;
-        let squares = 0;
-        for (let s = 0; s < B; s++) {
-          for (let part = 0; part < 3; part++) {
-            const o = (part === 0 ? users[s] : nU + (part === 1 ? positives[s] : negatives[s])) * d;
-            for (let c = 0; c < d; c++) {
-              const e = ego[o + c];
-              squares += e * e;
-              gradEgo[o + c] += lambda * e;
-            }
-          }
-        }
-        loss += 0.5 * p.reg * squares;
+        loss += 0.5 * p.reg * addBatchL2(ego, d, nU, users, positives, negatives, p.reg / B, gradEgo);
         adam.step(ego, gradEgo);
         return loss;
       };
