@@ -43,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: env.DATA_DIR || undefined,
     dataFormat: env.DATA_FORMAT || undefined,
     adminApiKey: env.ADMIN_API_KEY || undefined,
-    defaultModel: env.DEFAULT_MODEL || "als",
+    defaultModel: env.DEFAULT_MODEL || "ials",
     production: env.NODE_ENV === "production",
   };
 }

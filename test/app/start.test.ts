@@ -37,7 +37,7 @@ describe("the main job (npm start)", () => {
     const app = await start();
     const health = await gql<{ health: { users: number; items: number; servedModels: string[] } }>(app.server.url, "{ health { users items servedModels } }");
     expect(health.data?.health.users).toBeGreaterThan(100);
-    expect(health.data?.health.servedModels).toEqual(expect.arrayContaining(["popularity", "als"]));
+    expect(health.data?.health.servedModels).toEqual(expect.arrayContaining(["popularity", "ials"]));
     const result = await gql<{ recommendations: { edges: unknown[] } }>(app.server.url, RECOMMEND, { user: "1" });
     expect(result.errors).toBeUndefined();
     expect(result.data?.recommendations.edges).toHaveLength(10);
@@ -62,7 +62,7 @@ describe("the main job (npm start)", () => {
       { user: "196" },
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.recommendations.model).toBe("als");
+    expect(result.data!.recommendations.model).toBe("ials");
     const edges = result.data!.recommendations.edges;
     expect(edges.map((e) => e.node.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(edges.every((e) => typeof e.node.item.title === "string")).toBe(true);
