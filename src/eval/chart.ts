@@ -6,7 +6,8 @@ import { ValidationError } from "../errors";
 import { PROTOCOL_INFO } from "./protocols";
 import type { EvaluationReport } from "./run";
 
-const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f", "#bab0ac", "#ff9da7"];
+/** Series colours (Tableau 10), shared by the bar and curve charts. */
+export const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f", "#bab0ac", "#ff9da7"];
 const FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
 
 /** The metrics drawn: rmse/mae, or every metric at the first cut-off except novelty (bits, another scale). */
@@ -18,7 +19,7 @@ export function chartMetrics(report: EvaluationReport): string[] {
   return keys.filter((k) => k.split("@")[1] === firstK && !k.startsWith("novelty@"));
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 

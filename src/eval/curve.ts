@@ -2,7 +2,7 @@
 // LightGCN and NGCF per checkpoint. Hand-written SVG like chart.ts; optional horizontal
 // reference lines (published results, targets).
 import { ValidationError } from "../errors";
-import { niceMax } from "./chart";
+import { COLORS, escapeXml, niceMax } from "./chart";
 
 export interface CurveSeries {
   name: string;
@@ -18,12 +18,6 @@ export interface CurveChart {
   series: CurveSeries[];
   /** Dashed horizontal lines with a label. */
   references?: { label: string; y: number }[];
-}
-
-const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1"];
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;

@@ -2,7 +2,7 @@
 // really trained models.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql } from "../helpers/graphql";
+import { gql, waitForJob as waitForJobAt } from "../helpers/graphql";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../helpers/server";
 import { writeFiles } from "../helpers/tmp";
 
@@ -342,14 +342,8 @@ interface JobView {
   modelRun: { id: string; active: boolean; status: string };
 }
 
-async function waitForJob(id: string): Promise<JobView> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    const result = await gql<{ job: JobView }>(t.url, `query($id: ID!) { job(id: $id) { id status progress error errorCode result modelRun { id active status } } }`, { id });
-    const job = result.data!.job;
-    if (job.status === "SUCCEEDED" || job.status === "FAILED") return job;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${id} did not finish`);
+function waitForJob(id: string): Promise<JobView> {
+  return waitForJobAt<JobView>(t.url, id, "id status progress error errorCode result modelRun { id active status }", 600);
 }
 
 describe("production mode", () => {

@@ -4,7 +4,7 @@
 // graph-walk similar items (RP3beta), and a failed training that leaves the served version
 // in place. Models are trained for real before the server starts (short settings).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql } from "../helpers/graphql";
+import { gql, waitForJob } from "../helpers/graphql";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../helpers/server";
 
 let t: TestServer;
@@ -37,14 +37,6 @@ async function rate(user: string, item: string, value: number, ratedAt?: string)
   await query(`mutation($u: ID!, $i: ID!, $v: Float!, $at: DateTime) { rateItem(userId: $u, itemId: $i, value: $v, ratedAt: $at) { value } }`, { u: user, i: item, v: value, at: ratedAt });
 }
 
-async function waitForJob(id: string): Promise<{ status: string; error: string | null; errorCode: string | null }> {
-  for (let attempt = 0; attempt < 1200; attempt++) {
-    const { job } = await query<{ job: { status: string; error: string | null; errorCode: string | null } }>(`query($id: ID!) { job(id: $id) { status error errorCode } }`, { id });
-    if (job.status === "SUCCEEDED" || job.status === "FAILED") return job;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${id} did not finish`);
-}
 
 beforeAll(async () => {
   t = await startTestServer({
@@ -185,7 +177,7 @@ describe("training failures", () => {
     expect(before.modelRunId).toBe(active);
     // Valid parameters that make SGD diverge: the job fails during training.
     const started = await query<{ trainModel: { id: string } }>(`mutation { trainModel(model: "mf", params: { lr: 1, factors: 8, epochs: 30 }) { id } }`, {}, { "x-api-key": ADMIN_KEY });
-    const job = await waitForJob(started.trainModel.id);
+    const job = await waitForJob<{ status: string; error: string | null }>(t.url, started.trainModel.id, "status error errorCode", 1200);
     expect(job.status).toBe("FAILED");
     expect(job.error).toMatch(/diverged/);
     const after = (await query<{ recommendations: Connection }>(RECOMMEND, { user: userId, model: "mf", first: 5 })).recommendations;

@@ -19,3 +19,18 @@ export async function gql<T = Record<string, unknown>>(
   const body = (await response.json()) as Omit<GraphQLResponse<T>, "status">;
   return { status: response.status, ...body };
 }
+
+/**
+ * Polls `job(id) { <fields> }` every 100 ms until it SUCCEEDED or FAILED, for at most `attempts`
+ * polls; `fields` must include `status`.
+ */
+export async function waitForJob<T extends { status: string }>(url: string, id: string, fields: string, attempts: number): Promise<T> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const result = await gql<{ job: T }>(url, `query($id: ID!) { job(id: $id) { ${fields} } }`, { id });
+    const job = result.data?.job;
+    if (!job) throw new Error(`job ${id}: ${result.errors?.[0]?.message ?? "not found"}`);
+    if (job.status === "SUCCEEDED" || job.status === "FAILED") return job;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${id} did not finish`);
+}

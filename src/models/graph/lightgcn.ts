@@ -206,7 +206,7 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
           kernel: engine.backend,
           threads: engine.threads,
           adjacencyNnz: adjacency.indptr[n],
-          stepsPerEpoch: Math.ceil(train.nnz / B),
+          stepsPerEpoch,
           secondsPerEpoch: median(loop.epochSeconds),
           trainSeconds: loop.trainSeconds,
           bestEpoch: loop.bestEpoch,
