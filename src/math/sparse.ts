@@ -9,6 +9,7 @@
 // A plain "out[j] += v · x[j]" loop re-reads and re-writes the output row per non-zero.
 import { Worker } from "node:worker_threads";
 import { ValidationError } from "../errors";
+import { KERNEL_NAMES, WIDE, assembleKernelModule, wasm, type KernelName, type WasmMemory } from "./simd";
 
 export interface CsrMatrix {
   readonly nRows: number;
@@ -186,163 +187,9 @@ export function csrFromDense(dense: ArrayLike<number>, nRows: number, nCols: num
 }
 
 // ---------------------------------------------------------------------------------------------
-// WebAssembly SIMD kernel. V8 compiles the JS loops above to scalar code; the same loop written
-// with 128-bit f32x4 lanes runs 3–4× faster here (Gowalla Â, 1.62M non-zeros × 64 columns, on the
-// loaded 2-core machine: JS 8-accumulator loop 290–370 ms, this 60–95 ms; `npm run bench:graph --
-// --kernels`). There is no compiler to WebAssembly on this machine and no dependency may be
-// added, so the module is assembled below from its binary encoding (two small functions),
-// validated at load, and checked against the JS kernel by the tests.
-//
-// kernel(indptr, indices, values, x, out, acc, rowStart, rowEnd, rowBytes, colStart, colEnd):
-// pointers are byte offsets into the memory; for rows [rowStart, rowEnd) and the bytes
-// [colStart, colEnd) of each row, out = A·x, and when acc ≠ 0 also acc += A·x (a layer sum in the
-// same pass). Columns go in blocks of 4·W floats held in W f32x4 locals: W = 8 ("wide", 32
-// columns per pass over the row's non-zeros) and W = 1 ("narrow", the remainder).
-//
-// Threads: with `threads` > 1 the memory is a shared WebAssembly.Memory and worker threads run
-// the same kernel on their share of the rows (split by non-zeros); the caller's thread takes the
-// first share and waits on an Atomics word for the others.
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let n = value >>> 0;
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  let n = value | 0;
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
-};
-
-// Instructions used (opcodes from the WebAssembly core and SIMD specifications).
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  if: [0x04, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, ...uleb(depth)],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
-  get: (local: number) => [0x20, ...uleb(local)],
-  set: (local: number) => [0x21, ...uleb(local)],
-  i32: (value: number) => [0x41, ...sleb(value)],
-  i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
-  f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
-  i32GeS: [0x4e],
-  i32Add: [0x6a],
-  i32Mul: [0x6c],
-  i32Shl: [0x74],
-  v128Load: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
-  v128Store: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
-  v128Zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
-  f32x4Splat: [0xfd, ...uleb(0x13)],
-  f32x4Add: [0xfd, ...uleb(0xe4)],
-  f32x4Mul: [0xfd, ...uleb(0xe6)],
-};
-
-/** Body of the blocked SpMM kernel with `width` f32x4 accumulators (4·width columns per pass). */
-function kernelBody(width: number): number[] {
-  const [INDPTR, INDICES, VALUES, X, OUT, ACC, R0, R1, ROWBYTES, C0, C1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  // i32 locals: r, k, kEnd, j, b (x address), o (out row), kStart, ao (acc row)
-  const [R, K, KEND, J, B, O, KSTART, AO] = [11, 12, 13, 14, 15, 16, 17, 18];
-  const V = 19; // splatted value
-  const A = 20; // accumulators A..A+width−1
-  const body: number[] = [];
-  const emit = (...parts: number[][]) => {
-    for (const p of parts) body.push(...p);
-  };
-  emit(op.get(R0), op.set(R));
-  emit(op.block, op.loop); // rows
-  emit(op.get(R), op.get(R1), op.i32GeS, op.brIf(1));
-  emit(op.get(INDPTR), op.get(R), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(0), op.set(KSTART));
-  emit(op.get(INDPTR), op.get(R), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(4), op.set(KEND));
-  emit(op.get(OUT), op.get(R), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.set(O));
-  emit(op.get(ACC), op.get(R), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.set(AO));
-  emit(op.get(C0), op.set(J));
-  emit(op.block, op.loop); // column blocks
-  emit(op.get(J), op.get(C1), op.i32GeS, op.brIf(1));
-  for (let a = 0; a < width; a++) emit(op.v128Zero, op.set(A + a));
-  emit(op.get(KSTART), op.set(K));
-  emit(op.block, op.loop); // non-zeros of the row
-  emit(op.get(K), op.get(KEND), op.i32GeS, op.brIf(1));
-  emit(op.get(VALUES), op.get(K), op.i32(2), op.i32Shl, op.i32Add, op.f32Load(0), op.f32x4Splat, op.set(V));
-  emit(op.get(X), op.get(INDICES), op.get(K), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(0), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.get(J), op.i32Add, op.set(B));
-  for (let a = 0; a < width; a++) emit(op.get(A + a), op.get(V), op.get(B), op.v128Load(16 * a), op.f32x4Mul, op.f32x4Add, op.set(A + a));
-  emit(op.get(K), op.i32(1), op.i32Add, op.set(K), op.br(0), op.end, op.end);
-  for (let a = 0; a < width; a++) emit(op.get(O), op.get(J), op.i32Add, op.get(A + a), op.v128Store(16 * a));
-  emit(op.get(ACC), op.if);
-  for (let a = 0; a < width; a++) {
-    emit(op.get(AO), op.get(J), op.i32Add); // address for the store
-    emit(op.get(AO), op.get(J), op.i32Add, op.v128Load(16 * a), op.get(A + a), op.f32x4Add, op.v128Store(16 * a));
-  }
-  emit(op.end);
-  emit(op.get(J), op.i32(16 * width), op.i32Add, op.set(J), op.br(0), op.end, op.end);
-  emit(op.get(R), op.i32(1), op.i32Add, op.set(R), op.br(0), op.end, op.end);
-  emit(op.end);
-  const locals = vec([
-    [...uleb(8), I32],
-    [...uleb(1 + width), V128],
-  ]);
-  const code = [...locals, ...body];
-  return [...uleb(code.length), ...code];
-}
-
-const WIDE = 8;
-
-/** The module; `sharedPages` declares an imported shared memory of exactly that many pages. */
-function assembleSpmmModule(sharedPages?: number): Uint8Array {
-  const signature = [0x60, ...vec(new Array<number[]>(11).fill([I32])), 0];
-  const limits = sharedPages === undefined ? [0x00, ...uleb(1)] : [0x03, ...uleb(sharedPages), ...uleb(sharedPages)];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([signature])),
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...limits]])),
-    ...section(3, vec([uleb(0), uleb(0)])),
-    ...section(7, vec([[...name("spmmWide"), 0x00, 0], [...name("spmmNarrow"), 0x00, 1]])),
-    ...section(10, vec([kernelBody(WIDE), kernelBody(1)])),
-  ]);
-}
-
-// The project's lib settings (ES2023, no DOM) declare no WebAssembly values; Node has them.
-interface WasmModule {
-  readonly kind?: "module";
-}
-interface WasmMemory {
-  buffer: ArrayBuffer | SharedArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-type Kernel = (indptr: number, indices: number, values: number, x: number, out: number, acc: number, r0: number, r1: number, rowBytes: number, c0: number, c1: number) => void;
+// WebAssembly SIMD kernels (src/math/simd.ts) run the products below on the engine's memory.
+/** Every kernel takes 11 i32 arguments (byte offsets, row ranges, sizes; see each body). */
+type Kernel = (...args: [number, number, number, number, number, number, number, number, number, number, number]) => void;
 
 let supported: boolean | undefined;
 
@@ -350,7 +197,7 @@ let supported: boolean | undefined;
 export function wasmSpmmSupported(): boolean {
   if (supported === undefined) {
     try {
-      supported = wasm.validate(assembleSpmmModule());
+      supported = wasm.validate(assembleKernelModule());
     } catch {
       supported = false;
     }
@@ -364,20 +211,19 @@ const MAX_PAGES = 65536;
 // Worker threads: plain JavaScript evaluated by node:worker_threads (no loader needed). The
 // control words (Int32Array over a SharedArrayBuffer): [0] generation posted by the caller,
 // [1] generation finished by this worker, [2] 0 = run, 1 = exit, [3..13] kernel arguments,
-// [14] 1 = wide kernel, 0 = narrow, [15] set to 1 by a worker whose kernel threw.
+// [14] the kernel's index in KERNEL_NAMES, [15] set to 1 by a worker whose kernel threw.
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
-const { bytes, memory, control } = workerData;
+const { bytes, memory, control, names } = workerData;
 const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-const wide = instance.exports.spmmWide;
-const narrow = instance.exports.spmmNarrow;
+const kernels = names.map((name) => instance.exports[name]);
 const ctl = new Int32Array(control);
 let seen = 0;
 for (;;) {
   Atomics.wait(ctl, 0, seen);
   seen = Atomics.load(ctl, 0);
   if (ctl[2] === 1) break;
-  const f = ctl[14] === 1 ? wide : narrow;
+  const f = kernels[ctl[14]];
   try {
     f(ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9], ctl[10], ctl[11], ctl[12], ctl[13]);
   } catch {
@@ -399,27 +245,37 @@ export interface SpmmEngineOptions {
   backend?: "wasm-simd" | "js";
   /** Threads sharing each product (1–16; default 1). Below ~50k non-zeros one thread is used. */
   threads?: number;
+  /**
+   * Floats of free space in the engine's memory beside the slots, as one view (`extra()`), for
+   * small dense operands of gemm / gemmTransposedA (weights, their gradients).
+   */
+  extraFloats?: number;
 }
 
 /**
  * One CSR matrix and `slots` dense buffers of max(nRows, nCols) × dim floats in one WebAssembly
  * memory, so repeated products (layers, steps) copy nothing: callers read and write the buffers
  * through `buffer(slot)` views. The matrix values are writable through `values()` (edge dropout
- * rescales them per step). Falls back to the JS kernel on plain typed arrays when the SIMD module
- * is unavailable or dim is not a multiple of 4 (`backend` says which). Call dispose() to stop
- * the worker threads.
+ * rescales them per step). Beside the sparse product it runs dense products on views of its own
+ * memory (gemm, gemmTransposedA: the W transforms of NGCF) on the same SIMD code and threads.
+ * Falls back to JS loops on plain typed arrays when the SIMD module is unavailable or dim is not
+ * a multiple of 4 (`backend` says which). Call dispose() to stop the worker threads.
  */
 export class SpmmEngine {
   readonly backend: "wasm-simd" | "js";
   readonly rows: number;
   readonly threads: number;
   private readonly views: Float32Array[] = [];
+  private readonly extraView: Float32Array;
+  /** Per-thread partial outputs of gemmTransposedA (threads × partialFloats). */
+  private readonly partialView: Float32Array;
+  private readonly partialFloats: number;
   private readonly valuesView: Float32Array;
   private readonly indptrView: Int32Array;
   private readonly indicesView: Int32Array;
+  private readonly memoryBuffer: ArrayBufferLike | undefined;
   private readonly pointers: { indptr: number; indices: number; values: number; slots: number[] } | undefined;
-  private readonly wide: Kernel | undefined;
-  private readonly narrow: Kernel | undefined;
+  private readonly kernels: Map<KernelName, Kernel> = new Map();
   private readonly workers: WorkerHandle[] = [];
   /** Row boundaries of the thread shares (length threads + 1), balanced by non-zeros. */
   private readonly bounds: Int32Array;
@@ -435,12 +291,16 @@ export class SpmmEngine {
     if (!Number.isInteger(slots) || slots < 1 || slots > 64) throw new ValidationError("slots", slots, "an integer in 1–64");
     const requested = options.threads ?? 1;
     if (!Number.isInteger(requested) || requested < 1 || requested > 16) throw new ValidationError("threads", requested, "an integer in 1–16");
+    const extraFloats = options.extraFloats ?? 0;
+    if (!Number.isInteger(extraFloats) || extraFloats < 0) throw new ValidationError("extraFloats", extraFloats, "a non-negative integer");
     this.rows = Math.max(matrix.nRows, matrix.nCols);
     const nnz = csrNnz(matrix);
     const useWasm = options.backend !== "js" && dim % 4 === 0 && wasmSpmmSupported();
     if (options.backend === "wasm-simd" && !useWasm) throw new ValidationError("backend", "wasm-simd", dim % 4 !== 0 ? "dim a multiple of 4" : "a runtime with WebAssembly SIMD");
     this.threads = useWasm && nnz >= 50_000 ? requested : 1;
     this.bounds = balancedBounds(matrix, this.threads);
+    // Partials of gemmTransposedA: up to (2·dim)² floats per thread (a [2d, 2d] result).
+    this.partialFloats = 4 * dim * dim;
     const bufferBytes = this.rows * dim * 4;
     if (useWasm) {
       const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
@@ -454,14 +314,16 @@ export class SpmmEngine {
       const indices = take(nnz * 4);
       const values = take(nnz * 4);
       const slotPointers = Array.from({ length: slots }, () => take(bufferBytes));
+      const extra = take(extraFloats * 4);
+      const partials = take(this.threads * this.partialFloats * 4);
       const pages = Math.ceil(offset / PAGE);
       if (pages > MAX_PAGES) throw new ValidationError("slots", slots, `fewer buffers: ${slots} of ${this.rows}×${dim} floats exceed 4 GiB`);
       const shared = this.threads > 1;
-      const bytes = assembleSpmmModule(shared ? pages : undefined);
+      const bytes = assembleKernelModule(shared ? pages : undefined);
       const memory = new wasm.Memory({ initial: pages, maximum: pages, ...(shared ? { shared: true } : {}) });
       const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-      this.wide = instance.exports.spmmWide as Kernel;
-      this.narrow = instance.exports.spmmNarrow as Kernel;
+      for (const kernel of KERNEL_NAMES) this.kernels.set(kernel, instance.exports[kernel] as Kernel);
+      this.memoryBuffer = memory.buffer;
       this.indptrView = new Int32Array(memory.buffer, indptr, matrix.nRows + 1);
       this.indicesView = new Int32Array(memory.buffer, indices, nnz);
       this.valuesView = new Float32Array(memory.buffer, values, nnz);
@@ -469,6 +331,8 @@ export class SpmmEngine {
       this.indicesView.set(matrix.indices.subarray(0, nnz));
       this.valuesView.set(matrix.values.subarray(0, nnz));
       for (const p of slotPointers) this.views.push(new Float32Array(memory.buffer, p, this.rows * dim));
+      this.extraView = new Float32Array(memory.buffer, extra, extraFloats);
+      this.partialView = new Float32Array(memory.buffer, partials, this.threads * this.partialFloats);
       this.pointers = { indptr, indices, values, slots: slotPointers };
       this.backend = "wasm-simd";
       for (let t = 1; t < this.threads; t++) this.workers.push(startWorker(bytes, memory));
@@ -477,6 +341,8 @@ export class SpmmEngine {
       this.indicesView = matrix.indices;
       this.valuesView = Float32Array.from(matrix.values.subarray(0, nnz));
       for (let s = 0; s < slots; s++) this.views.push(new Float32Array(this.rows * dim));
+      this.extraView = new Float32Array(extraFloats);
+      this.partialView = new Float32Array(this.partialFloats);
       this.backend = "js";
     }
   }
@@ -489,6 +355,12 @@ export class SpmmEngine {
   buffer(slot: number): Float32Array {
     this.check(slot);
     return this.views[slot];
+  }
+
+  /** The `extraFloats` region (for gemm operands). Valid until dispose. */
+  extra(): Float32Array {
+    this.check(0);
+    return this.extraView;
   }
 
   /** The matrix values as the kernel reads them (writable). */
@@ -509,19 +381,12 @@ export class SpmmEngine {
       if (accumulate === src || accumulate === dst) throw new ValidationError("accumulate", accumulate, `a slot other than src and dst`);
     }
     const dim = this.dim;
-    if (this.pointers && this.wide && this.narrow) {
+    if (this.pointers) {
       const p = this.pointers;
       const rowBytes = dim * 4;
-      const wideBytes = Math.floor(dim / (4 * WIDE)) * 4 * WIDE * 4;
       const acc = accumulate === undefined ? 0 : p.slots[accumulate];
-      const run = (f: Kernel, c0: number, c1: number) => {
-        const bounds = this.bounds;
-        this.workers.forEach((w, t) => postJob(w, f === this.wide, [p.indptr, p.indices, p.values, p.slots[src], p.slots[dst], acc, bounds[t + 1], bounds[t + 2], rowBytes, c0, c1]));
-        f(p.indptr, p.indices, p.values, p.slots[src], p.slots[dst], acc, bounds[0], bounds[1], rowBytes, c0, c1);
-        for (const w of this.workers) awaitJob(w);
-      };
-      if (wideBytes > 0) run(this.wide, 0, wideBytes);
-      if (wideBytes < rowBytes) run(this.narrow, wideBytes, rowBytes);
+      const bounds = this.bounds;
+      this.runColumns("spmmWide", "spmmNarrow", rowBytes, (t, c0, c1) => [p.indptr, p.indices, p.values, p.slots[src], p.slots[dst], acc, bounds[t], bounds[t + 1], rowBytes, c0, c1]);
       return;
     }
     const out = this.views[dst];
@@ -534,6 +399,53 @@ export class SpmmEngine {
       const size = n * dim;
       for (let k = 0; k < size; k++) acc[k] += out[k];
     }
+  }
+
+  /**
+   * Dense out = x · w (or out += x · w with `accumulate`) for the first `rows` rows: x [rows × k],
+   * w [k × m], out [rows × m], all row-major and contiguous, all views of this engine's memory
+   * (slots, extra()); m a multiple of 4 on the SIMD path. out must not overlap x or w.
+   */
+  gemm(x: Float32Array, w: Float32Array, out: Float32Array, rows: number, k: number, m: number, accumulate = false): void {
+    this.checkDense(x, rows * k, "x");
+    this.checkDense(w, k * m, "w");
+    this.checkDense(out, rows * m, "out");
+    if ((out.buffer === x.buffer && overlaps(out, x)) || (out.buffer === w.buffer && overlaps(out, w))) throw new ValidationError("out", "overlaps an operand", "a distinct buffer");
+    if (this.pointers && m % 4 === 0) {
+      const [px, pw, po] = [this.pointer(x), this.pointer(w), this.pointer(out)];
+      const per = Math.ceil(rows / this.threads);
+      this.runColumns("gemmWide", "gemmNarrow", m * 4, (t, c0, c1) => [px, pw, po, Math.min(rows, t * per), Math.min(rows, (t + 1) * per), k * 4, m * 4, k, c0, c1, accumulate ? 1 : 0]);
+      return;
+    }
+    gemmJs(x, w, out, rows, k, m, accumulate);
+  }
+
+  /**
+   * Dense out = xᵀ · y over the first `rows` rows: x [rows × k], y [rows × m], out [k × m]
+   * (overwritten); views of this engine's memory; k·m ≤ (2·dim)². Threads reduce their share of
+   * rows into their own partial result, summed at the end.
+   */
+  gemmTransposedA(x: Float32Array, y: Float32Array, out: Float32Array, rows: number, k: number, m: number): void {
+    this.checkDense(x, rows * k, "x");
+    this.checkDense(y, rows * m, "y");
+    this.checkDense(out, k * m, "out");
+    if (k * m > this.partialFloats) throw new ValidationError("k×m", k * m, `at most (2·dim)² = ${this.partialFloats}`);
+    if (this.pointers && m % 4 === 0) {
+      const [px, py] = [this.pointer(x), this.pointer(y)];
+      const partials = this.partialView;
+      const base = this.pointer(partials);
+      const size = k * m;
+      for (let t = 0; t < this.threads; t++) partials.fill(0, t * this.partialFloats, t * this.partialFloats + size);
+      const per = Math.ceil(rows / this.threads);
+      this.runColumns("gemmTnWide", "gemmTnNarrow", m * 4, (t, c0, c1) => [px, py, base + t * this.partialFloats * 4, Math.min(rows, t * per), Math.min(rows, (t + 1) * per), k * 4, m * 4, k, c0, c1, m * 4]);
+      out.set(partials.subarray(0, size));
+      for (let t = 1; t < this.threads; t++) {
+        const o = t * this.partialFloats;
+        for (let e = 0; e < size; e++) out[e] += partials[o + e];
+      }
+      return;
+    }
+    gemmTransposedAJs(x, y, out, rows, k, m);
   }
 
   /** Stops the workers and drops the buffers (views of a disposed engine must not be used). Idempotent. */
@@ -550,9 +462,91 @@ export class SpmmEngine {
     this.views.length = 0;
   }
 
+  /**
+   * Runs a kernel pair over the row bytes [0, rowBytes): the wide kernel on whole 32-column
+   * blocks, the narrow one on the rest; thread t gets args(t, c0, c1), the caller's thread t = 0.
+   */
+  private runColumns(wide: KernelName, narrow: KernelName, rowBytes: number, args: (thread: number, c0: number, c1: number) => number[]): void {
+    const wideBytes = Math.floor(rowBytes / (16 * WIDE)) * 16 * WIDE;
+    const run = (name: KernelName, c0: number, c1: number) => {
+      const index = KERNEL_NAMES.indexOf(name);
+      this.workers.forEach((w, t) => postJob(w, index, args(t + 1, c0, c1)));
+      const f = this.kernels.get(name) as Kernel;
+      f(...(args(0, c0, c1) as Parameters<Kernel>));
+      for (const w of this.workers) awaitJob(w);
+    };
+    if (wideBytes > 0) run(wide, 0, wideBytes);
+    if (wideBytes < rowBytes) run(narrow, wideBytes, rowBytes);
+  }
+
+  private pointer(view: Float32Array): number {
+    return view.byteOffset;
+  }
+
+  /** Byte offset of a view of this engine's memory, for kernel arguments (SIMD path only). */
+  address(view: Float32Array | Int32Array | Uint8Array): number {
+    if (this.disposed) throw new Error("SpmmEngine used after dispose");
+    if (!this.memoryBuffer || view.buffer !== this.memoryBuffer) throw new ValidationError("view", "a foreign array", "a view of the engine's memory (buffer() or extra())");
+    return view.byteOffset;
+  }
+
+  /**
+   * Runs one of the row-wise kernels of src/math/simd.ts with `rows` split evenly over the
+   * threads; args(thread, r0, r1) gives each share's 11 arguments. SIMD path only (callers keep a
+   * JS path for backend "js").
+   */
+  runRows(kernel: KernelName, rows: number, args: (thread: number, r0: number, r1: number) => number[]): void {
+    if (this.disposed) throw new Error("SpmmEngine used after dispose");
+    if (!this.pointers) throw new ValidationError("backend", this.backend, "the wasm-simd backend for runRows");
+    const per = Math.ceil(rows / this.threads);
+    const share = (t: number) => {
+      const a = args(t, Math.min(rows, t * per), Math.min(rows, (t + 1) * per));
+      while (a.length < 11) a.push(0);
+      return a;
+    };
+    const index = KERNEL_NAMES.indexOf(kernel);
+    this.workers.forEach((w, t) => postJob(w, index, share(t + 1)));
+    (this.kernels.get(kernel) as Kernel)(...(share(0) as Parameters<Kernel>));
+    for (const w of this.workers) awaitJob(w);
+  }
+
+  private checkDense(view: Float32Array, floats: number, field: string): void {
+    if (this.disposed) throw new Error("SpmmEngine used after dispose");
+    if (view.length < floats) throw new ValidationError(`${field}.length`, view.length, `at least ${floats}`);
+    if (this.memoryBuffer && view.buffer !== this.memoryBuffer) throw new ValidationError(field, "a foreign array", "a view of the engine's memory (buffer() or extra())");
+  }
+
   private check(slot: number): void {
     if (this.disposed) throw new Error("SpmmEngine used after dispose");
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.views.length) throw new ValidationError("slot", slot, `an integer in 0–${this.views.length - 1}`);
+  }
+}
+
+/** out = x · w (or +=), row-major; the JS path and the tests' reference. */
+export function gemmJs(x: Float32Array, w: Float32Array, out: Float32Array, rows: number, k: number, m: number, accumulate = false): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * m;
+    if (!accumulate) out.fill(0, o, o + m);
+    for (let q = 0; q < k; q++) {
+      const v = x[r * k + q];
+      if (v === 0) continue;
+      const wo = q * m;
+      for (let c = 0; c < m; c++) out[o + c] += v * w[wo + c];
+    }
+  }
+}
+
+/** out = xᵀ · y over `rows` rows (overwrites out [k × m]); the JS path and the tests' reference. */
+export function gemmTransposedAJs(x: Float32Array, y: Float32Array, out: Float32Array, rows: number, k: number, m: number): void {
+  out.fill(0, 0, k * m);
+  for (let r = 0; r < rows; r++) {
+    const yo = r * m;
+    for (let q = 0; q < k; q++) {
+      const v = x[r * k + q];
+      if (v === 0) continue;
+      const o = q * m;
+      for (let c = 0; c < m; c++) out[o + c] += v * y[yo + c];
+    }
   }
 }
 
@@ -572,15 +566,15 @@ function balancedBounds(a: CsrMatrix, parts: number): Int32Array {
 
 function startWorker(bytes: Uint8Array, memory: WasmMemory): WorkerHandle {
   const control = new Int32Array(new SharedArrayBuffer(16 * 4));
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes, memory, control: control.buffer } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes, memory, control: control.buffer, names: [...KERNEL_NAMES] } });
   worker.unref();
   const handle: WorkerHandle = { worker, control, generation: 0 };
   return handle;
 }
 
-function postJob(w: WorkerHandle, wide: boolean, args: number[]): void {
+function postJob(w: WorkerHandle, kernel: number, args: number[]): void {
   for (let k = 0; k < 11; k++) w.control[3 + k] = args[k];
-  w.control[14] = wide ? 1 : 0;
+  w.control[14] = kernel;
   Atomics.store(w.control, 0, ++w.generation);
   Atomics.notify(w.control, 0);
 }

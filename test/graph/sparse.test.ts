@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../src/math/random";
-import { SpmmEngine, csrFromDense, csrToDense, spmm, spmmPlain, transposeCsr, validateCsr, wasmSpmmSupported, type CsrMatrix } from "../../src/math/sparse";
+import { SpmmEngine, csrFromDense, csrToDense, gemmJs, gemmTransposedAJs, spmm, spmmPlain, transposeCsr, validateCsr, wasmSpmmSupported, type CsrMatrix } from "../../src/math/sparse";
 
 function randomCsr(nRows: number, nCols: number, density: number, seed: number): CsrMatrix {
   const rng = createRng(seed);
@@ -145,5 +145,47 @@ describe("SpmmEngine", () => {
     for (let r = 0; r < 30 * 8; r++) expect(engine.buffer(1)[r]).toBeCloseTo(expected[r], 4);
     expect(() => engine.multiply(0, 0)).toThrow(/other than src/);
     expect(() => engine.multiply(0, 5)).toThrow(/slot/);
+  });
+
+  it.each([
+    [1, "wasm-simd"],
+    [2, "wasm-simd"],
+    [3, "wasm-simd"],
+    [1, "js"],
+  ] as const)("dense products X·W, X·W + out and Xᵀ·Y equal the naive loops (%i thread(s), %s)", (threads, backend) => {
+    const a = randomCsr(2000, 2000, 0.016, 21); // > 50k non-zeros: threads are used
+    const dim = 40; // m = 40: one wide block of 32 columns and two narrow ones
+    const engine = new SpmmEngine(a, dim, 3, { threads, backend, extraFloats: 2 * 13 * dim + 13 * dim });
+    expect(engine.threads).toBe(backend === "js" ? 1 : threads);
+    const rows = 1999; // not a multiple of the threads or of the Xᵀ·Y row block
+    const k = 13;
+    const x = engine.buffer(0).subarray(0, rows * k);
+    x.set(randomDense(rows * k, 31));
+    const w = engine.extra().subarray(0, k * dim);
+    w.set(randomDense(k * dim, 32));
+    const out = engine.buffer(1);
+    out.fill(Number.NaN);
+    engine.gemm(x, w, out, rows, k, dim);
+    const reference = new Float32Array(rows * dim);
+    gemmJs(Float32Array.from(x), Float32Array.from(w), reference, rows, k, dim);
+    expect(maxDiff(out, reference)).toBeLessThan(1e-4);
+    // A hand-checked entry: row 7, column 5.
+    let entry = 0;
+    for (let q = 0; q < k; q++) entry += x[7 * k + q] * w[q * dim + 5];
+    expect(out[7 * dim + 5]).toBeCloseTo(entry, 4);
+    engine.gemm(x, w, out, rows, k, dim, true);
+    for (let e = 0; e < rows * dim; e += 97) expect(out[e]).toBeCloseTo(2 * reference[e], 3);
+    // Xᵀ·Y: [k × rows]·[rows × dim].
+    const y = engine.buffer(2).subarray(0, rows * dim);
+    y.set(randomDense(rows * dim, 33));
+    const t = engine.extra().subarray(2 * 13 * dim, 3 * 13 * dim);
+    t.fill(Number.NaN);
+    engine.gemmTransposedA(x, y, t, rows, k, dim);
+    const tReference = new Float32Array(k * dim);
+    gemmTransposedAJs(Float32Array.from(x), Float32Array.from(y), tReference, rows, k, dim);
+    expect(maxDiff(t, tReference)).toBeLessThan(1e-3);
+    if (backend === "wasm-simd") expect(() => engine.gemm(new Float32Array(rows * k), w, out, rows, k, dim)).toThrow(/engine's memory/);
+    expect(() => engine.gemm(x, w, out.subarray(0, 10), rows, k, dim)).toThrow(/out.length/);
+    engine.dispose();
   });
 });

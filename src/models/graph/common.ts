@@ -84,8 +84,10 @@ export class BprSampler {
 
 /**
  * BPR loss −ln σ(x_ui − x_uj) of a batch on final embeddings (rows of `final`, items offset by
- * `itemOffset` rows), mean over the batch. Adds ∂loss/∂final into `grad` (only the batch rows).
- * Returns the summed (not averaged) loss.
+ * `itemOffset` rows), mean over the batch, plus with `reg` > 0 the L2 term reg·½Σ‖e‖²/B on the
+ * batch's rows (each occurrence counts; NGCF's regulariser on final representations) in the same
+ * pass. Adds the gradient into `grad` (only the batch rows). Returns the summed (not averaged)
+ * loss: Σ BPR + reg·½Σ‖e‖².
  */
 export function bprLossAndGrad(
   final: Float32Array,
@@ -95,10 +97,13 @@ export function bprLossAndGrad(
   positives: Int32Array,
   negatives: Int32Array,
   grad: Float32Array,
+  reg = 0,
 ): number {
   const n = users.length;
   const scale = 1 / n;
+  const lambda = reg * scale;
   let loss = 0;
+  let squares = 0;
   for (let s = 0; s < n; s++) {
     const u = users[s] * dim;
     const i = (itemOffset + positives[s]) * dim;
@@ -108,6 +113,18 @@ export function bprLossAndGrad(
     // −ln σ(x) = softplus(−x), computed stably; its derivative is −σ(−x).
     loss += x > 0 ? Math.log1p(Math.exp(-x)) : -x + Math.log1p(Math.exp(x));
     const g = (-1 / (1 + Math.exp(x))) * scale;
+    if (lambda > 0) {
+      for (let c = 0; c < dim; c++) {
+        const fu = final[u + c];
+        const fi = final[i + c];
+        const fj = final[j + c];
+        squares += fu * fu + fi * fi + fj * fj;
+        grad[u + c] += g * (fi - fj) + lambda * fu;
+        grad[i + c] += g * fu + lambda * fi;
+        grad[j + c] += lambda * fj - g * fu;
+      }
+      continue;
+    }
     if (g === 0) continue;
     for (let c = 0; c < dim; c++) {
       const fu = final[u + c];
@@ -116,7 +133,7 @@ export function bprLossAndGrad(
       grad[j + c] -= g * fu;
     }
   }
-  return loss;
+  return loss + 0.5 * reg * squares;
 }
 
 /**
@@ -145,42 +162,6 @@ export function addBatchL2(
     }
   }
   return squares;
-}
-
-/**
- * The BPR objective of a batch on a tf tensor of final representations [n, width] (users first,
- * items from row `itemOffset`), evaluated on the host: value = mean BPR loss + λ·½Σ‖e‖²/B over
- * the batch's rows (each occurrence counts), gradient written by bprLossAndGrad into a dense
- * buffer and handed back to tf autograd as ∂L/∂final. Measured on WASM (NGCF on ML-100K, batch
- * 16,384 × 256 columns): the tf composite (three gathers, Sum gradients that materialise a
- * ones tensor of the batch's shape in JavaScript) took ~0.7 s of each ~1 s step.
- * `scratch` (n × width floats) is reused between steps.
- */
-export function bprLossOnHost(
-  final: tf.Tensor2D,
-  itemOffset: number,
-  users: Int32Array,
-  positives: Int32Array,
-  negatives: Int32Array,
-  reg: number,
-  scratch: Float32Array,
-): tf.Scalar {
-  const [n, width] = final.shape;
-  if (scratch.length !== n * width) throw new ValidationError("scratch", scratch.length, `${n}×${width} floats`);
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor2D;
-    const values = x.dataSync() as Float32Array;
-    scratch.fill(0);
-    const B = users.length;
-    let loss = bprLossAndGrad(values, width, itemOffset, users, positives, negatives, scratch) / B;
-    if (reg > 0) loss += (reg / B / 2) * addBatchL2(values, width, itemOffset, users, positives, negatives, reg / B, scratch);
-    return {
-      value: tf.scalar(loss),
-      // The cpu backend keeps the array it is given: copy, since scratch is reused.
-      gradFunc: (dy: tf.Tensor) => tf.mul(tf.tensor2d(tf.getBackend() === "cpu" ? scratch.slice() : scratch, [n, width]), dy),
-    };
-  });
-  return op(final) as tf.Scalar;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,12 +12,16 @@
 // Objective: BPR, mean over the batch of −ln σ(ŷ_ui − ŷ_uj) + λ · ½(‖e_u‖² + ‖e_i‖² + ‖e_j‖²)/B
 // on the batch's final (concatenated) representations, as in the reference code.
 //
-// Implementation. TensorFlow.js autograd for the dense parts (W1/W2, LeakyReLU, dropout,
-// normalisation, concatenation, the gathered BPR loss) with tf.train.adam; L·X is a tf.customGrad
-// op whose forward and backward (Lᵀ·G = L·G, symmetric) run the WebAssembly SIMD CSR kernel
-// (src/math/sparse.ts) on host copies: per product one dataSync and one tensor upload of n × d
-// floats, against ~0.95 s (200k nnz) for tf's gather + unsortedSegmentSum on WASM. The numbers
-// for Gowalla are in `npm run bench:graph -- --kernels` (results/gowalla-kernels.json).
+// Implementation: forward and backward written out on typed arrays (NgcfNetwork below), every
+// n × d operand in one WebAssembly memory (src/math/sparse.ts SpmmEngine): L·X on the SIMD CSR
+// kernel, the W1/W2 products and their gradients (X·W, dZ·Wᵀ, Xᵀ·dZ) on the SIMD dense kernels,
+// both on worker threads; the element-wise parts (bi-interaction, bias, LeakyReLU, dropout, row
+// normalisation and their gradients) fused into a few JS passes; BPR and Adam on typed arrays.
+// Measured on Gowalla (70,839 nodes × 64, 3 layers, batch 32,768, this 2-core machine):
+//   before, TensorFlow.js autograd on WASM with a customGrad L·X on the SIMD kernel: ~3 s per
+//   step (75–91 s per epoch of 25 steps), dominated by tf's per-op cost and n × d host copies;
+//   now: see `secondsPerEpoch` in results/gowalla-ngcf.json (the dense kernels run at ~45–50
+//   GFLOP/s on 2 threads for [70,839 × 64]·[64 × 64], against ~1.5 for a JS loop).
 import { defineModel } from "../definition";
 import { BaseRecommender, cosineToAll } from "../base";
 import type { ParamsOf } from "../params";
@@ -26,17 +30,17 @@ import { ValidationError } from "../../errors";
 import { normalizedAdjacency } from "../../graph/adjacency";
 import type { CsrMatrix } from "../../math/sparse";
 import { SpmmEngine } from "../../math/sparse";
-import type { Rng } from "../../math/random";
-import { initTf, tf } from "../../tf/backend";
+import { createRng } from "../../math/random";
+import { initTf } from "../../tf/backend";
 import { glorotUniform } from "../../tf/init";
-import { WeightSet } from "../../tf/weights";
-import { BprSampler, EmbeddingScorer, MONITOR, bprLossOnHost, modelRng, rankingMetrics, runSteps, usersWithItems, validationSplit } from "./common";
+import { BprSampler, DenseAdam, EmbeddingScorer, MONITOR, bprLossAndGrad, modelRng, rankingMetrics, runSteps, usersWithItems, validationSplit } from "./common";
 import { dotAll, median, type GraphFitOptions } from "./lightgcn";
 
 export const ngcfParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size (and width of every layer)" },
   layers: { type: "int", default: 3, min: 1, max: 6, description: "Propagation layers L" },
   lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Adam learning rate" },
+  lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
   reg: { type: "float", default: 1e-5, min: 0, max: 1, description: "L2 weight λ on the batch's final representations" },
   batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
@@ -83,6 +87,400 @@ export function mirrorPositions(a: CsrMatrix): Int32Array {
   return mirror;
 }
 
+/**
+ * The NGCF network on typed arrays: parameters (E⁰, W1_l, b1_l, W2_l, b2_l), forward pass to the
+ * final representations, and the exact backward pass of the batch BPR objective. Every n × d
+ * operand is a slot of one SpmmEngine (shared WebAssembly memory), the weights live in its
+ * extra() region, so no step copies a matrix. Exposed for the gradient tests.
+ */
+export class NgcfNetwork {
+  readonly n: number;
+  readonly width: number;
+  /** Final representations [n × d(L+1)] of the last forward() (in the engine's memory). */
+  readonly final: Float32Array;
+  /** ∂loss/∂final of the current batch (zero outside its rows between steps). */
+  private readonly gradFinal: Float32Array;
+  /** Row norms of each layer's output, for the normalisation's backward. */
+  private readonly norms: Float32Array[];
+  /** 1 for the rows of the current batch (cleared at the end of each backward). */
+  private readonly inBatch: Uint8Array;
+  /** Per-thread partial column sums of dz (bias gradients). */
+  private readonly biasPartials: Float32Array;
+  /** [0]: LeakyReLU slope (f32); from byte 4: one xorshift32 state per thread (i32). */
+  private readonly scalars: Float32Array;
+  private readonly rngStates: Int32Array;
+  private readonly engine: SpmmEngine;
+  private readonly simd: boolean;
+  private readonly slot: {
+    ego: number;
+    s: number[];
+    p: number[];
+    q: number[];
+    z: number[];
+    e: number[];
+    keep: number[];
+    ge: number;
+    gprev: number;
+    dz: number;
+    dp: number;
+    dq: number;
+    ds: number;
+    tmp: number;
+  };
+  /** Packed parameters per layer [W1 (d×d), W2 (d×d), b1 (d), b2 (d)] and their gradients. */
+  readonly weights: Float32Array;
+  readonly gradWeights: Float32Array;
+  /** W1ᵀ, W2ᵀ per layer (refreshed before each backward). */
+  private readonly transposed: Float32Array;
+  private readonly layerFloats: number;
+  private trainingMasks = false;
+
+  constructor(
+    adjacency: CsrMatrix,
+    readonly dim: number,
+    readonly layers: number,
+    private readonly options: { leakySlope: number; messageDropout: number; kernel: "auto" | "js"; threads: number; seed: number },
+  ) {
+    const d = dim;
+    const L = layers;
+    if (!(options.leakySlope >= 0 && options.leakySlope <= 1)) throw new ValidationError("leakySlope", options.leakySlope, "a slope in 0–1");
+    this.n = adjacency.nRows;
+    const n = this.n;
+    this.width = d * (L + 1);
+    this.layerFloats = 2 * d * d + 2 * d;
+    const paramFloats = L * this.layerFloats;
+    let next = 0;
+    const take = () => next++;
+    const perLayer = () => Array.from({ length: L }, () => take());
+    const ego = take();
+    this.slot = { ego, s: perLayer(), p: perLayer(), q: perLayer(), z: perLayer(), e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take(), dp: take(), dq: take(), ds: take(), tmp: take() };
+    // extra(): weights, gradients, Wᵀ, final, ∂/∂final, norms, batch flags, bias partials, scalars.
+    const layout: [string, number][] = [
+      ["weights", paramFloats],
+      ["gradWeights", paramFloats],
+      ["transposed", 2 * L * d * d],
+      ["final", n * this.width],
+      ["gradFinal", n * this.width],
+      ["norms", L * n],
+      ["inBatch", Math.ceil(n / 4)],
+      ["biasPartials", 16 * d],
+      ["scalars", 1 + 16],
+    ];
+    const offsets = new Map<string, number>();
+    let floats = 0;
+    for (const [key, size] of layout) {
+      offsets.set(key, floats);
+      floats += Math.ceil(size / 16) * 16; // 64-byte aligned parts
+    }
+    this.engine = new SpmmEngine(adjacency, d, next, { backend: options.kernel === "js" ? "js" : undefined, threads: options.threads, extraFloats: floats });
+    this.simd = this.engine.backend === "wasm-simd";
+    const extra = this.engine.extra();
+    const part = (key: string, size: number) => extra.subarray(offsets.get(key) as number, (offsets.get(key) as number) + size);
+    this.weights = part("weights", paramFloats);
+    this.gradWeights = part("gradWeights", paramFloats);
+    this.transposed = part("transposed", 2 * L * d * d);
+    this.final = part("final", n * this.width);
+    this.gradFinal = part("gradFinal", n * this.width);
+    const norms = part("norms", L * n);
+    this.norms = Array.from({ length: L }, (_, l) => norms.subarray(l * n, (l + 1) * n));
+    const flags = part("inBatch", Math.ceil(n / 4));
+    this.inBatch = new Uint8Array(flags.buffer, flags.byteOffset, n);
+    this.biasPartials = part("biasPartials", 16 * d);
+    this.scalars = part("scalars", 17);
+    this.scalars[0] = options.leakySlope;
+    this.rngStates = new Int32Array(this.scalars.buffer, this.scalars.byteOffset + 4, 16);
+    const seeds = createRng(options.seed);
+    for (let t = 0; t < 16; t++) this.rngStates[t] = (seeds.next() * 4294967296) | 0 || 1;
+  }
+
+  get kernel(): string {
+    return this.engine.backend;
+  }
+
+  get threads(): number {
+    return this.engine.threads;
+  }
+
+  /** E⁰ (n × d), writable. */
+  ego(): Float32Array {
+    return this.engine.buffer(this.slot.ego);
+  }
+
+  /** ∂loss/∂E⁰ of the last backward. */
+  gradEgo(): Float32Array {
+    return this.engine.buffer(this.slot.ge);
+  }
+
+  /** Views of layer l's parameters (0-based) inside `weights` (or a gradient array of its layout). */
+  layerWeights(l: number, of: Float32Array = this.weights): { w1: Float32Array; w2: Float32Array; b1: Float32Array; b2: Float32Array } {
+    const d = this.dim;
+    const o = l * this.layerFloats;
+    return {
+      w1: of.subarray(o, o + d * d),
+      w2: of.subarray(o + d * d, o + 2 * d * d),
+      b1: of.subarray(o + 2 * d * d, o + 2 * d * d + d),
+      b2: of.subarray(o + 2 * d * d + d, o + 2 * d * d + 2 * d),
+    };
+  }
+
+  /** Layer l's dropout scales (0 or 1/(1 − rate)) of the last training forward (tests). */
+  keepScales(l: number): Float32Array {
+    return this.engine.buffer(this.slot.keep[l]).subarray(0, this.n * this.dim);
+  }
+
+  /** The adjacency values as the kernels read them (node dropout rewrites them per step). */
+  adjacencyValues(): Float32Array {
+    return this.engine.values();
+  }
+
+  /** Computes `final`; in training, draws new message-dropout masks. */
+  forward(training: boolean): Float32Array {
+    const { engine, slot, dim: d, n, width } = this;
+    const e = engine;
+    const L = this.layers;
+    const rate = training ? this.options.messageDropout : 0;
+    this.trainingMasks = rate > 0;
+    const rowBytes = d * 4;
+    const finalRowBytes = width * 4;
+    const final = this.final;
+    const ego = e.buffer(slot.ego);
+    if (this.simd) e.runRows("copyRows", n, (_t, r0, r1) => [e.address(ego), rowBytes, e.address(final), finalRowBytes, r0, r1, rowBytes, 0]);
+    else copyRows(ego, d, final, width, n, d, false);
+    const bias = new Float32Array(d);
+    for (let l = 0; l < L; l++) {
+      const prevSlot = l === 0 ? slot.ego : slot.e[l - 1];
+      e.multiply(prevSlot, slot.s[l]);
+      const [prev, side, sum, product] = [e.buffer(prevSlot), e.buffer(slot.s[l]), e.buffer(slot.p[l]), e.buffer(slot.q[l])];
+      if (this.simd) e.runRows("sumProduct", n, (_t, r0, r1) => [e.address(side), e.address(prev), e.address(sum), e.address(product), r0 * rowBytes, r1 * rowBytes]);
+      else sumAndProduct(side, prev, sum, product, n * d);
+      const { w1, w2, b1, b2 } = this.layerWeights(l);
+      const z = e.buffer(slot.z[l]);
+      e.gemm(sum, w1, z, n, d, d);
+      e.gemm(product, w2, z, n, d, d, true);
+      const biasSum = this.biasPartials.subarray(0, d);
+      for (let c = 0; c < d; c++) biasSum[c] = b1[c] + b2[c];
+      bias.set(biasSum);
+      const keep = e.buffer(slot.keep[l]);
+      if (rate > 0) this.drawKeepScales(keep, rate);
+      const out = e.buffer(slot.e[l]);
+      const column = final.subarray((l + 1) * d);
+      if (this.simd) {
+        e.runRows("activate", n, (_t, r0, r1) => [e.address(z), e.address(biasSum), rate > 0 ? e.address(keep) : 0, e.address(out), e.address(column), r0, r1, rowBytes, finalRowBytes, e.address(this.norms[l]), e.address(this.scalars)]);
+      } else activate(z, bias, this.options.leakySlope, rate > 0 ? keep : undefined, out, this.norms[l], column, width, n, d);
+    }
+    return final;
+  }
+
+  /** keep = 1/(1 − rate) with probability 1 − rate, else 0 (16-bit xorshift32 decisions). */
+  private drawKeepScales(keep: Float32Array, rate: number): void {
+    const keepBelow = Math.round((1 - rate) * 65536);
+    const scale = 1 / (1 - rate);
+    const e = this.engine;
+    const rowBytes = this.dim * 4;
+    if (this.simd) {
+      const bits = new Int32Array(Float32Array.of(scale).buffer)[0];
+      e.runRows("dropoutMask", this.n, (t, r0, r1) => [e.address(keep), r0 * rowBytes, r1 * rowBytes, e.address(this.rngStates) + 4 * t, keepBelow, bits]);
+      return;
+    }
+    this.rngStates[0] = drawKeepScales(keep, this.n * this.dim, keepBelow, scale, this.rngStates[0]);
+  }
+
+  /**
+   * Batch BPR objective on the last forward's `final` (mean over the batch + λ·½Σ‖e‖²/B over the
+   * batch's rows) and its exact gradient w.r.t. E⁰ (gradEgo) and the weights (gradWeights).
+   * Returns the summed BPR loss plus B × the L2 term (what the step loop averages).
+   */
+  lossAndBackward(nUsers: number, users: Int32Array, positives: Int32Array, negatives: Int32Array, reg: number): number {
+    const { engine: e, slot, dim: d, n, width, final } = this;
+    const L = this.layers;
+    const gradFinal = this.gradFinal;
+    const rowBytes = d * 4;
+    const finalRowBytes = width * 4;
+    // Rows of the batch: the only rows where ∂loss/∂final is non-zero.
+    const inBatch = this.inBatch;
+    for (let s = 0; s < users.length; s++) {
+      inBatch[users[s]] = 1;
+      inBatch[nUsers + positives[s]] = 1;
+      inBatch[nUsers + negatives[s]] = 1;
+    }
+    const loss = bprLossAndGrad(final, width, nUsers, users, positives, negatives, gradFinal, reg);
+    const keepOf = (l: number) => (this.trainingMasks ? e.buffer(slot.keep[l]) : undefined);
+    this.gradWeights.fill(0);
+    for (let l = 0; l < L; l++) {
+      const { w1, w2 } = this.layerWeights(l);
+      const [t1, t2] = this.transposedWeights(l);
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b < d; b++) {
+          t1[b * d + a] = w1[a * d + b];
+          t2[b * d + a] = w2[a * d + b];
+        }
+      }
+    }
+    let ge = slot.ge;
+    let gprev = slot.gprev;
+    e.buffer(ge).fill(0);
+    const biasGrad = new Float64Array(d);
+    for (let l = L - 1; l >= 0; l--) {
+      const gE = e.buffer(ge);
+      const z = e.buffer(slot.z[l]);
+      const dz = e.buffer(slot.dz);
+      const keep = keepOf(l);
+      const norms = this.norms[l];
+      const grads = this.layerWeights(l, this.gradWeights);
+      const column = final.subarray((l + 1) * d);
+      const gradColumn = gradFinal.subarray((l + 1) * d);
+      if (this.simd) {
+        e.runRows("normBack", n, (_t, r0, r1) => [e.address(column), e.address(gradColumn), finalRowBytes, e.address(norms), e.address(inBatch), e.address(gE), r0, r1, rowBytes]);
+        const partials = this.biasPartials;
+        partials.fill(0, 0, e.threads * d);
+        e.runRows("activateBack", n, (t, r0, r1) => [e.address(gE), keep ? e.address(keep) : 0, e.address(z), e.address(dz), e.address(partials) + t * rowBytes, r0, r1, rowBytes, e.address(this.scalars)]);
+        biasGrad.fill(0);
+        for (let t = 0; t < e.threads; t++) for (let c = 0; c < d; c++) biasGrad[c] += partials[t * d + c];
+      } else {
+        normalizeBackward(column, gradColumn, width, norms, inBatch, gE, n, d);
+        biasGrad.fill(0);
+        activateBackward(gE, keep, z, this.options.leakySlope, dz, biasGrad, n, d);
+      }
+      for (let c = 0; c < d; c++) {
+        grads.b1[c] = biasGrad[c];
+        grads.b2[c] = biasGrad[c];
+      }
+      const sum = e.buffer(slot.p[l]);
+      const product = e.buffer(slot.q[l]);
+      e.gemmTransposedA(sum, dz, grads.w1, n, d, d);
+      e.gemmTransposedA(product, dz, grads.w2, n, d, d);
+      const [t1, t2] = this.transposedWeights(l);
+      const dp = e.buffer(slot.dp);
+      const dq = e.buffer(slot.dq);
+      e.gemm(dz, t1, dp, n, d, d);
+      e.gemm(dz, t2, dq, n, d, d);
+      // P = S + E, Q = S ⊙ E, S = L·E: ∂/∂E = dP + dQ ⊙ S + L·(dP + dQ ⊙ E) (L symmetric).
+      const prev = e.buffer(l === 0 ? slot.ego : slot.e[l - 1]);
+      const side = e.buffer(slot.s[l]);
+      const gPrev = e.buffer(gprev);
+      const ds = e.buffer(slot.ds);
+      if (this.simd) {
+        e.runRows("sumProductBack", n, (_t, r0, r1) => [e.address(dp), e.address(dq), e.address(side), e.address(prev), e.address(gPrev), e.address(ds), r0 * rowBytes, r1 * rowBytes]);
+      } else sumAndProductBackward(dp, dq, side, prev, gPrev, ds, n * d);
+      e.multiply(slot.ds, slot.tmp, gprev);
+      [ge, gprev] = [gprev, ge];
+    }
+    // The layer-0 block of the final representation is E⁰ itself.
+    const gEgo = e.buffer(ge);
+    if (this.simd) e.runRows("copyRows", n, (_t, r0, r1) => [e.address(gradFinal), finalRowBytes, e.address(gEgo), rowBytes, r0, r1, rowBytes, 1]);
+    else copyRows(gradFinal, width, gEgo, d, n, d, true);
+    // Clear the batch rows of ∂loss/∂final and the flags for the next step.
+    for (let r = 0; r < n; r++) {
+      if (inBatch[r] === 0) continue;
+      inBatch[r] = 0;
+      gradFinal.fill(0, r * width, (r + 1) * width);
+    }
+    if (ge !== slot.ge) e.buffer(slot.ge).set(gEgo);
+    return loss;
+  }
+
+  private transposedWeights(l: number): [Float32Array, Float32Array] {
+    const dd = this.dim * this.dim;
+    return [this.transposed.subarray(2 * l * dd, (2 * l + 1) * dd), this.transposed.subarray((2 * l + 1) * dd, (2 * l + 2) * dd)];
+  }
+
+  dispose(): void {
+    this.engine.dispose();
+  }
+}
+
+// The element-wise passes of NgcfNetwork in JS: the path for the "js" kernel, and the reference
+// of the SIMD kernels of the same names in src/math/simd.ts.
+
+/** dst row r (dstWidth floats per row) (+)= src row r (srcWidth per row), first d floats. */
+function copyRows(src: Float32Array, srcWidth: number, dst: Float32Array, dstWidth: number, rows: number, d: number, accumulate: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const s = r * srcWidth;
+    const o = r * dstWidth;
+    for (let c = 0; c < d; c++) dst[o + c] = (accumulate ? dst[o + c] : 0) + src[s + c];
+  }
+}
+
+/** P = S + E, Q = S ⊙ E. */
+function sumAndProduct(side: Float32Array, prev: Float32Array, sum: Float32Array, product: Float32Array, size: number): void {
+  for (let x = 0; x < size; x++) {
+    sum[x] = side[x] + prev[x];
+    product[x] = side[x] * prev[x];
+  }
+}
+
+/** ∂/∂E = dP + dQ ⊙ S (into gPrev) and ∂/∂S = dP + dQ ⊙ E (into ds). */
+function sumAndProductBackward(dp: Float32Array, dq: Float32Array, side: Float32Array, prev: Float32Array, gPrev: Float32Array, ds: Float32Array, size: number): void {
+  for (let x = 0; x < size; x++) {
+    gPrev[x] = dp[x] + dq[x] * side[x];
+    ds[x] = dp[x] + dq[x] * prev[x];
+  }
+}
+
+/** Dropout scales from a xorshift32 stream, two 16-bit decisions per draw; returns the state. */
+function drawKeepScales(keep: Float32Array, size: number, keepBelow: number, scale: number, state: number): number {
+  let s = state | 0;
+  for (let x = 0; x < size; x += 2) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    keep[x] = (s & 0xffff) < keepBelow ? scale : 0;
+    if (x + 1 < size) keep[x + 1] = s >>> 16 < keepBelow ? scale : 0;
+  }
+  return s;
+}
+
+/**
+ * z += bias; out = LeakyReLU(z) (⊙ keep); norms[r] = ‖out_r‖; row r of `column` (a view of final
+ * from the layer's first column, width floats per row) = out_r / max(‖out_r‖, 1e-12).
+ */
+function activate(z: Float32Array, bias: Float32Array, slope: number, keep: Float32Array | undefined, out: Float32Array, norms: Float32Array, column: Float32Array, width: number, n: number, d: number): void {
+  for (let r = 0; r < n; r++) {
+    const o = r * d;
+    let squares = 0;
+    for (let c = 0; c < d; c++) {
+      const zv = z[o + c] + bias[c];
+      z[o + c] = zv;
+      let h = zv > 0 ? zv : slope * zv;
+      if (keep) h *= keep[o + c];
+      out[o + c] = h;
+      squares += h * h;
+    }
+    const norm = Math.sqrt(squares);
+    norms[r] = norm;
+    const inv = 1 / Math.max(norm, 1e-12);
+    for (let c = 0; c < d; c++) column[r * width + c] = out[o + c] * inv;
+  }
+}
+
+/** Row normalisation ê = e/‖e‖ backward for the batch rows: gE += (g − ê (ê·g)) / ‖e‖. */
+function normalizeBackward(column: Float32Array, gradColumn: Float32Array, width: number, norms: Float32Array, inBatch: Uint8Array, gE: Float32Array, n: number, d: number): void {
+  for (let r = 0; r < n; r++) {
+    if (inBatch[r] === 0) continue;
+    const o = r * d;
+    const f = r * width;
+    let dot = 0;
+    for (let c = 0; c < d; c++) dot += column[f + c] * gradColumn[f + c];
+    if (!(norms[r] > 1e-12)) dot = 0;
+    const inv = 1 / Math.max(norms[r], 1e-12);
+    for (let c = 0; c < d; c++) gE[o + c] += (gradColumn[f + c] - column[f + c] * dot) * inv;
+  }
+}
+
+/** dz = gE (⊙ keep) ⊙ LeakyReLU'(z); biasGrad += column sums of dz. */
+function activateBackward(gE: Float32Array, keep: Float32Array | undefined, z: Float32Array, slope: number, dz: Float32Array, biasGrad: Float64Array, n: number, d: number): void {
+  for (let r = 0; r < n; r++) {
+    const o = r * d;
+    for (let c = 0; c < d; c++) {
+      let g = gE[o + c];
+      if (keep) g *= keep[o + c];
+      if (!(z[o + c] > 0)) g *= slope;
+      dz[o + c] = g;
+      biasGrad[c] += g;
+    }
+  }
+}
+
 export class Ngcf extends BaseRecommender<NgcfParams> {
   readonly name = "ngcf";
   readonly capabilities = capabilities;
@@ -103,109 +501,87 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
   async fitWith(data: TrainingData, context: FitContext, options: GraphFitOptions): Promise<FitReport> {
     const started = performance.now();
     const p = this.params;
+    // tf only scores (EmbeddingScorer); training runs on typed arrays.
     const backend = await initTf({ log: context.log });
     const all = data.interactions;
     this.nUsers = all.nUsers;
     this.nItems = all.nItems;
     const { train, validation } = validationSplit(all, { validation: options.validation, fraction: p.validationFraction, seed: context.seed });
     const nU = train.nUsers;
-    const nI = train.nItems;
-    const n = nU + nI;
+    const n = nU + train.nItems;
     const d = p.dim;
-    const L = p.layers;
     const adjacency = normalizedAdjacency(train);
     const nnz = adjacency.indptr[n];
-    const engine = new SpmmEngine(adjacency, d, 2, { backend: p.kernel === "js" ? "js" : undefined, threads: p.threads });
     const mirror = p.nodeDropout > 0 ? mirrorPositions(adjacency) : undefined;
-    const weights = new WeightSet("ngcf");
-    const initRng = modelRng(context.seed, 1);
-    const noiseRng = modelRng(context.seed, 4);
-    weights.add("embedding", [n, d], glorotUniform(n, d, initRng));
-    for (let l = 0; l < L; l++) {
-      weights.add(`w1_${l}`, [d, d], glorotUniform(d, d, initRng));
-      weights.add(`b1_${l}`, [1, d], glorotUniform(1, d, initRng));
-      weights.add(`w2_${l}`, [d, d], glorotUniform(d, d, initRng));
-      weights.add(`b2_${l}`, [1, d], glorotUniform(1, d, initRng));
-    }
-    const optimizer = tf.train.adam(p.lr);
-    const onesColumn = tf.ones([d, 1]) as tf.Tensor2D;
-    const gradScratch = new Float32Array(n * d * (L + 1));
-    let best: Map<string, Float32Array> | undefined;
-
-    // L·X on host memory, differentiable: the gradient of L·X is Lᵀ·G = L·G.
-    const product = (x: tf.Tensor): tf.Tensor => {
-      engine.buffer(0).set(x.dataSync() as Float32Array);
-      engine.multiply(0, 1);
-      // A copy: the cpu backend keeps the array it is given, and buffer 1 is reused.
-      return tf.tensor2d(engine.buffer(1).slice(), [n, d]);
-    };
-    const spmm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const x = args[0] as tf.Tensor;
-      return { value: product(x), gradFunc: (dy: tf.Tensor) => product(dy) };
+    const network = new NgcfNetwork(adjacency, d, p.layers, {
+      leakySlope: p.leakySlope,
+      messageDropout: p.messageDropout,
+      kernel: p.kernel,
+      threads: p.threads,
+      seed: modelRng(context.seed, 4).int(2 ** 31),
     });
-
-    const setDropout = (training: boolean) => {
-      if (!mirror) return;
-      const values = engine.values();
-      if (!training) {
-        values.set(adjacency.values.subarray(0, nnz));
-        return;
-      }
-      const keep = 1 - p.nodeDropout;
-      for (let r = 0; r < nU; r++) {
-        for (let k = adjacency.indptr[r]; k < adjacency.indptr[r + 1]; k++) {
-          const v = noiseRng.next() < keep ? adjacency.values[k] / keep : 0;
-          values[k] = v;
-          values[mirror[k]] = v;
-        }
-      }
-    };
-
-    /** Final representations [n, d(L+1)]; training applies message dropout. */
-    const forward = (training: boolean, rng: Rng): tf.Tensor2D => {
-      let ego: tf.Tensor = weights.get("embedding");
-      const parts: tf.Tensor[] = [ego];
-      for (let l = 0; l < L; l++) {
-        const side = spmm(ego) as tf.Tensor;
-        const message = tf.add(
-          tf.add(tf.matMul(tf.add(side, ego) as tf.Tensor2D, weights.get(`w1_${l}`) as tf.Tensor2D), weights.get(`b1_${l}`)),
-          tf.add(tf.matMul(tf.mul(side, ego) as tf.Tensor2D, weights.get(`w2_${l}`) as tf.Tensor2D), weights.get(`b2_${l}`)),
-        );
-        ego = tf.leakyRelu(message, p.leakySlope);
-        if (training && p.messageDropout > 0) ego = tf.mul(ego, dropoutMask(n * d, p.messageDropout, rng, [n, d]));
-        // Row norms through a matMul with a ones column: tf.norm's Sum gradient would build an
-        // n × d ones tensor in JavaScript every step.
-        parts.push(tf.div(ego, tf.maximum(tf.sqrt(tf.matMul(tf.square(ego) as tf.Tensor2D, onesColumn)), 1e-12)));
-      }
-      return tf.concat(parts, 1) as tf.Tensor2D;
-    };
-
-    const sampler = new BprSampler(train, modelRng(context.seed, 2), p.sampling);
-    const B = Math.min(p.batchSize, Math.max(1, train.nnz));
-    const users = new Int32Array(B);
-    const positives = new Int32Array(B);
-    const negatives = new Int32Array(B);
-
-    const step = (): number => {
-      sampler.sample(users, positives, negatives);
-      setDropout(true);
-      // BPR loss and its gradient on the host (bprLossOnHost); tf differentiates the propagation.
-      const cost = optimizer.minimize(() => tf.tidy(() => bprLossOnHost(forward(true, noiseRng), nU, users, positives, negatives, p.reg, gradScratch)), true, weights.list());
-      const total = (cost as tf.Scalar).dataSync()[0] * B;
-      cost?.dispose();
-      return total;
-    };
-
-    const refresh = () => {
-      setDropout(false);
-      const final = tf.tidy(() => forward(false, noiseRng));
-      const values = final.dataSync() as Float32Array;
-      final.dispose();
-      const w = this.width;
-      this.setEmbeddings(values.slice(0, nU * w), values.slice(nU * w, n * w));
-    };
-    const validationUsers = validation ? usersWithItems(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
     try {
+      const initRng = modelRng(context.seed, 1);
+      const noiseRng = modelRng(context.seed, 5);
+      network.ego().set(glorotUniform(n, d, initRng));
+      for (let l = 0; l < p.layers; l++) {
+        const w = network.layerWeights(l);
+        w.w1.set(glorotUniform(d, d, initRng));
+        w.b1.set(glorotUniform(1, d, initRng));
+        w.w2.set(glorotUniform(d, d, initRng));
+        w.b2.set(glorotUniform(1, d, initRng));
+      }
+      const egoAdam = new DenseAdam(n * d, p.lr);
+      const weightAdam = new DenseAdam(network.weights.length, p.lr);
+      const bestEgo = new Float32Array(n * d);
+      const bestWeights = new Float32Array(network.weights.length);
+      const values = network.adjacencyValues();
+
+      const setDropout = (training: boolean) => {
+        if (!mirror) return;
+        if (!training) {
+          values.set(adjacency.values.subarray(0, nnz));
+          return;
+        }
+        const keep = 1 - p.nodeDropout;
+        for (let r = 0; r < nU; r++) {
+          for (let k = adjacency.indptr[r]; k < adjacency.indptr[r + 1]; k++) {
+            const v = noiseRng.next() < keep ? adjacency.values[k] / keep : 0;
+            values[k] = v;
+            values[mirror[k]] = v;
+          }
+        }
+      };
+
+      const sampler = new BprSampler(train, modelRng(context.seed, 2), p.sampling);
+      const B = Math.min(p.batchSize, Math.max(1, train.nnz));
+      const users = new Int32Array(B);
+      const positives = new Int32Array(B);
+      const negatives = new Int32Array(B);
+      const stepsPerEpoch = Math.max(1, Math.ceil(train.nnz / B));
+
+      const step = (): number => {
+        if (p.lrDecay < 1) {
+          const lr = p.lr * Math.pow(p.lrDecay, Math.floor(egoAdam.steps / stepsPerEpoch));
+          egoAdam.lr = lr;
+          weightAdam.lr = lr;
+        }
+        sampler.sample(users, positives, negatives);
+        setDropout(true);
+        network.forward(true);
+        const loss = network.lossAndBackward(nU, users, positives, negatives, p.reg);
+        egoAdam.step(network.ego(), network.gradEgo());
+        weightAdam.step(network.weights, network.gradWeights);
+        return loss;
+      };
+
+      const refresh = () => {
+        setDropout(false);
+        const final = network.forward(false);
+        const w = this.width;
+        this.setEmbeddings(final.slice(0, nU * w), final.slice(nU * w, n * w));
+      };
+      const validationUsers = validation ? usersWithItems(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
       const loop = await runSteps({
         model: this.name,
         params: p,
@@ -221,8 +597,14 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
                 return { [MONITOR]: m.recall, "ndcg@20": m.ndcg };
               }
             : undefined,
-        snapshot: () => (best = weights.snapshot()),
-        restore: () => best && weights.restore(best),
+        snapshot: () => {
+          bestEgo.set(network.ego());
+          bestWeights.set(network.weights);
+        },
+        restore: () => {
+          network.ego().set(bestEgo);
+          network.weights.set(bestWeights);
+        },
         hooks: options.hooks,
       });
       return {
@@ -231,11 +613,11 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
         lossCurve: loop.lossCurve,
         validationCurve: loop.validationCurve,
         notes: {
-          backend,
-          kernel: engine.backend,
-          threads: engine.threads,
+          backend: `typed arrays (${network.kernel}); scoring on tf ${backend}`,
+          kernel: network.kernel,
+          threads: network.threads,
           adjacencyNnz: nnz,
-          stepsPerEpoch: Math.ceil(train.nnz / B),
+          stepsPerEpoch,
           secondsPerEpoch: median(loop.epochSeconds),
           trainSeconds: loop.trainSeconds,
           bestEpoch: loop.bestEpoch,
@@ -245,10 +627,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
         },
       };
     } finally {
-      optimizer.dispose();
-      onesColumn.dispose();
-      weights.dispose();
-      engine.dispose();
+      network.dispose();
     }
   }
 
@@ -302,15 +681,6 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
     this.scorer = undefined;
     super.dispose();
   }
-}
-
-/** A [shape] tensor of 0 (probability `rate`) and 1/(1−rate), from the seeded generator. */
-function dropoutMask(size: number, rate: number, rng: Rng, shape: [number, number]): tf.Tensor {
-  const keep = 1 - rate;
-  const scale = 1 / keep;
-  const mask = new Float32Array(size);
-  for (let k = 0; k < size; k++) mask[k] = rng.next() < keep ? scale : 0;
-  return tf.tensor2d(mask, shape);
 }
 
 export const ngcf = defineModel({
