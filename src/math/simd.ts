@@ -493,6 +493,79 @@ function gemmTnBody(width: number): number[] {
 
 export const WIDE = 8;
 
+/**
+ * bprDots(final, users, positives, negatives, s0, s1, itemBase, rowBytes, out): for triples
+ * s in [s0, s1), out[s] = e_u · (e_i − e_j), rows of `final` (users from row 0, items from the
+ * byte offset itemBase); index arrays of i32.
+ */
+function bprDotsBody(): number[] {
+  const [FINAL, USERS, POS, NEG, S0, S1, ITEMS, ROWBYTES, OUT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new Body();
+  const s = f.local(I32);
+  const j = f.local(I32);
+  const u = f.local(I32);
+  const i = f.local(I32);
+  const n = f.local(I32);
+  const acc = f.local(V128);
+  const row = (array: number, base: number[]) => [...base, ...op.get(array), ...op.get(s), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load(0), ...op.get(ROWBYTES), ...op.i32Mul, ...op.i32Add];
+  f.range(s, op.get(S0), op.get(S1), 1, () => {
+    f.emit(row(USERS, op.get(FINAL)), op.set(u));
+    f.emit(row(POS, [...op.get(FINAL), ...op.get(ITEMS), ...op.i32Add]), op.set(i));
+    f.emit(row(NEG, [...op.get(FINAL), ...op.get(ITEMS), ...op.i32Add]), op.set(n));
+    f.emit(op.v128Zero, op.set(acc));
+    f.range(j, op.i32(0), op.get(ROWBYTES), 16, () => {
+      f.emit(op.get(acc), f.load(u, j), f.load(i, j), f.load(n, j), op.f32x4Sub, op.f32x4Mul, op.f32x4Add, op.set(acc));
+    });
+    f.emit(op.get(OUT), op.get(s), op.i32(2), op.i32Shl, op.i32Add, laneSum(acc), op.f32Store(0));
+  });
+  return f.finish();
+}
+
+/**
+ * bprGrad(final, grad, users, positives, negatives, coef, s0, s1, itemBase, rowBytes, scalars):
+ * for each triple, with g = coef[s] and λ = scalars[0]:
+ *   grad_u += g (e_i − e_j) + λ e_u,  grad_i += g e_u + λ e_i,  grad_j += λ e_j − g e_u,
+ * and scalars[1] += Σ (‖e_u‖² + ‖e_i‖² + ‖e_j‖²). Triples share rows: one thread only.
+ */
+function bprGradBody(): number[] {
+  const [FINAL, GRAD, USERS, POS, NEG, COEF, S0, S1, ITEMS, ROWBYTES, SCALARS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const f = new Body();
+  const s = f.local(I32);
+  const j = f.local(I32);
+  const u = f.local(I32);
+  const i = f.local(I32);
+  const n = f.local(I32);
+  const gu = f.local(I32);
+  const gi = f.local(I32);
+  const gn = f.local(I32);
+  const g = f.local(V128);
+  const lambda = f.local(V128);
+  const eu = f.local(V128);
+  const ei = f.local(V128);
+  const ej = f.local(V128);
+  const squares = f.local(V128);
+  const offset = (array: number) => [...op.get(array), ...op.get(s), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load(0), ...op.get(ROWBYTES), ...op.i32Mul];
+  f.emit(op.get(SCALARS), op.f32Load(0), op.f32x4Splat, op.set(lambda));
+  f.emit(op.v128Zero, op.set(squares));
+  f.range(s, op.get(S0), op.get(S1), 1, () => {
+    f.emit(offset(USERS), op.set(u));
+    f.emit(offset(POS), op.get(ITEMS), op.i32Add, op.set(i));
+    f.emit(offset(NEG), op.get(ITEMS), op.i32Add, op.set(n));
+    f.emit(op.get(GRAD), op.get(u), op.i32Add, op.set(gu), op.get(GRAD), op.get(i), op.i32Add, op.set(gi), op.get(GRAD), op.get(n), op.i32Add, op.set(gn));
+    f.emit(op.get(FINAL), op.get(u), op.i32Add, op.set(u), op.get(FINAL), op.get(i), op.i32Add, op.set(i), op.get(FINAL), op.get(n), op.i32Add, op.set(n));
+    f.emit(op.get(COEF), op.get(s), op.i32(2), op.i32Shl, op.i32Add, op.f32Load(0), op.f32x4Splat, op.set(g));
+    f.range(j, op.i32(0), op.get(ROWBYTES), 16, () => {
+      f.emit(f.load(u, j), op.set(eu), f.load(i, j), op.set(ei), f.load(n, j), op.set(ej));
+      f.emit(op.get(squares), op.get(eu), op.get(eu), op.f32x4Mul, op.f32x4Add, op.get(ei), op.get(ei), op.f32x4Mul, op.f32x4Add, op.get(ej), op.get(ej), op.f32x4Mul, op.f32x4Add, op.set(squares));
+      f.emit(f.address(gu, j), f.load(gu, j), op.get(g), op.get(ei), op.get(ej), op.f32x4Sub, op.f32x4Mul, op.f32x4Add, op.get(lambda), op.get(eu), op.f32x4Mul, op.f32x4Add, op.v128Store(0));
+      f.emit(f.address(gi, j), f.load(gi, j), op.get(g), op.get(eu), op.f32x4Mul, op.f32x4Add, op.get(lambda), op.get(ei), op.f32x4Mul, op.f32x4Add, op.v128Store(0));
+      f.emit(f.address(gn, j), f.load(gn, j), op.get(lambda), op.get(ej), op.f32x4Mul, op.f32x4Add, op.get(g), op.get(eu), op.f32x4Mul, op.f32x4Sub, op.v128Store(0));
+    });
+  });
+  f.emit(op.get(SCALARS), op.get(SCALARS), op.f32Load(4), laneSum(squares), op.f32Add, op.f32Store(4));
+  return f.finish();
+}
+
 /** Exported kernels, in function-index order; all take 11 i32 arguments. */
 export const KERNEL_NAMES = [
   "spmmWide",
@@ -508,6 +581,8 @@ export const KERNEL_NAMES = [
   "activateBack",
   "copyRows",
   "dropoutMask",
+  "bprDots",
+  "bprGrad",
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -537,6 +612,8 @@ export function assembleKernelModule(sharedPages?: number): Uint8Array {
         activateBackBody(),
         copyRowsBody(),
         dropoutMaskBody(),
+        bprDotsBody(),
+        bprGradBody(),
       ]),
     ),
   ]);

@@ -492,12 +492,19 @@ export class SpmmEngine {
 
   /**
    * Runs one of the row-wise kernels of src/math/simd.ts with `rows` split evenly over the
-   * threads; args(thread, r0, r1) gives each share's 11 arguments. SIMD path only (callers keep a
-   * JS path for backend "js").
+   * threads (or on the caller's thread alone with `singleThread`, for kernels whose rows write
+   * shared outputs); args(thread, r0, r1) gives each share's 11 arguments. SIMD path only
+   * (callers keep a JS path for backend "js").
    */
-  runRows(kernel: KernelName, rows: number, args: (thread: number, r0: number, r1: number) => number[]): void {
+  runRows(kernel: KernelName, rows: number, args: (thread: number, r0: number, r1: number) => number[], options: { singleThread?: boolean } = {}): void {
     if (this.disposed) throw new Error("SpmmEngine used after dispose");
     if (!this.pointers) throw new ValidationError("backend", this.backend, "the wasm-simd backend for runRows");
+    if (options.singleThread) {
+      const a = args(0, 0, rows);
+      while (a.length < 11) a.push(0);
+      (this.kernels.get(kernel) as Kernel)(...(a as Parameters<Kernel>));
+      return;
+    }
     const per = Math.ceil(rows / this.threads);
     const share = (t: number) => {
       const a = args(t, Math.min(rows, t * per), Math.min(rows, (t + 1) * per));

@@ -44,7 +44,7 @@ describe("NgcfNetwork", () => {
     const L = 2;
     const slope = 0.2;
     const reg = 0.05;
-    const network = new NgcfNetwork(adjacency, d, L, { leakySlope: slope, messageDropout, kernel, threads: 1, seed: 5 });
+    const network = new NgcfNetwork(adjacency, d, L, { leakySlope: slope, messageDropout, kernel, threads: 1, seed: 5, maxBatch: 8 });
     expect(network.kernel).toBe(kernel === "js" ? "js" : "wasm-simd");
     network.ego().set(Float32Array.from({ length: n * d }, () => rng.normal() * 0.3));
     network.weights.set(Float32Array.from({ length: network.weights.length }, () => rng.normal() * 0.3));
@@ -130,7 +130,7 @@ describe("NgcfNetwork", () => {
     expect(adjacency.indptr[nU + nI]).toBeGreaterThan(50_000);
     const n = nU + nI;
     const d = 36; // a wide block of 32 columns and a narrow one
-    const make = (kernel: "auto" | "js", threads: number) => new NgcfNetwork(adjacency, d, 3, { leakySlope: 0.2, messageDropout: 0, kernel, threads, seed: 9 });
+    const make = (kernel: "auto" | "js", threads: number) => new NgcfNetwork(adjacency, d, 3, { leakySlope: 0.2, messageDropout: 0, kernel, threads, seed: 9, maxBatch: 250 });
     const simd = make("auto", 2);
     const js = make("js", 1);
     expect(simd.threads).toBe(2);

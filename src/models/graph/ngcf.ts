@@ -109,6 +109,7 @@ export class NgcfNetwork {
   /** [0]: LeakyReLU slope (f32); from byte 4: one xorshift32 state per thread (i32). */
   private readonly scalars: Float32Array;
   private readonly rngStates: Int32Array;
+  private readonly batch: { users: Int32Array; positives: Int32Array; negatives: Int32Array; dots: Float32Array; coef: Float32Array; scalars: Float32Array };
   private readonly engine: SpmmEngine;
   private readonly simd: boolean;
   private readonly slot: {
@@ -139,7 +140,7 @@ export class NgcfNetwork {
     adjacency: CsrMatrix,
     readonly dim: number,
     readonly layers: number,
-    private readonly options: { leakySlope: number; messageDropout: number; kernel: "auto" | "js"; threads: number; seed: number },
+    private readonly options: { leakySlope: number; messageDropout: number; kernel: "auto" | "js"; threads: number; seed: number; maxBatch?: number },
   ) {
     const d = dim;
     const L = layers;
@@ -165,6 +166,7 @@ export class NgcfNetwork {
       ["inBatch", Math.ceil(n / 4)],
       ["biasPartials", 16 * d],
       ["scalars", 1 + 16],
+      ["batch", 5 * (options.maxBatch ?? 0) + 2],
     ];
     const offsets = new Map<string, number>();
     let floats = 0;
@@ -189,6 +191,11 @@ export class NgcfNetwork {
     this.scalars = part("scalars", 17);
     this.scalars[0] = options.leakySlope;
     this.rngStates = new Int32Array(this.scalars.buffer, this.scalars.byteOffset + 4, 16);
+    // Batch triples, e_u·(e_i − e_j) per triple, BPR coefficients, [λ/B, Σ‖e‖²] for the SIMD BPR.
+    const maxBatch = options.maxBatch ?? 0;
+    const batch = part("batch", 5 * maxBatch + 2);
+    const ints = (k: number) => new Int32Array(batch.buffer, batch.byteOffset + k * maxBatch * 4, maxBatch);
+    this.batch = { users: ints(0), positives: ints(1), negatives: ints(2), dots: batch.subarray(3 * maxBatch, 4 * maxBatch), coef: batch.subarray(4 * maxBatch, 5 * maxBatch), scalars: batch.subarray(5 * maxBatch, 5 * maxBatch + 2) };
     const seeds = createRng(options.seed);
     for (let t = 0; t < 16; t++) this.rngStates[t] = (seeds.next() * 4294967296) | 0 || 1;
   }
@@ -303,7 +310,7 @@ export class NgcfNetwork {
       inBatch[nUsers + positives[s]] = 1;
       inBatch[nUsers + negatives[s]] = 1;
     }
-    const loss = bprLossAndGrad(final, width, nUsers, users, positives, negatives, gradFinal, reg);
+    const loss = this.simd && users.length <= this.batch.users.length ? this.bprOnEngine(nUsers, users, positives, negatives, reg) : bprLossAndGrad(final, width, nUsers, users, positives, negatives, gradFinal, reg);
     const keepOf = (l: number) => (this.trainingMasks ? e.buffer(slot.keep[l]) : undefined);
     this.gradWeights.fill(0);
     for (let l = 0; l < L; l++) {
@@ -377,6 +384,31 @@ export class NgcfNetwork {
     }
     if (ge !== slot.ge) e.buffer(slot.ge).set(gEgo);
     return loss;
+  }
+
+  /** bprLossAndGrad (same value and gradient) with the row products on the SIMD kernels. */
+  private bprOnEngine(nUsers: number, users: Int32Array, positives: Int32Array, negatives: Int32Array, reg: number): number {
+    const { engine: e, final, gradFinal, batch } = this;
+    const B = users.length;
+    batch.users.set(users);
+    batch.positives.set(positives);
+    batch.negatives.set(negatives);
+    const rowBytes = this.width * 4;
+    const itemBase = nUsers * rowBytes;
+    const triples = [e.address(batch.users), e.address(batch.positives), e.address(batch.negatives)];
+    e.runRows("bprDots", B, (_t, s0, s1) => [e.address(final), ...triples, s0, s1, itemBase, rowBytes, e.address(batch.dots)]);
+    const scale = 1 / B;
+    let loss = 0;
+    for (let s = 0; s < B; s++) {
+      const x = batch.dots[s];
+      // −ln σ(x) = softplus(−x), computed stably; its derivative is −σ(−x).
+      loss += x > 0 ? Math.log1p(Math.exp(-x)) : -x + Math.log1p(Math.exp(x));
+      batch.coef[s] = (-1 / (1 + Math.exp(x))) * scale;
+    }
+    batch.scalars[0] = reg * scale;
+    batch.scalars[1] = 0;
+    e.runRows("bprGrad", B, (_t, s0, s1) => [e.address(final), e.address(gradFinal), ...triples, e.address(batch.coef), s0, s1, itemBase, rowBytes, e.address(batch.scalars)], { singleThread: true });
+    return loss + 0.5 * reg * batch.scalars[1];
   }
 
   private transposedWeights(l: number): [Float32Array, Float32Array] {
@@ -519,6 +551,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       kernel: p.kernel,
       threads: p.threads,
       seed: modelRng(context.seed, 4).int(2 ** 31),
+      maxBatch: Math.min(p.batchSize, Math.max(1, train.nnz)),
     });
     try {
       const initRng = modelRng(context.seed, 1);
