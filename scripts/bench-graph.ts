@@ -5,7 +5,8 @@
 //                           explanations and graph similar items; writes results/gowalla-graph-build.json
 //   --kernels               Â·X on Gowalla's Â (1.62M non-zeros, 64 columns): JS loops, WebAssembly SIMD,
 //                           tf gather + unsortedSegmentSum; BPR loss+gradient typed-array vs tf autograd;
-//                           Adam; one LightGCN step broken down; writes results/gowalla-kernels.json
+//                           Adam; one LightGCN step broken down; NGCF's dense products (SIMD, JS, tf.matMul)
+//                           and one NGCF step; writes results/gowalla-kernels.json
 //   --train <model>         trains lightgcn or ngcf on train.txt and records Recall@20/NDCG@20 on test.txt
 //                           every --eval-every epochs against training time (the curve); writes
 //                           results/gowalla-<model>.json after every checkpoint
@@ -26,8 +27,9 @@ import { Interactions } from "../src/data/interactions";
 import { ValidationError } from "../src/errors";
 import { InteractionGraph, explainPaths, graphSimilarItems, normalizedAdjacency } from "../src/graph";
 import { createRng, fillNormal } from "../src/math/random";
-import { SpmmEngine, spmmBlocked8, spmmPlain, type CsrMatrix } from "../src/math/sparse";
+import { SpmmEngine, gemmJs, spmmBlocked8, spmmPlain, type CsrMatrix } from "../src/math/sparse";
 import { BprSampler, DenseAdam, bprLossAndGrad, rankingMetrics, usersWithItems } from "../src/models/graph/common";
+import { NgcfNetwork } from "../src/models/graph/ngcf";
 import { resolveParams, createModel } from "../src/models/registry";
 import type { Recommender, TrainingProgress } from "../src/models/types";
 import { initTf, tf } from "../src/tf/backend";
@@ -309,6 +311,59 @@ async function benchKernels(dir: string, out: string, seed: number): Promise<voi
   results.adamFullTable = adamTime;
   log(`Adam over ${n}×${d}: ${adamTime.medianMs} ms`);
   engine.dispose();
+
+  // NGCF's dense parts: [n × 64]·[64 × 64] products (X·W forward, dZ·Wᵀ and Xᵀ·dZ backward) on
+  // the SIMD kernels (1 and 2 threads), tf.matMul on the same backend, and a JS loop; then one
+  // NGCF step (3 layers, batch 32,768) broken down.
+  const gemmFlops = 2 * n * d * d;
+  const gemmGflops = (ms: number) => +(gemmFlops / ms / 1e6).toFixed(2);
+  for (const threads of [1, 2]) {
+    const dense = new SpmmEngine(a, d, 2, { threads, extraFloats: 2 * d * d });
+    dense.buffer(0).set(x);
+    const w = dense.extra().subarray(0, d * d);
+    fillNormal(w, createRng(seed + 2), 0.1);
+    const forward = time(9, () => dense.gemm(dense.buffer(0), w, dense.buffer(1), n, d, d));
+    const transposedA = time(9, () => dense.gemmTransposedA(dense.buffer(0), dense.buffer(1), dense.extra().subarray(d * d), n, d, d));
+    results[`gemmWasmSimd${threads}Thread${threads > 1 ? "s" : ""}`] = { xw: { ...forward, gflops: gemmGflops(forward.medianMs) }, xtY: { ...transposedA, gflops: gemmGflops(transposedA.medianMs) } };
+    log(`gemm ${n}×64·64×64 SIMD ×${threads}: X·W ${forward.medianMs} ms (${gemmGflops(forward.medianMs)} GFLOP/s), Xᵀ·Y ${transposedA.medianMs} ms (${gemmGflops(transposedA.medianMs)} GFLOP/s)`);
+    dense.dispose();
+  }
+  const wPlain = fillNormal(new Float32Array(d * d), createRng(seed + 2), 0.1);
+  const gemmJsRun = time(1, () => gemmJs(x, wPlain, y, n, d, d));
+  results.gemmJs = { ...gemmJsRun, gflops: gemmGflops(gemmJsRun.medianMs) };
+  const xTensor = tf.tensor2d(x, [n, d]);
+  const wTensor = tf.tensor2d(wPlain, [d, d]);
+  const tfMatMul = time(5, () => {
+    const r = tf.matMul(xTensor, wTensor);
+    r.dataSync();
+    r.dispose();
+  });
+  tf.dispose([xTensor, wTensor]);
+  results.gemmTfMatMul = { ...tfMatMul, gflops: gemmGflops(tfMatMul.medianMs), backend, note: "includes reading the result back (dataSync)" };
+  log(`gemm JS loop ${gemmJsRun.medianMs} ms (${gemmGflops(gemmJsRun.medianMs)} GFLOP/s); tf.matMul (${backend}, incl. dataSync) ${tfMatMul.medianMs} ms (${gemmGflops(tfMatMul.medianMs)} GFLOP/s)`);
+  {
+    const batch = 32768;
+    const network = new NgcfNetwork(a, d, 3, { leakySlope: 0.2, messageDropout: 0.1, kernel: "auto", threads: 2, seed, maxBatch: batch });
+    network.ego().set(fillNormal(new Float32Array(n * d), createRng(seed + 3), 0.01));
+    fillNormal(network.weights, createRng(seed + 4), 0.1);
+    const sampler = new BprSampler(train, createRng(seed + 5));
+    const [u, i, j] = [new Int32Array(batch), new Int32Array(batch), new Int32Array(batch)];
+    sampler.sample(u, i, j);
+    const forward = time(5, () => network.forward(true));
+    const backward = time(5, () => {
+      network.forward(true);
+      network.lossAndBackward(train.nUsers, u, i, j, 1e-5);
+    });
+    results.ngcfStep = {
+      batch,
+      forwardMs: forward.medianMs,
+      forwardBackwardMs: backward.medianMs,
+      threads: network.threads,
+      note: "3 layers × (1 Â·X, 2 X·W) forward; backward 3 × (1 Â·X, 2 dZ·Wᵀ, 2 Xᵀ·dZ) + BPR + element-wise kernels",
+    };
+    log(`NGCF step (batch ${batch}): forward ${forward.medianMs} ms, forward + backward ${backward.medianMs} ms`);
+    network.dispose();
+  }
 
   const report = {
     command: `npm run bench:graph -- ${process.argv.slice(2).join(" ")}`,

@@ -30,7 +30,7 @@ import { ValidationError } from "../../errors";
 import { normalizedAdjacency } from "../../graph/adjacency";
 import type { CsrMatrix } from "../../math/sparse";
 import { SpmmEngine } from "../../math/sparse";
-import { createRng } from "../../math/random";
+import { createRng, fillNormal } from "../../math/random";
 import { initTf } from "../../tf/backend";
 import { glorotUniform } from "../../tf/init";
 import { BprSampler, DenseAdam, EmbeddingScorer, MONITOR, bprLossAndGrad, modelRng, rankingMetrics, runSteps, usersWithItems, validationSplit } from "./common";
@@ -41,6 +41,7 @@ export const ngcfParams = {
   layers: { type: "int", default: 3, min: 1, max: 6, description: "Propagation layers L" },
   lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Adam learning rate" },
   lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
+  initStd: { type: "float", default: 0, min: 0, max: 10, description: "Standard deviation of a normal initialisation of E⁰ (0: Glorot uniform over all nodes, as the reference code)" },
   reg: { type: "float", default: 1e-5, min: 0, max: 1, description: "L2 weight λ on the batch's final representations" },
   batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
@@ -556,7 +557,8 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
     try {
       const initRng = modelRng(context.seed, 1);
       const noiseRng = modelRng(context.seed, 5);
-      network.ego().set(glorotUniform(n, d, initRng));
+      if (p.initStd > 0) fillNormal(network.ego(), initRng, p.initStd);
+      else network.ego().set(glorotUniform(n, d, initRng));
       for (let l = 0; l < p.layers; l++) {
         const w = network.layerWeights(l);
         w.w1.set(glorotUniform(d, d, initRng));
