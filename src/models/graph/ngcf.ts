@@ -17,11 +17,12 @@
 // kernel, the W1/W2 products and their gradients (X·W, dZ·Wᵀ, Xᵀ·dZ) on the SIMD dense kernels,
 // both on worker threads; the element-wise parts (bi-interaction, bias, LeakyReLU, dropout, row
 // normalisation and their gradients) fused into a few JS passes; BPR and Adam on typed arrays.
-// Measured on Gowalla (70,839 nodes × 64, 3 layers, batch 32,768, this 2-core machine):
+// Measured on Gowalla (70,839 nodes × 64, 3 layers, batch 32,768, this 2-core machine, idle):
 //   before, TensorFlow.js autograd on WASM with a customGrad L·X on the SIMD kernel: ~3 s per
 //   step (75–91 s per epoch of 25 steps), dominated by tf's per-op cost and n × d host copies;
-//   now: see `secondsPerEpoch` in results/gowalla-ngcf.json (the dense kernels run at ~45–50
-//   GFLOP/s on 2 threads for [70,839 × 64]·[64 × 64], against ~1.5 for a JS loop).
+//   now ~0.13 s forward and ~0.4 s per step (the dense kernels run at ~45–50 GFLOP/s on 2
+//   threads for [70,839 × 64]·[64 × 64], against ~1.5 for a JS loop);
+//   `npm run bench:graph -- --kernels` measures both.
 import { defineModel } from "../definition";
 import { BaseRecommender, cosineToAll } from "../base";
 import type { ParamsOf } from "../params";
