@@ -20,9 +20,9 @@
 // Measured on Gowalla (70,839 nodes × 64, 3 layers, batch 32,768, this 2-core machine, idle):
 //   before, TensorFlow.js autograd on WASM with a customGrad L·X on the SIMD kernel: ~3 s per
 //   step (75–91 s per epoch of 25 steps), dominated by tf's per-op cost and n × d host copies;
-//   now ~0.13 s forward and ~0.4 s per step (the dense kernels run at ~45–50 GFLOP/s on 2
-//   threads for [70,839 × 64]·[64 × 64], against ~1.5 for a JS loop);
-//   `npm run bench:graph -- --kernels` measures both.
+//   now 124 ms forward and 381 ms per step (the dense kernels run at 48–50 GFLOP/s on 2 threads
+//   for [70,839 × 64]·[64 × 64], a JS loop at 1.3, tf.matMul with its read-back at 40);
+//   `npm run bench:graph -- --kernels` (results/gowalla-kernels-ngcf.json).
 import { defineModel } from "../definition";
 import { BaseRecommender, cosineToAll } from "../base";
 import type { ParamsOf } from "../params";
