@@ -5,12 +5,10 @@
 // offsets into the memory, row ranges, sizes). SpmmEngine (src/math/sparse.ts) owns the memory,
 // the threads and the argument lists; tests check every kernel against a plain JS loop.
 //
-// WebAssembly SIMD kernel. V8 compiles the JS loops above to scalar code; the same loop written
-// with 128-bit f32x4 lanes runs 3–4× faster here (Gowalla Â, 1.62M non-zeros × 64 columns, on the
-// loaded 2-core machine: JS 8-accumulator loop 290–370 ms, this 60–95 ms; `npm run bench:graph --
-// --kernels`). There is no compiler to WebAssembly on this machine and no dependency may be
-// added, so the module is assembled below from its binary encoding (two small functions),
-// validated at load, and checked against the JS kernel by the tests.
+// The SpMM kernel. V8 compiles the JS loops of src/math/sparse.ts to scalar code; the same loop
+// written with 128-bit f32x4 lanes runs 3–4× faster here (Gowalla Â, 1.62M non-zeros × 64
+// columns, on the loaded 2-core machine: JS 8-accumulator loop 290–370 ms, this 60–95 ms;
+// `npm run bench:graph -- --kernels`). The module is validated at load.
 //
 // kernel(indptr, indices, values, x, out, acc, rowStart, rowEnd, rowBytes, colStart, colEnd):
 // pointers are byte offsets into the memory; for rows [rowStart, rowEnd) and the bytes
