@@ -412,9 +412,8 @@ export class SpmmEngine {
     this.checkDense(out, rows * m, "out");
     if ((out.buffer === x.buffer && overlaps(out, x)) || (out.buffer === w.buffer && overlaps(out, w))) throw new ValidationError("out", "overlaps an operand", "a distinct buffer");
     if (this.pointers && m % 4 === 0) {
-      const [px, pw, po] = [this.pointer(x), this.pointer(w), this.pointer(out)];
-      const per = Math.ceil(rows / this.threads);
-      this.runColumns("gemmWide", "gemmNarrow", m * 4, (t, c0, c1) => [px, pw, po, Math.min(rows, t * per), Math.min(rows, (t + 1) * per), k * 4, m * 4, k, c0, c1, accumulate ? 1 : 0]);
+      const [px, pw, po] = [this.address(x), this.address(w), this.address(out)];
+      this.runColumns("gemmWide", "gemmNarrow", m * 4, (t, c0, c1) => [px, pw, po, ...this.rowShare(rows, t), k * 4, m * 4, k, c0, c1, accumulate ? 1 : 0]);
       return;
     }
     gemmJs(x, w, out, rows, k, m, accumulate);
@@ -431,13 +430,12 @@ export class SpmmEngine {
     this.checkDense(out, k * m, "out");
     if (k * m > this.partialFloats) throw new ValidationError("k×m", k * m, `at most (2·dim)² = ${this.partialFloats}`);
     if (this.pointers && m % 4 === 0) {
-      const [px, py] = [this.pointer(x), this.pointer(y)];
+      const [px, py] = [this.address(x), this.address(y)];
       const partials = this.partialView;
-      const base = this.pointer(partials);
+      const base = this.address(partials);
       const size = k * m;
       for (let t = 0; t < this.threads; t++) partials.fill(0, t * this.partialFloats, t * this.partialFloats + size);
-      const per = Math.ceil(rows / this.threads);
-      this.runColumns("gemmTnWide", "gemmTnNarrow", m * 4, (t, c0, c1) => [px, py, base + t * this.partialFloats * 4, Math.min(rows, t * per), Math.min(rows, (t + 1) * per), k * 4, m * 4, k, c0, c1, m * 4]);
+      this.runColumns("gemmTnWide", "gemmTnNarrow", m * 4, (t, c0, c1) => [px, py, base + t * this.partialFloats * 4, ...this.rowShare(rows, t), k * 4, m * 4, k, c0, c1, m * 4]);
       out.set(partials.subarray(0, size));
       for (let t = 1; t < this.threads; t++) {
         const o = t * this.partialFloats;
@@ -468,19 +466,27 @@ export class SpmmEngine {
    */
   private runColumns(wide: KernelName, narrow: KernelName, rowBytes: number, args: (thread: number, c0: number, c1: number) => number[]): void {
     const wideBytes = Math.floor(rowBytes / (16 * WIDE)) * 16 * WIDE;
-    const run = (name: KernelName, c0: number, c1: number) => {
-      const index = KERNEL_NAMES.indexOf(name);
-      this.workers.forEach((w, t) => postJob(w, index, args(t + 1, c0, c1)));
-      const f = this.kernels.get(name) as Kernel;
-      f(...(args(0, c0, c1) as Parameters<Kernel>));
-      for (const w of this.workers) awaitJob(w);
-    };
-    if (wideBytes > 0) run(wide, 0, wideBytes);
-    if (wideBytes < rowBytes) run(narrow, wideBytes, rowBytes);
+    if (wideBytes > 0) this.dispatch(wide, (t) => args(t, 0, wideBytes));
+    if (wideBytes < rowBytes) this.dispatch(narrow, (t) => args(t, wideBytes, rowBytes));
   }
 
-  private pointer(view: Float32Array): number {
-    return view.byteOffset;
+  /** Runs `kernel` on every thread at once, thread t with args(t) (padded to 11), the caller's thread t = 0. */
+  private dispatch(kernel: KernelName, args: (thread: number) => number[]): void {
+    const padded = (t: number) => {
+      const a = args(t);
+      while (a.length < 11) a.push(0);
+      return a as Parameters<Kernel>;
+    };
+    const index = KERNEL_NAMES.indexOf(kernel);
+    this.workers.forEach((w, t) => postJob(w, index, padded(t + 1)));
+    (this.kernels.get(kernel) as Kernel)(...padded(0));
+    for (const w of this.workers) awaitJob(w);
+  }
+
+  /** Thread t's rows [r0, r1) of `rows` split evenly over the threads. */
+  private rowShare(rows: number, t: number): [number, number] {
+    const per = Math.ceil(rows / this.threads);
+    return [Math.min(rows, t * per), Math.min(rows, (t + 1) * per)];
   }
 
   /** Byte offset of a view of this engine's memory, for kernel arguments (SIMD path only). */
@@ -505,16 +511,7 @@ export class SpmmEngine {
       (this.kernels.get(kernel) as Kernel)(...(a as Parameters<Kernel>));
       return;
     }
-    const per = Math.ceil(rows / this.threads);
-    const share = (t: number) => {
-      const a = args(t, Math.min(rows, t * per), Math.min(rows, (t + 1) * per));
-      while (a.length < 11) a.push(0);
-      return a;
-    };
-    const index = KERNEL_NAMES.indexOf(kernel);
-    this.workers.forEach((w, t) => postJob(w, index, share(t + 1)));
-    (this.kernels.get(kernel) as Kernel)(...(share(0) as Parameters<Kernel>));
-    for (const w of this.workers) awaitJob(w);
+    this.dispatch(kernel, (t) => args(t, ...this.rowShare(rows, t)));
   }
 
   private checkDense(view: Float32Array, floats: number, field: string): void {

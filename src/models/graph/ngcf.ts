@@ -137,6 +137,8 @@ export class NgcfNetwork {
   private readonly transposed: Float32Array;
   private readonly layerFloats: number;
   private trainingMasks = false;
+  /** The slot holding ∂loss/∂E⁰ after the last backward (ge and gprev swap once per layer). */
+  private gradEgoSlot = 0;
 
   constructor(
     adjacency: CsrMatrix,
@@ -157,6 +159,7 @@ export class NgcfNetwork {
     const perLayer = () => Array.from({ length: L }, () => take());
     const ego = take();
     this.slot = { ego, s: perLayer(), p: perLayer(), q: perLayer(), z: perLayer(), e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take(), dp: take(), dq: take(), ds: take(), tmp: take() };
+    this.gradEgoSlot = this.slot.ge;
     // extra(): weights, gradients, Wᵀ, final, ∂/∂final, norms, batch flags, bias partials, scalars.
     const layout: [string, number][] = [
       ["weights", paramFloats],
@@ -217,7 +220,7 @@ export class NgcfNetwork {
 
   /** ∂loss/∂E⁰ of the last backward. */
   gradEgo(): Float32Array {
-    return this.engine.buffer(this.slot.ge);
+    return this.engine.buffer(this.gradEgoSlot);
   }
 
   /** Views of layer l's parameters (0-based) inside `weights` (or a gradient array of its layout). */
@@ -255,7 +258,6 @@ export class NgcfNetwork {
     const ego = e.buffer(slot.ego);
     if (this.simd) e.runRows("copyRows", n, (_t, r0, r1) => [e.address(ego), rowBytes, e.address(final), finalRowBytes, r0, r1, rowBytes, 0]);
     else copyRows(ego, d, final, width, n, d, false);
-    const bias = new Float32Array(d);
     for (let l = 0; l < L; l++) {
       const prevSlot = l === 0 ? slot.ego : slot.e[l - 1];
       e.multiply(prevSlot, slot.s[l]);
@@ -268,14 +270,13 @@ export class NgcfNetwork {
       e.gemm(product, w2, z, n, d, d, true);
       const biasSum = this.biasPartials.subarray(0, d);
       for (let c = 0; c < d; c++) biasSum[c] = b1[c] + b2[c];
-      bias.set(biasSum);
       const keep = e.buffer(slot.keep[l]);
       if (rate > 0) this.drawKeepScales(keep, rate);
       const out = e.buffer(slot.e[l]);
       const column = final.subarray((l + 1) * d);
       if (this.simd) {
         e.runRows("activate", n, (_t, r0, r1) => [e.address(z), e.address(biasSum), rate > 0 ? e.address(keep) : 0, e.address(out), e.address(column), r0, r1, rowBytes, finalRowBytes, e.address(this.norms[l]), e.address(this.scalars)]);
-      } else activate(z, bias, this.options.leakySlope, rate > 0 ? keep : undefined, out, this.norms[l], column, width, n, d);
+      } else activate(z, biasSum, this.options.leakySlope, rate > 0 ? keep : undefined, out, this.norms[l], column, width, n, d);
     }
     return final;
   }
@@ -384,7 +385,7 @@ export class NgcfNetwork {
       inBatch[r] = 0;
       gradFinal.fill(0, r * width, (r + 1) * width);
     }
-    if (ge !== slot.ge) e.buffer(slot.ge).set(gEgo);
+    this.gradEgoSlot = ge;
     return loss;
   }
 
