@@ -343,48 +343,29 @@ function dropoutMaskBody(): number[] {
 /** Body of the blocked SpMM kernel with `width` f32x4 accumulators (4·width columns per pass). */
 function kernelBody(width: number): number[] {
   const [INDPTR, INDICES, VALUES, X, OUT, ACC, R0, R1, ROWBYTES, C0, C1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  // i32 locals: r, k, kEnd, j, b (x address), o (out row), kStart, ao (acc row)
-  const [R, K, KEND, J, B, O, KSTART, AO] = [11, 12, 13, 14, 15, 16, 17, 18];
-  const V = 19; // splatted value
-  const A = 20; // accumulators A..A+width−1
-  const body: number[] = [];
-  const emit = (...parts: number[][]) => {
-    for (const p of parts) body.push(...p);
-  };
-  emit(op.get(R0), op.set(R));
-  emit(op.block, op.loop); // rows
-  emit(op.get(R), op.get(R1), op.i32GeS, op.brIf(1));
-  emit(op.get(INDPTR), op.get(R), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(0), op.set(KSTART));
-  emit(op.get(INDPTR), op.get(R), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(4), op.set(KEND));
-  emit(op.get(OUT), op.get(R), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.set(O));
-  emit(op.get(ACC), op.get(R), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.set(AO));
-  emit(op.get(C0), op.set(J));
-  emit(op.block, op.loop); // column blocks
-  emit(op.get(J), op.get(C1), op.i32GeS, op.brIf(1));
-  for (let a = 0; a < width; a++) emit(op.v128Zero, op.set(A + a));
-  emit(op.get(KSTART), op.set(K));
-  emit(op.block, op.loop); // non-zeros of the row
-  emit(op.get(K), op.get(KEND), op.i32GeS, op.brIf(1));
-  emit(op.get(VALUES), op.get(K), op.i32(2), op.i32Shl, op.i32Add, op.f32Load(0), op.f32x4Splat, op.set(V));
-  emit(op.get(X), op.get(INDICES), op.get(K), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(0), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.get(J), op.i32Add, op.set(B));
-  for (let a = 0; a < width; a++) emit(op.get(A + a), op.get(V), op.get(B), op.v128Load(16 * a), op.f32x4Mul, op.f32x4Add, op.set(A + a));
-  emit(op.get(K), op.i32(1), op.i32Add, op.set(K), op.br(0), op.end, op.end);
-  for (let a = 0; a < width; a++) emit(op.get(O), op.get(J), op.i32Add, op.get(A + a), op.v128Store(16 * a));
-  emit(op.get(ACC), op.if);
-  for (let a = 0; a < width; a++) {
-    emit(op.get(AO), op.get(J), op.i32Add); // address for the store
-    emit(op.get(AO), op.get(J), op.i32Add, op.v128Load(16 * a), op.get(A + a), op.f32x4Add, op.v128Store(16 * a));
-  }
-  emit(op.end);
-  emit(op.get(J), op.i32(16 * width), op.i32Add, op.set(J), op.br(0), op.end, op.end);
-  emit(op.get(R), op.i32(1), op.i32Add, op.set(R), op.br(0), op.end, op.end);
-  emit(op.end);
-  const locals = vec([
-    [...uleb(8), I32],
-    [...uleb(1 + width), V128],
-  ]);
-  const code = [...locals, ...body];
-  return [...uleb(code.length), ...code];
+  const f = new Body();
+  const [r, k, kEnd, j, b, o, kStart, ao] = Array.from({ length: 8 }, () => f.local(I32)); // b: x row address, o/ao: out/acc row
+  const v = f.local(V128); // splatted value
+  const acc = Array.from({ length: width }, () => f.local(V128));
+  f.range(r, op.get(R0), op.get(R1), 1, () => {
+    f.emit(op.get(INDPTR), op.get(r), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(0), op.set(kStart));
+    f.emit(op.get(INDPTR), op.get(r), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(4), op.set(kEnd));
+    f.emit(op.get(OUT), op.get(r), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.set(o));
+    f.emit(op.get(ACC), op.get(r), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.set(ao));
+    f.range(j, op.get(C0), op.get(C1), 16 * width, () => {
+      for (const a of acc) f.emit(op.v128Zero, op.set(a));
+      f.range(k, op.get(kStart), op.get(kEnd), 1, () => {
+        f.emit(op.get(VALUES), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.f32Load(0), op.f32x4Splat, op.set(v));
+        f.emit(op.get(X), op.get(INDICES), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(0), op.get(ROWBYTES), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(b));
+        acc.forEach((a, q) => f.emit(op.get(a), op.get(v), op.get(b), op.v128Load(16 * q), op.f32x4Mul, op.f32x4Add, op.set(a)));
+      });
+      acc.forEach((a, q) => f.emit(f.address(o, j), op.get(a), op.v128Store(16 * q)));
+      f.emit(op.get(ACC), op.if);
+      acc.forEach((a, q) => f.emit(f.address(ao, j), f.address(ao, j), op.v128Load(16 * q), op.get(a), op.f32x4Add, op.v128Store(16 * q)));
+      f.emit(op.end);
+    });
+  });
+  return f.finish();
 }
 
 /**
@@ -395,44 +376,29 @@ function kernelBody(width: number): number[] {
  */
 function gemmBody(width: number): number[] {
   const [X, W, OUT, R0, R1, XROW, WROW, KCOUNT, C0, C1, ACCUM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [R, K, J, XA, WA, O] = [11, 12, 13, 14, 15, 16];
-  const V = 17;
-  const A = 18;
-  const body: number[] = [];
-  const emit = (...parts: number[][]) => {
-    for (const p of parts) body.push(...p);
-  };
-  emit(op.get(R0), op.set(R));
-  emit(op.block, op.loop); // rows
-  emit(op.get(R), op.get(R1), op.i32GeS, op.brIf(1));
-  emit(op.get(OUT), op.get(R), op.get(WROW), op.i32Mul, op.i32Add, op.set(O));
-  emit(op.get(C0), op.set(J));
-  emit(op.block, op.loop); // column blocks
-  emit(op.get(J), op.get(C1), op.i32GeS, op.brIf(1));
-  for (let a = 0; a < width; a++) emit(op.v128Zero, op.set(A + a));
-  emit(op.get(ACCUM), op.if);
-  for (let a = 0; a < width; a++) emit(op.get(O), op.get(J), op.i32Add, op.v128Load(16 * a), op.set(A + a));
-  emit(op.end);
-  emit(op.get(X), op.get(R), op.get(XROW), op.i32Mul, op.i32Add, op.set(XA));
-  emit(op.get(W), op.get(J), op.i32Add, op.set(WA));
-  emit(op.i32(0), op.set(K));
-  emit(op.block, op.loop); // k
-  emit(op.get(K), op.get(KCOUNT), op.i32GeS, op.brIf(1));
-  emit(op.get(XA), op.f32Load(0), op.f32x4Splat, op.set(V));
-  for (let a = 0; a < width; a++) emit(op.get(A + a), op.get(V), op.get(WA), op.v128Load(16 * a), op.f32x4Mul, op.f32x4Add, op.set(A + a));
-  emit(op.get(XA), op.i32(4), op.i32Add, op.set(XA));
-  emit(op.get(WA), op.get(WROW), op.i32Add, op.set(WA));
-  emit(op.get(K), op.i32(1), op.i32Add, op.set(K), op.br(0), op.end, op.end);
-  for (let a = 0; a < width; a++) emit(op.get(O), op.get(J), op.i32Add, op.get(A + a), op.v128Store(16 * a));
-  emit(op.get(J), op.i32(16 * width), op.i32Add, op.set(J), op.br(0), op.end, op.end);
-  emit(op.get(R), op.i32(1), op.i32Add, op.set(R), op.br(0), op.end, op.end);
-  emit(op.end);
-  const locals = vec([
-    [...uleb(6), I32],
-    [...uleb(1 + width), V128],
-  ]);
-  const code = [...locals, ...body];
-  return [...uleb(code.length), ...code];
+  const f = new Body();
+  const [r, k, j, xa, wa, o] = Array.from({ length: 6 }, () => f.local(I32)); // xa/wa: X and W addresses, o: out row
+  const v = f.local(V128);
+  const acc = Array.from({ length: width }, () => f.local(V128));
+  f.range(r, op.get(R0), op.get(R1), 1, () => {
+    f.emit(op.get(OUT), op.get(r), op.get(WROW), op.i32Mul, op.i32Add, op.set(o));
+    f.range(j, op.get(C0), op.get(C1), 16 * width, () => {
+      for (const a of acc) f.emit(op.v128Zero, op.set(a));
+      f.emit(op.get(ACCUM), op.if);
+      acc.forEach((a, q) => f.emit(f.address(o, j), op.v128Load(16 * q), op.set(a)));
+      f.emit(op.end);
+      f.emit(op.get(X), op.get(r), op.get(XROW), op.i32Mul, op.i32Add, op.set(xa));
+      f.emit(op.get(W), op.get(j), op.i32Add, op.set(wa));
+      f.range(k, op.i32(0), op.get(KCOUNT), 1, () => {
+        f.emit(op.get(xa), op.f32Load(0), op.f32x4Splat, op.set(v));
+        acc.forEach((a, q) => f.emit(op.get(a), op.get(v), op.get(wa), op.v128Load(16 * q), op.f32x4Mul, op.f32x4Add, op.set(a)));
+        f.emit(op.get(xa), op.i32(4), op.i32Add, op.set(xa));
+        f.emit(op.get(wa), op.get(WROW), op.i32Add, op.set(wa));
+      });
+      acc.forEach((a, q) => f.emit(f.address(o, j), op.get(a), op.v128Store(16 * q)));
+    });
+  });
+  return f.finish();
 }
 
 /** Rows per cache block of the Xᵀ·Y kernel (Y's block stays in L1 across the k passes). */
@@ -446,47 +412,32 @@ const TN_BLOCK_ROWS = 64;
  */
 function gemmTnBody(width: number): number[] {
   const [X, Y, OUT, R0, R1, XROW, YROW, KCOUNT, C0, C1, OROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [RC, RE, K, J, R, XA, YA, OB] = [11, 12, 13, 14, 15, 16, 17, 18];
-  const V = 19;
-  const A = 20;
-  const body: number[] = [];
-  const emit = (...parts: number[][]) => {
-    for (const p of parts) body.push(...p);
-  };
-  emit(op.get(R0), op.set(RC));
-  emit(op.block, op.loop); // row blocks
-  emit(op.get(RC), op.get(R1), op.i32GeS, op.brIf(1));
+  const f = new Body();
+  const [rc, re, k, j, r, xa, ya, ob] = Array.from({ length: 8 }, () => f.local(I32)); // rc/re: row block, ob: out row
+  const v = f.local(V128);
+  const acc = Array.from({ length: width }, () => f.local(V128));
+  // The row-block loop steps by its own end (re), so it is written out instead of f.range.
+  f.emit(op.get(R0), op.set(rc), op.block, op.loop);
+  f.emit(op.get(rc), op.get(R1), op.i32GeS, op.brIf(1));
   // re = min(rc + BLOCK, r1)
-  emit(op.get(R1), op.get(RC), op.i32(TN_BLOCK_ROWS), op.i32Add, op.get(RC), op.i32(TN_BLOCK_ROWS), op.i32Add, op.get(R1), op.i32GtS, op.select, op.set(RE));
-  emit(op.i32(0), op.set(K));
-  emit(op.block, op.loop); // k
-  emit(op.get(K), op.get(KCOUNT), op.i32GeS, op.brIf(1));
-  emit(op.get(OUT), op.get(K), op.get(OROW), op.i32Mul, op.i32Add, op.set(OB));
-  emit(op.get(C0), op.set(J));
-  emit(op.block, op.loop); // column blocks
-  emit(op.get(J), op.get(C1), op.i32GeS, op.brIf(1));
-  for (let a = 0; a < width; a++) emit(op.get(OB), op.get(J), op.i32Add, op.v128Load(16 * a), op.set(A + a));
-  emit(op.get(X), op.get(RC), op.get(XROW), op.i32Mul, op.i32Add, op.get(K), op.i32(2), op.i32Shl, op.i32Add, op.set(XA));
-  emit(op.get(Y), op.get(RC), op.get(YROW), op.i32Mul, op.i32Add, op.get(J), op.i32Add, op.set(YA));
-  emit(op.get(RC), op.set(R));
-  emit(op.block, op.loop); // rows of the block
-  emit(op.get(R), op.get(RE), op.i32GeS, op.brIf(1));
-  emit(op.get(XA), op.f32Load(0), op.f32x4Splat, op.set(V));
-  for (let a = 0; a < width; a++) emit(op.get(A + a), op.get(V), op.get(YA), op.v128Load(16 * a), op.f32x4Mul, op.f32x4Add, op.set(A + a));
-  emit(op.get(XA), op.get(XROW), op.i32Add, op.set(XA));
-  emit(op.get(YA), op.get(YROW), op.i32Add, op.set(YA));
-  emit(op.get(R), op.i32(1), op.i32Add, op.set(R), op.br(0), op.end, op.end);
-  for (let a = 0; a < width; a++) emit(op.get(OB), op.get(J), op.i32Add, op.get(A + a), op.v128Store(16 * a));
-  emit(op.get(J), op.i32(16 * width), op.i32Add, op.set(J), op.br(0), op.end, op.end);
-  emit(op.get(K), op.i32(1), op.i32Add, op.set(K), op.br(0), op.end, op.end);
-  emit(op.get(RE), op.set(RC), op.br(0), op.end, op.end);
-  emit(op.end);
-  const locals = vec([
-    [...uleb(8), I32],
-    [...uleb(1 + width), V128],
-  ]);
-  const code = [...locals, ...body];
-  return [...uleb(code.length), ...code];
+  f.emit(op.get(R1), op.get(rc), op.i32(TN_BLOCK_ROWS), op.i32Add, op.get(rc), op.i32(TN_BLOCK_ROWS), op.i32Add, op.get(R1), op.i32GtS, op.select, op.set(re));
+  f.range(k, op.i32(0), op.get(KCOUNT), 1, () => {
+    f.emit(op.get(OUT), op.get(k), op.get(OROW), op.i32Mul, op.i32Add, op.set(ob));
+    f.range(j, op.get(C0), op.get(C1), 16 * width, () => {
+      acc.forEach((a, q) => f.emit(f.address(ob, j), op.v128Load(16 * q), op.set(a)));
+      f.emit(op.get(X), op.get(rc), op.get(XROW), op.i32Mul, op.i32Add, op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.set(xa));
+      f.emit(op.get(Y), op.get(rc), op.get(YROW), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(ya));
+      f.range(r, op.get(rc), op.get(re), 1, () => {
+        f.emit(op.get(xa), op.f32Load(0), op.f32x4Splat, op.set(v));
+        acc.forEach((a, q) => f.emit(op.get(a), op.get(v), op.get(ya), op.v128Load(16 * q), op.f32x4Mul, op.f32x4Add, op.set(a)));
+        f.emit(op.get(xa), op.get(XROW), op.i32Add, op.set(xa));
+        f.emit(op.get(ya), op.get(YROW), op.i32Add, op.set(ya));
+      });
+      acc.forEach((a, q) => f.emit(f.address(ob, j), op.get(a), op.v128Store(16 * q)));
+    });
+  });
+  f.emit(op.get(re), op.set(rc), op.br(0), op.end, op.end);
+  return f.finish();
 }
 
 export const WIDE = 8;
