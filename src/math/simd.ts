@@ -442,6 +442,11 @@ function gemmTnBody(width: number): number[] {
 
 export const WIDE = 8;
 
+/** array[s] · rowBytes: the byte offset of triple s's row (array of i32 row indices). */
+const tripleRowBytes = (array: number, s: number, rowBytes: number): number[] => [
+  ...op.get(array), ...op.get(s), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load(0), ...op.get(rowBytes), ...op.i32Mul,
+];
+
 /**
  * bprDots(final, users, positives, negatives, s0, s1, itemBase, rowBytes, out): for triples
  * s in [s0, s1), out[s] = e_u · (e_i − e_j), rows of `final` (users from row 0, items from the
@@ -456,11 +461,10 @@ function bprDotsBody(): number[] {
   const i = f.local(I32);
   const n = f.local(I32);
   const acc = f.local(V128);
-  const row = (array: number, base: number[]) => [...base, ...op.get(array), ...op.get(s), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load(0), ...op.get(ROWBYTES), ...op.i32Mul, ...op.i32Add];
   f.range(s, op.get(S0), op.get(S1), 1, () => {
-    f.emit(row(USERS, op.get(FINAL)), op.set(u));
-    f.emit(row(POS, [...op.get(FINAL), ...op.get(ITEMS), ...op.i32Add]), op.set(i));
-    f.emit(row(NEG, [...op.get(FINAL), ...op.get(ITEMS), ...op.i32Add]), op.set(n));
+    f.emit(tripleRowBytes(USERS, s, ROWBYTES), op.get(FINAL), op.i32Add, op.set(u));
+    f.emit(tripleRowBytes(POS, s, ROWBYTES), op.get(FINAL), op.i32Add, op.get(ITEMS), op.i32Add, op.set(i));
+    f.emit(tripleRowBytes(NEG, s, ROWBYTES), op.get(FINAL), op.i32Add, op.get(ITEMS), op.i32Add, op.set(n));
     f.emit(op.v128Zero, op.set(acc));
     f.range(j, op.i32(0), op.get(ROWBYTES), 16, () => {
       f.emit(op.get(acc), f.load(u, j), f.load(i, j), f.load(n, j), op.f32x4Sub, op.f32x4Mul, op.f32x4Add, op.set(acc));
@@ -493,13 +497,12 @@ function bprGradBody(): number[] {
   const ei = f.local(V128);
   const ej = f.local(V128);
   const squares = f.local(V128);
-  const offset = (array: number) => [...op.get(array), ...op.get(s), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load(0), ...op.get(ROWBYTES), ...op.i32Mul];
   f.emit(op.get(SCALARS), op.f32Load(0), op.f32x4Splat, op.set(lambda));
   f.emit(op.v128Zero, op.set(squares));
   f.range(s, op.get(S0), op.get(S1), 1, () => {
-    f.emit(offset(USERS), op.set(u));
-    f.emit(offset(POS), op.get(ITEMS), op.i32Add, op.set(i));
-    f.emit(offset(NEG), op.get(ITEMS), op.i32Add, op.set(n));
+    f.emit(tripleRowBytes(USERS, s, ROWBYTES), op.set(u));
+    f.emit(tripleRowBytes(POS, s, ROWBYTES), op.get(ITEMS), op.i32Add, op.set(i));
+    f.emit(tripleRowBytes(NEG, s, ROWBYTES), op.get(ITEMS), op.i32Add, op.set(n));
     f.emit(op.get(GRAD), op.get(u), op.i32Add, op.set(gu), op.get(GRAD), op.get(i), op.i32Add, op.set(gi), op.get(GRAD), op.get(n), op.i32Add, op.set(gn));
     f.emit(op.get(FINAL), op.get(u), op.i32Add, op.set(u), op.get(FINAL), op.get(i), op.i32Add, op.set(i), op.get(FINAL), op.get(n), op.i32Add, op.set(n));
     f.emit(op.get(COEF), op.get(s), op.i32(2), op.i32Shl, op.i32Add, op.f32Load(0), op.f32x4Splat, op.set(g));
