@@ -94,6 +94,27 @@ export function normalizedAdjacency(interactions: Interactions, options: Adjacen
   return { nRows: n, nCols: n, indptr, indices, values };
 }
 
+/**
+ * The random-walk normalisation Â = D̃^-1 (A + I) (unweighted; D̃ the degrees counting the
+ * self-loop), the mean over a node's neighbours and itself, as in the NGCF reference code's
+ * "norm" adjacency. Not symmetric: `transposedValues` holds Âᵀ on the same (symmetric) structure,
+ * Âᵀ_rc = 1/d̃_c, for the backward pass Âᵀ·G.
+ */
+export function randomWalkAdjacency(interactions: Interactions): { matrix: CsrMatrix; transposedValues: Float32Array } {
+  const structure = normalizedAdjacency(interactions, { selfLoops: true });
+  const { indptr, indices, nRows } = structure;
+  const values = new Float32Array(indices.length);
+  const transposedValues = new Float32Array(indices.length);
+  for (let r = 0; r < nRows; r++) {
+    const inverseDegree = 1 / (indptr[r + 1] - indptr[r]);
+    for (let k = indptr[r]; k < indptr[r + 1]; k++) {
+      values[k] = inverseDegree;
+      transposedValues[k] = 1 / (indptr[indices[k] + 1] - indptr[indices[k]]);
+    }
+  }
+  return { matrix: { ...structure, values }, transposedValues };
+}
+
 export interface NormalizedBipartite {
   /** R̃ = D_u^-1/2 R D_i^-1/2, nUsers × nItems (the user→item block of Â). */
   matrix: CsrMatrix;

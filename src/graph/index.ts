@@ -13,7 +13,7 @@ export {
   type NodeKind,
   type UpsertResult,
 } from "./bipartite";
-export { degrees, normalizedAdjacency, normalizedBipartite, type AdjacencyOptions, type NormalizedBipartite } from "./adjacency";
+export { degrees, normalizedAdjacency, normalizedBipartite, randomWalkAdjacency, type AdjacencyOptions, type NormalizedBipartite } from "./adjacency";
 export { connectedComponents, graphStats, summarizeDegrees, type ComponentSummary, type DegreeSummary, type GraphStats } from "./stats";
 export {
   explainPaths,

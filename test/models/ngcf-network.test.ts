@@ -4,7 +4,7 @@
 // typed-array pass drew) and without.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Interactions } from "../../src/data/interactions";
-import { normalizedAdjacency } from "../../src/graph/adjacency";
+import { normalizedAdjacency, randomWalkAdjacency } from "../../src/graph/adjacency";
 import { createRng } from "../../src/math/random";
 import { csrToDense } from "../../src/math/sparse";
 import { NgcfNetwork } from "../../src/models/graph/ngcf";
@@ -24,10 +24,15 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe("NgcfNetwork", () => {
   it.each([
-    ["auto", 0.3],
-    ["auto", 0],
-    ["js", 0.3],
-  ] as const)("forward and gradients equal tf autograd (kernel %s, message dropout %f)", (kernel, messageDropout) => {
+    ["auto", 0.3, true],
+    ["auto", 0, true],
+    ["js", 0.3, true],
+    ["auto", 0.3, false],
+    ["js", 0, false],
+    ["auto", 0.3, "mean"],
+    ["js", 0, "mean"],
+  ] as const)("forward and gradients equal tf autograd (kernel %s, message dropout %f, self term %s)", (kernel, messageDropout, form) => {
+    const selfTerm = form === true;
     const nU = 7;
     const nI = 9;
     const rng = createRng(11);
@@ -38,13 +43,16 @@ describe("NgcfNetwork", () => {
       items: Int32Array.from(triples, (t) => t[1]),
       values: new Float32Array(triples.length).fill(1),
     });
-    const adjacency = normalizedAdjacency(train);
+    // Without the separate self term, the self-loops are inside Â (the "gcn" propagation).
+    // "mean": the non-symmetric D̃^-1 (A + I), the backward on its transpose.
+    const walk = form === "mean" ? randomWalkAdjacency(train) : undefined;
+    const adjacency = walk ? walk.matrix : normalizedAdjacency(train, { selfLoops: !selfTerm });
     const n = nU + nI;
     const d = 8;
     const L = 2;
     const slope = 0.2;
     const reg = 0.05;
-    const network = new NgcfNetwork(adjacency, d, L, { leakySlope: slope, messageDropout, kernel, threads: 1, seed: 5, maxBatch: 8 });
+    const network = new NgcfNetwork(adjacency, d, L, { leakySlope: slope, messageDropout, kernel, threads: 1, seed: 5, maxBatch: 8, selfTerm, backwardValues: walk?.transposedValues });
     expect(network.kernel).toBe(kernel === "js" ? "js" : "wasm-simd");
     network.ego().set(Float32Array.from({ length: n * d }, () => rng.normal() * 0.3));
     network.weights.set(Float32Array.from({ length: network.weights.length }, () => rng.normal() * 0.3));
@@ -69,7 +77,7 @@ describe("NgcfNetwork", () => {
         for (let l = 0; l < L; l++) {
           const [w1, w2, b1, b2] = ws.slice(4 * l, 4 * l + 4);
           const side = tf.matMul(a, e);
-          const z = tf.add(tf.add(tf.matMul(tf.add(side, e), w1 as tf.Tensor2D), b1), tf.add(tf.matMul(tf.mul(side, e), w2 as tf.Tensor2D), b2));
+          const z = tf.add(tf.add(tf.matMul(selfTerm ? tf.add(side, e) : side, w1 as tf.Tensor2D), b1), tf.add(tf.matMul(tf.mul(side, e), w2 as tf.Tensor2D), b2));
           e = tf.mul(tf.leakyRelu(z, slope), masks[l]) as tf.Tensor2D;
           parts.push(tf.div(e, tf.maximum(tf.norm(e, "euclidean", 1, true), 1e-12)) as tf.Tensor2D);
         }

@@ -28,7 +28,7 @@ import { BaseRecommender, cosineToAll } from "../base";
 import type { ParamsOf } from "../params";
 import type { Capabilities, FitContext, FitReport, ModelState, TrainingData } from "../types";
 import { ValidationError } from "../../errors";
-import { normalizedAdjacency } from "../../graph/adjacency";
+import { normalizedAdjacency, randomWalkAdjacency } from "../../graph/adjacency";
 import type { CsrMatrix } from "../../math/sparse";
 import { SpmmEngine } from "../../math/sparse";
 import { createRng, fillNormal } from "../../math/random";
@@ -41,6 +41,7 @@ export const ngcfParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size (and width of every layer)" },
   layers: { type: "int", default: 3, min: 1, max: 6, description: "Propagation layers L" },
   lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Adam learning rate" },
+  egoLrScale: { type: "float", default: 1, min: 0.001, max: 10, description: "Adam rate of the layer-0 embeddings E⁰ relative to lr (the transforms always use lr)" },
   lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
   initStd: { type: "float", default: 0, min: 0, max: 10, description: "Standard deviation of a normal initialisation of E⁰ (0: Glorot uniform over all nodes, as the reference code)" },
   reg: { type: "float", default: 1e-5, min: 0, max: 1, description: "L2 weight λ on the batch's final representations" },
@@ -48,6 +49,7 @@ export const ngcfParams = {
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
   messageDropout: { type: "float", default: 0.1, min: 0, max: 0.9, description: "Dropout on each layer's output in training" },
   nodeDropout: { type: "float", default: 0, min: 0, max: 0.9, description: "Probability of dropping an edge of L per step in training" },
+  propagation: { type: "enum", default: "paper", values: ["paper", "gcn", "mean"], description: "W1 input: (L + I)E with L = D^-1/2 A D^-1/2 (paper); or ÂE with the self-loops inside Â: Â = D̃^-1/2 (A + I) D̃^-1/2 (gcn) or D̃^-1 (A + I) (mean, the reference code's adjacency)" },
   leakySlope: { type: "float", default: 0.2, min: 0, max: 1, description: "LeakyReLU negative slope" },
   sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive, or uniform interaction" },
   evalEvery: { type: "int", default: 5, min: 1, max: 1000, description: "Epochs between validations" },
@@ -137,6 +139,8 @@ export class NgcfNetwork {
   private readonly transposed: Float32Array;
   private readonly layerFloats: number;
   private trainingMasks = false;
+  /** Â's values, kept while the backward runs on backwardValues (Âᵀ). */
+  private forwardValues: Float32Array | undefined;
   /** The slot holding ∂loss/∂E⁰ after the last backward (ge and gprev swap once per layer). */
   private gradEgoSlot = 0;
 
@@ -144,7 +148,7 @@ export class NgcfNetwork {
     adjacency: CsrMatrix,
     readonly dim: number,
     readonly layers: number,
-    private readonly options: { leakySlope: number; messageDropout: number; kernel: "auto" | "js"; threads: number; seed: number; maxBatch?: number },
+    private readonly options: { leakySlope: number; messageDropout: number; kernel: "auto" | "js"; threads: number; seed: number; maxBatch?: number; selfTerm?: boolean; backwardValues?: Float32Array },
   ) {
     const d = dim;
     const L = layers;
@@ -203,6 +207,11 @@ export class NgcfNetwork {
     this.batch = { users: ints(0), positives: ints(1), negatives: ints(2), dots: batch.subarray(3 * maxBatch, 4 * maxBatch), coef: batch.subarray(4 * maxBatch, 5 * maxBatch), scalars: batch.subarray(5 * maxBatch, 5 * maxBatch + 2) };
     const seeds = createRng(options.seed);
     for (let t = 0; t < 16; t++) this.rngStates[t] = (seeds.next() * 4294967296) | 0 || 1;
+  }
+
+  /** Whether the W1 input is Â·E + E (the paper's (L + I)E) or Â·E alone (Â with its own self-loops). */
+  get selfTerm(): boolean {
+    return this.options.selfTerm ?? true;
   }
 
   get kernel(): string {
@@ -266,7 +275,7 @@ export class NgcfNetwork {
       else sumAndProduct(side, prev, sum, product, n * d);
       const { w1, w2, b1, b2 } = this.layerWeights(l);
       const z = e.buffer(slot.z[l]);
-      e.gemm(sum, w1, z, n, d, d);
+      e.gemm(this.selfTerm ? sum : side, w1, z, n, d, d);
       e.gemm(product, w2, z, n, d, d, true);
       const biasSum = this.biasPartials.subarray(0, d);
       for (let c = 0; c < d; c++) biasSum[c] = b1[c] + b2[c];
@@ -326,6 +335,13 @@ export class NgcfNetwork {
         }
       }
     }
+    // A non-symmetric Â: its transpose on the same structure for the backward products.
+    const values = this.options.backwardValues ? e.values() : undefined;
+    if (values && this.options.backwardValues) {
+      this.forwardValues ??= new Float32Array(values.length);
+      this.forwardValues.set(values);
+      values.set(this.options.backwardValues);
+    }
     let ge = slot.ge;
     let gprev = slot.gprev;
     e.buffer(ge).fill(0);
@@ -355,7 +371,7 @@ export class NgcfNetwork {
         grads.b1[c] = biasGrad[c];
         grads.b2[c] = biasGrad[c];
       }
-      const sum = e.buffer(slot.p[l]);
+      const sum = e.buffer(this.selfTerm ? slot.p[l] : slot.s[l]);
       const product = e.buffer(slot.q[l]);
       e.gemmTransposedA(sum, dz, grads.w1, n, d, d);
       e.gemmTransposedA(product, dz, grads.w2, n, d, d);
@@ -364,7 +380,7 @@ export class NgcfNetwork {
       const dq = e.buffer(slot.dq);
       e.gemm(dz, t1, dp, n, d, d);
       e.gemm(dz, t2, dq, n, d, d);
-      // P = S + E, Q = S ⊙ E, S = L·E: ∂/∂E = dP + dQ ⊙ S + L·(dP + dQ ⊙ E) (L symmetric).
+      // P = S + E, Q = S ⊙ E, S = Â·E: ∂/∂E = dP + dQ ⊙ S + Âᵀ·(dP + dQ ⊙ E).
       const prev = e.buffer(l === 0 ? slot.ego : slot.e[l - 1]);
       const side = e.buffer(slot.s[l]);
       const gPrev = e.buffer(gprev);
@@ -372,6 +388,8 @@ export class NgcfNetwork {
       if (this.simd) {
         e.runRows("sumProductBack", n, (_t, r0, r1) => [e.address(dp), e.address(dq), e.address(side), e.address(prev), e.address(gPrev), e.address(ds), r0 * rowBytes, r1 * rowBytes]);
       } else sumAndProductBackward(dp, dq, side, prev, gPrev, ds, n * d);
+      // Without the self term P = S: ∂/∂E loses its direct dP part.
+      if (!this.selfTerm) for (let x = 0; x < n * d; x++) gPrev[x] -= dp[x];
       e.multiply(slot.ds, slot.tmp, gprev);
       [ge, gprev] = [gprev, ge];
     }
@@ -386,6 +404,7 @@ export class NgcfNetwork {
       gradFinal.fill(0, r * width, (r + 1) * width);
     }
     this.gradEgoSlot = ge;
+    if (values && this.forwardValues) values.set(this.forwardValues);
     return loss;
   }
 
@@ -545,7 +564,10 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
     const nU = train.nUsers;
     const n = nU + train.nItems;
     const d = p.dim;
-    const adjacency = normalizedAdjacency(train);
+    const selfLoops = p.propagation !== "paper";
+    const walk = p.propagation === "mean" ? randomWalkAdjacency(train) : undefined;
+    if (walk && p.nodeDropout > 0) throw new ValidationError("nodeDropout", p.nodeDropout, "0 with propagation mean");
+    const adjacency = walk ? walk.matrix : normalizedAdjacency(train, { selfLoops });
     const nnz = adjacency.indptr[n];
     const mirror = p.nodeDropout > 0 ? mirrorPositions(adjacency) : undefined;
     const network = new NgcfNetwork(adjacency, d, p.layers, {
@@ -555,6 +577,8 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       threads: p.threads,
       seed: modelRng(context.seed, 4).int(2 ** 31),
       maxBatch: Math.min(p.batchSize, Math.max(1, train.nnz)),
+      selfTerm: !selfLoops,
+      backwardValues: walk?.transposedValues,
     });
     try {
       const initRng = modelRng(context.seed, 1);
@@ -568,7 +592,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
         w.w2.set(glorotUniform(d, d, initRng));
         w.b2.set(glorotUniform(1, d, initRng));
       }
-      const egoAdam = new DenseAdam(n * d, p.lr);
+      const egoAdam = new DenseAdam(n * d, p.lr * p.egoLrScale);
       const weightAdam = new DenseAdam(network.weights.length, p.lr);
       const bestEgo = new Float32Array(n * d);
       const bestWeights = new Float32Array(network.weights.length);
@@ -600,7 +624,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       const step = (): number => {
         if (p.lrDecay < 1) {
           const lr = p.lr * Math.pow(p.lrDecay, Math.floor(egoAdam.steps / stepsPerEpoch));
-          egoAdam.lr = lr;
+          egoAdam.lr = lr * p.egoLrScale;
           weightAdam.lr = lr;
         }
         sampler.sample(users, positives, negatives);
