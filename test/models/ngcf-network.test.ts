@@ -31,8 +31,12 @@ describe("NgcfNetwork", () => {
     ["js", 0, false],
     ["auto", 0.3, "mean"],
     ["js", 0, "mean"],
-  ] as const)("forward and gradients equal tf autograd (kernel %s, message dropout %f, self term %s)", (kernel, messageDropout, form) => {
-    const selfTerm = form === true;
+    ["auto", 0.3, "mean separate"],
+    ["js", 0.3, "paper separate"],
+  ] as const)("forward and gradients equal tf autograd (kernel %s, message dropout %f, form %s)", (kernel, messageDropout, form) => {
+    // true: the paper's (L + I)E; false: self-loops inside Â; "separate": LeakyReLU on each term.
+    const selfTerm = form === true || form === "paper separate";
+    const separateActivations = typeof form === "string" && form.endsWith("separate");
     const nU = 7;
     const nI = 9;
     const rng = createRng(11);
@@ -45,14 +49,14 @@ describe("NgcfNetwork", () => {
     });
     // Without the separate self term, the self-loops are inside Â (the "gcn" propagation).
     // "mean": the non-symmetric D̃^-1 (A + I), the backward on its transpose.
-    const walk = form === "mean" ? randomWalkAdjacency(train) : undefined;
+    const walk = typeof form === "string" && form.startsWith("mean") ? randomWalkAdjacency(train) : undefined;
     const adjacency = walk ? walk.matrix : normalizedAdjacency(train, { selfLoops: !selfTerm });
     const n = nU + nI;
     const d = 8;
     const L = 2;
     const slope = 0.2;
     const reg = 0.05;
-    const network = new NgcfNetwork(adjacency, d, L, { leakySlope: slope, messageDropout, kernel, threads: 1, seed: 5, maxBatch: 8, selfTerm, backwardValues: walk?.transposedValues });
+    const network = new NgcfNetwork(adjacency, d, L, { leakySlope: slope, messageDropout, kernel, threads: 1, seed: 5, maxBatch: 8, selfTerm, backwardValues: walk?.transposedValues, separateActivations });
     expect(network.kernel).toBe(kernel === "js" ? "js" : "wasm-simd");
     network.ego().set(Float32Array.from({ length: n * d }, () => rng.normal() * 0.3));
     network.weights.set(Float32Array.from({ length: network.weights.length }, () => rng.normal() * 0.3));
@@ -77,8 +81,10 @@ describe("NgcfNetwork", () => {
         for (let l = 0; l < L; l++) {
           const [w1, w2, b1, b2] = ws.slice(4 * l, 4 * l + 4);
           const side = tf.matMul(a, e);
-          const z = tf.add(tf.add(tf.matMul(selfTerm ? tf.add(side, e) : side, w1 as tf.Tensor2D), b1), tf.add(tf.matMul(tf.mul(side, e), w2 as tf.Tensor2D), b2));
-          e = tf.mul(tf.leakyRelu(z, slope), masks[l]) as tf.Tensor2D;
+          const z1 = tf.add(tf.matMul(selfTerm ? tf.add(side, e) : side, w1 as tf.Tensor2D), b1);
+          const z2 = tf.add(tf.matMul(tf.mul(side, e), w2 as tf.Tensor2D), b2);
+          const h = separateActivations ? tf.add(tf.leakyRelu(z1, slope), tf.leakyRelu(z2, slope)) : tf.leakyRelu(tf.add(z1, z2), slope);
+          e = tf.mul(h, masks[l]) as tf.Tensor2D;
           parts.push(tf.div(e, tf.maximum(tf.norm(e, "euclidean", 1, true), 1e-12)) as tf.Tensor2D);
         }
         return tf.concat(parts, 1);

@@ -51,6 +51,7 @@ export const ngcfParams = {
   messageDropout: { type: "float", default: 0.1, min: 0, max: 0.9, description: "Dropout on each layer's output in training" },
   nodeDropout: { type: "float", default: 0, min: 0, max: 0.9, description: "Probability of dropping an edge of L per step in training" },
   propagation: { type: "enum", default: "paper", values: ["paper", "gcn", "mean"], description: "W1 input: (L + I)E with L = D^-1/2 A D^-1/2 (paper); or ÂE with the self-loops inside Â: Â = D̃^-1/2 (A + I) D̃^-1/2 (gcn) or D̃^-1 (A + I) (mean, the reference code's adjacency)" },
+  activation: { type: "enum", default: "sum", values: ["sum", "separate"], description: "LeakyReLU on the sum of the W1 and W2 terms (paper eq. 7) or on each term (the reference code)" },
   leakySlope: { type: "float", default: 0.2, min: 0, max: 1, description: "LeakyReLU negative slope" },
   sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive, or uniform interaction" },
   evalEvery: { type: "int", default: 5, min: 1, max: 1000, description: "Epochs between validations" },
@@ -123,11 +124,13 @@ export class NgcfNetwork {
     p: number[];
     q: number[];
     z: number[];
+    z2: number[];
     e: number[];
     keep: number[];
     ge: number;
     gprev: number;
     dz: number;
+    dz2: number;
     dp: number;
     dq: number;
     ds: number;
@@ -149,7 +152,7 @@ export class NgcfNetwork {
     adjacency: CsrMatrix,
     readonly dim: number,
     readonly layers: number,
-    private readonly options: { leakySlope: number; messageDropout: number; kernel: "auto" | "js"; threads: number; seed: number; maxBatch?: number; selfTerm?: boolean; backwardValues?: Float32Array },
+    private readonly options: { leakySlope: number; messageDropout: number; kernel: "auto" | "js"; threads: number; seed: number; maxBatch?: number; selfTerm?: boolean; backwardValues?: Float32Array; separateActivations?: boolean },
   ) {
     const d = dim;
     const L = layers;
@@ -163,7 +166,11 @@ export class NgcfNetwork {
     const take = () => next++;
     const perLayer = () => Array.from({ length: L }, () => take());
     const ego = take();
-    this.slot = { ego, s: perLayer(), p: perLayer(), q: perLayer(), z: perLayer(), e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take(), dp: take(), dq: take(), ds: take(), tmp: take() };
+    const separate = options.separateActivations ?? false;
+    // With separate activations the W2 term keeps its own pre-activation (z2) and gradient (dz2).
+    const s = { ego, s: perLayer(), p: perLayer(), q: perLayer(), z: perLayer(), z2: separate ? perLayer() : [], e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take() };
+    const dz2 = separate ? take() : s.dz;
+    this.slot = { ...s, dz2, dp: take(), dq: take(), ds: take(), tmp: take() };
     this.gradEgoSlot = this.slot.ge;
     // extra(): weights, gradients, Wᵀ, final, ∂/∂final, norms, batch flags, bias partials, scalars.
     const layout: [string, number][] = [
@@ -208,6 +215,11 @@ export class NgcfNetwork {
     this.batch = { users: ints(0), positives: ints(1), negatives: ints(2), dots: batch.subarray(3 * maxBatch, 4 * maxBatch), coef: batch.subarray(4 * maxBatch, 5 * maxBatch), scalars: batch.subarray(5 * maxBatch, 5 * maxBatch + 2) };
     const seeds = createRng(options.seed);
     for (let t = 0; t < 16; t++) this.rngStates[t] = (seeds.next() * 4294967296) | 0 || 1;
+  }
+
+  /** LeakyReLU on each of the W1 and W2 terms (the reference code) instead of on their sum (paper eq. 7). */
+  get separate(): boolean {
+    return this.options.separateActivations ?? false;
   }
 
   /** Whether the W1 input is Â·E + E (the paper's (L + I)E) or Â·E alone (Â with its own self-loops). */
@@ -277,6 +289,14 @@ export class NgcfNetwork {
       const { w1, w2, b1, b2 } = this.layerWeights(l);
       const z = e.buffer(slot.z[l]);
       e.gemm(this.selfTerm ? sum : side, w1, z, n, d, d);
+      if (this.separate) {
+        const z2 = e.buffer(slot.z2[l]);
+        e.gemm(product, w2, z2, n, d, d);
+        const keep = e.buffer(slot.keep[l]);
+        if (rate > 0) this.drawKeepScales(keep, rate);
+        activateSeparate(z, b1, z2, b2, this.options.leakySlope, rate > 0 ? keep : undefined, e.buffer(slot.e[l]), this.norms[l], final.subarray((l + 1) * d), width, n, d);
+        continue;
+      }
       e.gemm(product, w2, z, n, d, d, true);
       const biasSum = this.biasPartials.subarray(0, d);
       for (let c = 0; c < d; c++) biasSum[c] = b1[c] + b2[c];
@@ -351,36 +371,43 @@ export class NgcfNetwork {
       const gE = e.buffer(ge);
       const z = e.buffer(slot.z[l]);
       const dz = e.buffer(slot.dz);
+      const dz2 = e.buffer(slot.dz2);
       const keep = keepOf(l);
       const norms = this.norms[l];
       const grads = this.layerWeights(l, this.gradWeights);
       const column = final.subarray((l + 1) * d);
       const gradColumn = gradFinal.subarray((l + 1) * d);
-      if (this.simd) {
-        e.runRows("normBack", n, (_t, r0, r1) => [e.address(column), e.address(gradColumn), finalRowBytes, e.address(norms), e.address(inBatch), e.address(gE), r0, r1, rowBytes]);
-        const partials = this.biasPartials;
-        partials.fill(0, 0, e.threads * d);
-        e.runRows("activateBack", n, (t, r0, r1) => [e.address(gE), keep ? e.address(keep) : 0, e.address(z), e.address(dz), e.address(partials) + t * rowBytes, r0, r1, rowBytes, e.address(this.scalars)]);
-        biasGrad.fill(0);
-        for (let t = 0; t < e.threads; t++) for (let c = 0; c < d; c++) biasGrad[c] += partials[t * d + c];
+      if (this.separate) {
+        if (this.simd) e.runRows("normBack", n, (_t, r0, r1) => [e.address(column), e.address(gradColumn), finalRowBytes, e.address(norms), e.address(inBatch), e.address(gE), r0, r1, rowBytes]);
+        else normalizeBackward(column, gradColumn, width, norms, inBatch, gE, n, d);
+        activateSeparateBackward(gE, keep, z, e.buffer(slot.z2[l]), this.options.leakySlope, dz, dz2, grads.b1, grads.b2, n, d);
       } else {
-        normalizeBackward(column, gradColumn, width, norms, inBatch, gE, n, d);
-        biasGrad.fill(0);
-        activateBackward(gE, keep, z, this.options.leakySlope, dz, biasGrad, n, d);
-      }
-      for (let c = 0; c < d; c++) {
-        grads.b1[c] = biasGrad[c];
-        grads.b2[c] = biasGrad[c];
+        if (this.simd) {
+          e.runRows("normBack", n, (_t, r0, r1) => [e.address(column), e.address(gradColumn), finalRowBytes, e.address(norms), e.address(inBatch), e.address(gE), r0, r1, rowBytes]);
+          const partials = this.biasPartials;
+          partials.fill(0, 0, e.threads * d);
+          e.runRows("activateBack", n, (t, r0, r1) => [e.address(gE), keep ? e.address(keep) : 0, e.address(z), e.address(dz), e.address(partials) + t * rowBytes, r0, r1, rowBytes, e.address(this.scalars)]);
+          biasGrad.fill(0);
+          for (let t = 0; t < e.threads; t++) for (let c = 0; c < d; c++) biasGrad[c] += partials[t * d + c];
+        } else {
+          normalizeBackward(column, gradColumn, width, norms, inBatch, gE, n, d);
+          biasGrad.fill(0);
+          activateBackward(gE, keep, z, this.options.leakySlope, dz, biasGrad, n, d);
+        }
+        for (let c = 0; c < d; c++) {
+          grads.b1[c] = biasGrad[c];
+          grads.b2[c] = biasGrad[c];
+        }
       }
       const sum = e.buffer(this.selfTerm ? slot.p[l] : slot.s[l]);
       const product = e.buffer(slot.q[l]);
       e.gemmTransposedA(sum, dz, grads.w1, n, d, d);
-      e.gemmTransposedA(product, dz, grads.w2, n, d, d);
+      e.gemmTransposedA(product, dz2, grads.w2, n, d, d);
       const [t1, t2] = this.transposedWeights(l);
       const dp = e.buffer(slot.dp);
       const dq = e.buffer(slot.dq);
       e.gemm(dz, t1, dp, n, d, d);
-      e.gemm(dz, t2, dq, n, d, d);
+      e.gemm(dz2, t2, dq, n, d, d);
       // P = S + E, Q = S ⊙ E, S = Â·E: ∂/∂E = dP + dQ ⊙ S + Âᵀ·(dP + dQ ⊙ E).
       const prev = e.buffer(l === 0 ? slot.ego : slot.e[l - 1]);
       const side = e.buffer(slot.s[l]);
@@ -508,6 +535,53 @@ function activate(z: Float32Array, bias: Float32Array, slope: number, keep: Floa
   }
 }
 
+/**
+ * The reference code's layer output: out = (LeakyReLU(z1 + b1) + LeakyReLU(z2 + b2)) (⊙ keep), with
+ * z1, z2 keeping the biased pre-activations; norms and the normalised rows into `column` as activate().
+ */
+function activateSeparate(z1: Float32Array, b1: Float32Array, z2: Float32Array, b2: Float32Array, slope: number, keep: Float32Array | undefined, out: Float32Array, norms: Float32Array, column: Float32Array, width: number, n: number, d: number): void {
+  for (let r = 0; r < n; r++) {
+    const o = r * d;
+    let squares = 0;
+    for (let c = 0; c < d; c++) {
+      const a = z1[o + c] + b1[c];
+      const b = z2[o + c] + b2[c];
+      z1[o + c] = a;
+      z2[o + c] = b;
+      let h = (a > 0 ? a : slope * a) + (b > 0 ? b : slope * b);
+      if (keep) h *= keep[o + c];
+      out[o + c] = h;
+      squares += h * h;
+    }
+    const norm = Math.sqrt(squares);
+    norms[r] = norm;
+    const inv = 1 / Math.max(norm, 1e-12);
+    for (let c = 0; c < d; c++) column[r * width + c] = out[o + c] * inv;
+  }
+}
+
+/** activateSeparate backward: dz1 = g ⊙ LeakyReLU'(z1), dz2 = g ⊙ LeakyReLU'(z2) (g = gE ⊙ keep); bias gradients = column sums. */
+function activateSeparateBackward(gE: Float32Array, keep: Float32Array | undefined, z1: Float32Array, z2: Float32Array, slope: number, dz1: Float32Array, dz2: Float32Array, gradB1: Float32Array, gradB2: Float32Array, n: number, d: number): void {
+  const sum1 = new Float64Array(d);
+  const sum2 = new Float64Array(d);
+  for (let r = 0; r < n; r++) {
+    const o = r * d;
+    for (let c = 0; c < d; c++) {
+      const g = keep ? gE[o + c] * keep[o + c] : gE[o + c];
+      const g1 = z1[o + c] > 0 ? g : slope * g;
+      const g2 = z2[o + c] > 0 ? g : slope * g;
+      dz1[o + c] = g1;
+      dz2[o + c] = g2;
+      sum1[c] += g1;
+      sum2[c] += g2;
+    }
+  }
+  for (let c = 0; c < d; c++) {
+    gradB1[c] = sum1[c];
+    gradB2[c] = sum2[c];
+  }
+}
+
 /** Row normalisation ê = e/‖e‖ backward for the batch rows: gE += (g − ê (ê·g)) / ‖e‖. */
 function normalizeBackward(column: Float32Array, gradColumn: Float32Array, width: number, norms: Float32Array, inBatch: Uint8Array, gE: Float32Array, n: number, d: number): void {
   for (let r = 0; r < n; r++) {
@@ -580,6 +654,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       maxBatch: Math.min(p.batchSize, Math.max(1, train.nnz)),
       selfTerm: !selfLoops,
       backwardValues: walk?.transposedValues,
+      separateActivations: p.activation === "separate",
     });
     try {
       const initRng = modelRng(context.seed, 1);
