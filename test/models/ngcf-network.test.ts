@@ -7,7 +7,8 @@ import { Interactions } from "../../src/data/interactions";
 import { normalizedAdjacency, randomWalkAdjacency } from "../../src/graph/adjacency";
 import { createRng } from "../../src/math/random";
 import { csrToDense } from "../../src/math/sparse";
-import { NgcfNetwork } from "../../src/models/graph/ngcf";
+import { Ngcf, NgcfNetwork, type NgcfParams } from "../../src/models/graph/ngcf";
+import { resolveParams } from "../../src/models/registry";
 import { initTf, tf } from "../../src/tf/backend";
 
 beforeAll(async () => {
@@ -185,5 +186,39 @@ describe("NgcfNetwork", () => {
     for (let k = 0; k < 1000; k++) if (scales[k] === scales[half + k]) same++;
     expect(same).toBeLessThan(900);
     for (const network of [simd, js, dropping]) network.dispose();
+  });
+});
+
+describe("Ngcf variants", () => {
+  // Two user groups, each interacting with its own half of the catalogue: every propagation form,
+  // with node dropout and either activation, must learn to recommend in-group items.
+  it.each([
+    ["paper", "sum"],
+    ["gcn", "sum"],
+    ["mean", "sum"],
+    ["mean", "separate"],
+  ] as const)("propagation %s, activation %s, node dropout 0.2: recommends the user's group", async (propagation, activation) => {
+    const nU = 40;
+    const nI = 30;
+    const rng = createRng(3);
+    const users: number[] = [];
+    const items: number[] = [];
+    for (let u = 0; u < nU; u++) {
+      const offset = u < nU / 2 ? 0 : nI / 2;
+      for (let k = 0; k < nI / 2; k++) if (rng.next() < 0.5) (users.push(u), items.push(offset + k));
+    }
+    const interactions = Interactions.fromTriples(nU, nI, { users: Int32Array.from(users), items: Int32Array.from(items), values: new Float32Array(users.length).fill(1) });
+    const model = new Ngcf(resolveParams("ngcf", { dim: 8, layers: 2, batchSize: 128, epochs: 60, lr: 0.02, validationFraction: 0, nodeDropout: 0.2, propagation, activation }) as NgcfParams);
+    await model.fit({ interactions, implicit: true }, { seed: 1 });
+    let inGroup = 0;
+    let total = 0;
+    for (let u = 0; u < nU; u++) {
+      for (const item of model.recommend(u, 3, { exclude: interactions.userItems(u) }).items) {
+        total++;
+        if (item < nI / 2 === u < nU / 2) inGroup++;
+      }
+    }
+    expect(inGroup / total).toBeGreaterThan(0.8);
+    model.dispose();
   });
 });

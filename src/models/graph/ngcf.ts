@@ -6,8 +6,13 @@
 //   L = D^-1/2 A D^-1/2 over users ∪ items, LeakyReLU slope 0.2, message dropout on E^(l) in
 //   training; each layer's output is L2-normalised per row and the final representation is the
 //   concatenation [E^(0), Ê^(1), …, Ê^(L)] (d·(L+1) columns); score(u, i) = e_u · e_i.
-// Node dropout (training): every undirected edge is dropped with probability p per step and kept
-// edges are scaled by 1/(1−p), on both directions at once so L stays symmetric (the reference
+// Variants (params): `propagation` "gcn" puts the self-loops inside the normalisation,
+// Â = D̃^-1/2 (A + I) D̃^-1/2, and the W1 input is Â E alone; "mean" uses the reference code's
+// adjacency D̃^-1 (A + I) (the mean over a node's neighbours and itself; not symmetric, so the
+// backward runs on its transpose); both take the bi-interaction Â E ⊙ E. `activation` "separate"
+// applies LeakyReLU to the W1 and W2 terms separately, as the reference code does.
+// Node dropout (training): every user–item edge is dropped with probability p per step and kept
+// edges are scaled by 1/(1−p), on both directions at once (self-loops are kept; the reference
 // code drops entries of L independently).
 // Objective: BPR, mean over the batch of −ln σ(ŷ_ui − ŷ_uj) + λ · ½(‖e_u‖² + ‖e_i‖² + ‖e_j‖²)/B
 // on the batch's final (concatenated) representations, as in the reference code.
@@ -641,7 +646,6 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
     const d = p.dim;
     const selfLoops = p.propagation !== "paper";
     const walk = p.propagation === "mean" ? randomWalkAdjacency(train) : undefined;
-    if (walk && p.nodeDropout > 0) throw new ValidationError("nodeDropout", p.nodeDropout, "0 with propagation mean");
     const adjacency = walk ? walk.matrix : normalizedAdjacency(train, { selfLoops });
     const nnz = adjacency.indptr[n];
     const mirror = p.nodeDropout > 0 ? mirrorPositions(adjacency) : undefined;
@@ -677,19 +681,30 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       const bestEgo = new Float32Array(n * d);
       const bestWeights = new Float32Array(network.weights.length);
       const values = network.adjacencyValues();
+      // A non-symmetric Â (mean) also has its transpose's values to mask, the same edges dropped.
+      const backwardValues = walk?.transposedValues;
+      const backwardBase = backwardValues?.slice();
 
       const setDropout = (training: boolean) => {
         if (!mirror) return;
         if (!training) {
           values.set(adjacency.values.subarray(0, nnz));
+          if (backwardValues && backwardBase) backwardValues.set(backwardBase);
           return;
         }
         const keep = 1 - p.nodeDropout;
+        // Each user–item edge is dropped in both directions; self-loops are always kept.
         for (let r = 0; r < nU; r++) {
           for (let k = adjacency.indptr[r]; k < adjacency.indptr[r + 1]; k++) {
-            const v = noiseRng.next() < keep ? adjacency.values[k] / keep : 0;
-            values[k] = v;
-            values[mirror[k]] = v;
+            if (adjacency.indices[k] === r) continue;
+            const scale = noiseRng.next() < keep ? 1 / keep : 0;
+            const m = mirror[k];
+            values[k] = adjacency.values[k] * scale;
+            values[m] = adjacency.values[m] * scale;
+            if (backwardValues && backwardBase) {
+              backwardValues[k] = backwardBase[k] * scale;
+              backwardValues[m] = backwardBase[m] * scale;
+            }
           }
         }
       };
