@@ -533,11 +533,16 @@ function activate(z: Float32Array, bias: Float32Array, slope: number, keep: Floa
       out[o + c] = h;
       squares += h * h;
     }
-    const norm = Math.sqrt(squares);
-    norms[r] = norm;
-    const inv = 1 / Math.max(norm, 1e-12);
-    for (let c = 0; c < d; c++) column[r * width + c] = out[o + c] * inv;
+    normalizedRow(out, r, squares, norms, column, width, d);
   }
+}
+
+/** norms[r] = ‖out_r‖ (from its sum of squares); row r of `column` = out_r / max(‖out_r‖, 1e-12). */
+function normalizedRow(out: Float32Array, r: number, squares: number, norms: Float32Array, column: Float32Array, width: number, d: number): void {
+  const norm = Math.sqrt(squares);
+  norms[r] = norm;
+  const inv = 1 / Math.max(norm, 1e-12);
+  for (let c = 0; c < d; c++) column[r * width + c] = out[r * d + c] * inv;
 }
 
 /**
@@ -558,10 +563,7 @@ function activateSeparate(z1: Float32Array, b1: Float32Array, z2: Float32Array, 
       out[o + c] = h;
       squares += h * h;
     }
-    const norm = Math.sqrt(squares);
-    norms[r] = norm;
-    const inv = 1 / Math.max(norm, 1e-12);
-    for (let c = 0; c < d; c++) column[r * width + c] = out[o + c] * inv;
+    normalizedRow(out, r, squares, norms, column, width, d);
   }
 }
 
