@@ -49,7 +49,6 @@ export const ngcfParams = {
   egoLrScale: { type: "float", default: 1, min: 0.001, max: 10, description: "Adam rate of the layer-0 embeddings E⁰ relative to lr (the transforms always use lr)" },
   lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
   initStd: { type: "float", default: 0, min: 0, max: 10, description: "Standard deviation of a normal initialisation of E⁰ (0: Glorot uniform over all nodes, as the reference code)" },
-  zeroBias: { type: "bool", default: false, description: "Start b1, b2 at zero (false: Glorot uniform like the reference code)" },
   reg: { type: "float", default: 1e-5, min: 0, max: 1, description: "L2 weight λ on the batch's final representations" },
   batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
@@ -673,10 +672,6 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
         w.b1.set(glorotUniform(1, d, initRng));
         w.w2.set(glorotUniform(d, d, initRng));
         w.b2.set(glorotUniform(1, d, initRng));
-        if (p.zeroBias) {
-          w.b1.fill(0);
-          w.b2.fill(0);
-        }
       }
       const egoAdam = new DenseAdam(n * d, p.lr * p.egoLrScale);
       const weightAdam = new DenseAdam(network.weights.length, p.lr);
