@@ -25,19 +25,19 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe("NgcfNetwork", () => {
   it.each([
-    ["auto", 0.3, true],
-    ["auto", 0, true],
-    ["js", 0.3, true],
-    ["auto", 0.3, false],
-    ["js", 0, false],
-    ["auto", 0.3, "mean"],
-    ["js", 0, "mean"],
-    ["auto", 0.3, "mean separate"],
-    ["js", 0.3, "paper separate"],
-  ] as const)("forward and gradients equal tf autograd (kernel %s, message dropout %f, form %s)", (kernel, messageDropout, form) => {
-    // true: the paper's (L + I)E; false: self-loops inside Â; "separate": LeakyReLU on each term.
-    const selfTerm = form === true || form === "paper separate";
-    const separateActivations = typeof form === "string" && form.endsWith("separate");
+    ["auto", 0.3, "paper", "sum"],
+    ["auto", 0, "paper", "sum"],
+    ["js", 0.3, "paper", "sum"],
+    ["auto", 0.3, "gcn", "sum"],
+    ["js", 0, "gcn", "sum"],
+    ["auto", 0.3, "mean", "sum"],
+    ["js", 0, "mean", "sum"],
+    ["auto", 0.3, "mean", "separate"],
+    ["js", 0.3, "paper", "separate"],
+  ] as const)("forward and gradients equal tf autograd (kernel %s, message dropout %f, propagation %s, activation %s)", (kernel, messageDropout, propagation, activation) => {
+    // paper: W1 on (L + I)E; gcn / mean: self-loops inside Â, W1 on ÂE; separate: LeakyReLU on each term.
+    const selfTerm = propagation === "paper";
+    const separateActivations = activation === "separate";
     const nU = 7;
     const nI = 9;
     const rng = createRng(11);
@@ -48,9 +48,8 @@ describe("NgcfNetwork", () => {
       items: Int32Array.from(triples, (t) => t[1]),
       values: new Float32Array(triples.length).fill(1),
     });
-    // Without the separate self term, the self-loops are inside Â (the "gcn" propagation).
     // "mean": the non-symmetric D̃^-1 (A + I), the backward on its transpose.
-    const walk = typeof form === "string" && form.startsWith("mean") ? randomWalkAdjacency(train) : undefined;
+    const walk = propagation === "mean" ? randomWalkAdjacency(train) : undefined;
     const adjacency = walk ? walk.matrix : normalizedAdjacency(train, { selfLoops: !selfTerm });
     const n = nU + nI;
     const d = 8;

@@ -172,9 +172,9 @@ export class NgcfNetwork {
     const ego = take();
     const separate = options.separateActivations ?? false;
     // With separate activations the W2 term keeps its own pre-activation (z2) and gradient (dz2).
-    const s = { ego, s: perLayer(), p: perLayer(), q: perLayer(), z: perLayer(), z2: separate ? perLayer() : [], e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take() };
-    const dz2 = separate ? take() : s.dz;
-    this.slot = { ...s, dz2, dp: take(), dq: take(), ds: take(), tmp: take() };
+    const forward = { ego, s: perLayer(), p: perLayer(), q: perLayer(), z: perLayer(), z2: separate ? perLayer() : [], e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take() };
+    const dz2 = separate ? take() : forward.dz;
+    this.slot = { ...forward, dz2, dp: take(), dq: take(), ds: take(), tmp: take() };
     this.gradEgoSlot = this.slot.ge;
     // extra(): weights, gradients, Wᵀ, final, ∂/∂final, norms, batch flags, bias partials, scalars.
     const layout: [string, number][] = [
