@@ -157,7 +157,7 @@ const laneSum = (v: number): number[] => [
 // Flat kernels work on the bytes [b0, b1) of their arrays, row kernels on rows [r0, r1) of
 // rowBytes each; every row size is a multiple of 16 bytes.
 
-/** sumProduct(side, prev, sum, product, b0, b1): sum = side + prev, product = side ⊙ prev. */
+/** sumProduct(side, prev, sum, product, b0, b1): sum = side + prev (skipped when sum = 0), product = side ⊙ prev. */
 function sumProductBody(): number[] {
   const [SIDE, PREV, SUM, PRODUCT, B0, B1] = [0, 1, 2, 3, 4, 5];
   const f = new Body();
@@ -166,7 +166,7 @@ function sumProductBody(): number[] {
   const b = f.local(V128);
   f.range(x, op.get(B0), op.get(B1), 16, () => {
     f.emit(f.load(SIDE, x), op.set(a), f.load(PREV, x), op.set(b));
-    f.emit(f.address(SUM, x), op.get(a), op.get(b), op.f32x4Add, op.v128Store(0));
+    f.emit(op.get(SUM), op.if, f.address(SUM, x), op.get(a), op.get(b), op.f32x4Add, op.v128Store(0), op.end);
     f.emit(f.address(PRODUCT, x), op.get(a), op.get(b), op.f32x4Mul, op.v128Store(0));
   });
   return f.finish();

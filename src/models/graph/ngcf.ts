@@ -172,7 +172,8 @@ export class NgcfNetwork {
     const ego = take();
     const separate = options.separateActivations ?? false;
     // With separate activations the W2 term keeps its own pre-activation (z2) and gradient (dz2).
-    const forward = { ego, s: perLayer(), p: perLayer(), q: perLayer(), z: perLayer(), z2: separate ? perLayer() : [], e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take() };
+    // P = S + E only exists with the self term; otherwise W1 reads S directly.
+    const forward = { ego, s: perLayer(), p: (options.selfTerm ?? true) ? perLayer() : [], q: perLayer(), z: perLayer(), z2: separate ? perLayer() : [], e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take() };
     const dz2 = separate ? take() : forward.dz;
     this.slot = { ...forward, dz2, dp: take(), dq: take(), ds: take(), tmp: take() };
     this.gradEgoSlot = this.slot.ge;
@@ -287,12 +288,13 @@ export class NgcfNetwork {
     for (let l = 0; l < L; l++) {
       const prevSlot = l === 0 ? slot.ego : slot.e[l - 1];
       e.multiply(prevSlot, slot.s[l]);
-      const [prev, side, sum, product] = [e.buffer(prevSlot), e.buffer(slot.s[l]), e.buffer(slot.p[l]), e.buffer(slot.q[l])];
-      if (this.simd) e.runRows("sumProduct", n, (_t, r0, r1) => [e.address(side), e.address(prev), e.address(sum), e.address(product), r0 * rowBytes, r1 * rowBytes]);
+      const [prev, side, product] = [e.buffer(prevSlot), e.buffer(slot.s[l]), e.buffer(slot.q[l])];
+      const sum = this.selfTerm ? e.buffer(slot.p[l]) : undefined;
+      if (this.simd) e.runRows("sumProduct", n, (_t, r0, r1) => [e.address(side), e.address(prev), sum ? e.address(sum) : 0, e.address(product), r0 * rowBytes, r1 * rowBytes]);
       else sumAndProduct(side, prev, sum, product, n * d);
       const { w1, w2, b1, b2 } = this.layerWeights(l);
       const z = e.buffer(slot.z[l]);
-      e.gemm(this.selfTerm ? sum : side, w1, z, n, d, d);
+      e.gemm(sum ?? side, w1, z, n, d, d);
       if (this.separate) {
         const z2 = e.buffer(slot.z2[l]);
         e.gemm(product, w2, z2, n, d, d);
@@ -403,16 +405,17 @@ export class NgcfNetwork {
           grads.b2[c] = biasGrad[c];
         }
       }
-      const sum = e.buffer(this.selfTerm ? slot.p[l] : slot.s[l]);
+      const w1Input = e.buffer(this.selfTerm ? slot.p[l] : slot.s[l]);
       const product = e.buffer(slot.q[l]);
-      e.gemmTransposedA(sum, dz, grads.w1, n, d, d);
+      e.gemmTransposedA(w1Input, dz, grads.w1, n, d, d);
       e.gemmTransposedA(product, dz2, grads.w2, n, d, d);
       const [t1, t2] = this.transposedWeights(l);
       const dp = e.buffer(slot.dp);
       const dq = e.buffer(slot.dq);
       e.gemm(dz, t1, dp, n, d, d);
       e.gemm(dz2, t2, dq, n, d, d);
-      // P = S + E, Q = S ⊙ E, S = Â·E: ∂/∂E = dP + dQ ⊙ S + Âᵀ·(dP + dQ ⊙ E).
+      // P = S + E (or S without the self term), Q = S ⊙ E, S = Â·E:
+      // ∂/∂E = dP (self term only) + dQ ⊙ S + Âᵀ·(dP + dQ ⊙ E).
       const prev = e.buffer(l === 0 ? slot.ego : slot.e[l - 1]);
       const side = e.buffer(slot.s[l]);
       const gPrev = e.buffer(gprev);
@@ -420,7 +423,8 @@ export class NgcfNetwork {
       if (this.simd) {
         e.runRows("sumProductBack", n, (_t, r0, r1) => [e.address(dp), e.address(dq), e.address(side), e.address(prev), e.address(gPrev), e.address(ds), r0 * rowBytes, r1 * rowBytes]);
       } else sumAndProductBackward(dp, dq, side, prev, gPrev, ds, n * d);
-      // Without the self term P = S: ∂/∂E loses its direct dP part.
+      // Without the self term P = S: ∂/∂E loses its direct dP part. (A pass of its own: folding it
+      // into sumProductBack changes the rounding and so the measured Gowalla trajectory.)
       if (!this.selfTerm) for (let x = 0; x < n * d; x++) gPrev[x] -= dp[x];
       e.multiply(slot.ds, slot.tmp, gprev);
       [ge, gprev] = [gprev, ge];
@@ -487,10 +491,10 @@ function copyRows(src: Float32Array, srcWidth: number, dst: Float32Array, dstWid
   }
 }
 
-/** P = S + E, Q = S ⊙ E. */
-function sumAndProduct(side: Float32Array, prev: Float32Array, sum: Float32Array, product: Float32Array, size: number): void {
+/** P = S + E (when `sum` is given), Q = S ⊙ E. */
+function sumAndProduct(side: Float32Array, prev: Float32Array, sum: Float32Array | undefined, product: Float32Array, size: number): void {
   for (let x = 0; x < size; x++) {
-    sum[x] = side[x] + prev[x];
+    if (sum) sum[x] = side[x] + prev[x];
     product[x] = side[x] * prev[x];
   }
 }
