@@ -23,6 +23,21 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst / scale;
 }
 
+/** Implicit interactions (u, i) for which `has(u, i)` holds, visited user by user, items ascending. */
+function interactionsWhere(nU: number, nI: number, has: (u: number, i: number) => boolean): Interactions {
+  const users: number[] = [];
+  const items: number[] = [];
+  for (let u = 0; u < nU; u++) {
+    for (let i = 0; i < nI; i++) {
+      if (has(u, i)) {
+        users.push(u);
+        items.push(i);
+      }
+    }
+  }
+  return Interactions.fromTriples(nU, nI, { users: Int32Array.from(users), items: Int32Array.from(items), values: new Float32Array(users.length).fill(1) });
+}
+
 describe("NgcfNetwork", () => {
   it.each([
     ["auto", 0.3, "paper", "sum"],
@@ -41,13 +56,7 @@ describe("NgcfNetwork", () => {
     const nU = 7;
     const nI = 9;
     const rng = createRng(11);
-    const triples: [number, number][] = [];
-    for (let u = 0; u < nU; u++) for (let i = 0; i < nI; i++) if (rng.next() < 0.35 || i === u) triples.push([u, i]);
-    const train = Interactions.fromTriples(nU, nI, {
-      users: Int32Array.from(triples, (t) => t[0]),
-      items: Int32Array.from(triples, (t) => t[1]),
-      values: new Float32Array(triples.length).fill(1),
-    });
+    const train = interactionsWhere(nU, nI, (u, i) => rng.next() < 0.35 || i === u);
     // "mean": the non-symmetric D̃^-1 (A + I), the backward on its transpose.
     const walk = propagation === "mean" ? randomWalkAdjacency(train) : undefined;
     const adjacency = walk ? walk.matrix : normalizedAdjacency(train, { selfLoops: !selfTerm });
@@ -129,17 +138,7 @@ describe("NgcfNetwork", () => {
     const nU = 300;
     const nI = 400;
     const rng = createRng(12);
-    const users: number[] = [];
-    const items: number[] = [];
-    for (let u = 0; u < nU; u++) {
-      for (let i = 0; i < nI; i++) {
-        if (rng.next() < 0.25) {
-          users.push(u);
-          items.push(i);
-        }
-      }
-    }
-    const train = Interactions.fromTriples(nU, nI, { users: Int32Array.from(users), items: Int32Array.from(items), values: new Float32Array(users.length).fill(1) });
+    const train = interactionsWhere(nU, nI, () => rng.next() < 0.25);
     const adjacency = normalizedAdjacency(train);
     expect(adjacency.indptr[nU + nI]).toBeGreaterThan(50_000);
     const n = nU + nI;
@@ -200,13 +199,8 @@ describe("Ngcf variants", () => {
     const nU = 40;
     const nI = 30;
     const rng = createRng(3);
-    const users: number[] = [];
-    const items: number[] = [];
-    for (let u = 0; u < nU; u++) {
-      const offset = u < nU / 2 ? 0 : nI / 2;
-      for (let k = 0; k < nI / 2; k++) if (rng.next() < 0.5) (users.push(u), items.push(offset + k));
-    }
-    const interactions = Interactions.fromTriples(nU, nI, { users: Int32Array.from(users), items: Int32Array.from(items), values: new Float32Array(users.length).fill(1) });
+    const sameGroup = (u: number, i: number) => u < nU / 2 === i < nI / 2;
+    const interactions = interactionsWhere(nU, nI, (u, i) => sameGroup(u, i) && rng.next() < 0.5);
     const model = new Ngcf(resolveParams("ngcf", { dim: 8, layers: 2, batchSize: 128, epochs: 60, lr: 0.02, validationFraction: 0, nodeDropout: 0.2, propagation, activation }) as NgcfParams);
     await model.fit({ interactions, implicit: true }, { seed: 1 });
     let inGroup = 0;
@@ -214,7 +208,7 @@ describe("Ngcf variants", () => {
     for (let u = 0; u < nU; u++) {
       for (const item of model.recommend(u, 3, { exclude: interactions.userItems(u) }).items) {
         total++;
-        if (item < nI / 2 === u < nU / 2) inGroup++;
+        if (sameGroup(u, item)) inGroup++;
       }
     }
     expect(inGroup / total).toBeGreaterThan(0.8);
