@@ -24,18 +24,5 @@ export interface SimilarItemModel {
   model: string;
 }
 
-export interface ContributionModel {
-  itemId: string;
-  rating: number;
-  weight: number;
-}
-
-export interface ExplanationModel {
-  userId: string;
-  itemId: string;
-  score: number | null;
-  model: string | null;
-  summary: string;
-  becauseYouRated: ContributionModel[];
-  paths: { nodes: { kind: "USER" | "ITEM"; id: string; label: string | null }[]; weight: number }[];
-}
+// Explanations are built by the service; the API maps them as they are.
+export type { ContributionModel, ExplanationModel } from "../services/explain";

@@ -7,9 +7,26 @@
 // explanation reflects a rating at once.
 import { InteractionGraph, explainPaths } from "../graph";
 import { NotFoundError } from "../errors";
-import type { ExplanationModel } from "../api/mappers";
 import type { LiveCatalog } from "./liveCatalog";
 import type { RecommenderService } from "./recommender";
+
+/** One of the user's rated items that supports the explained item. */
+export interface ContributionModel {
+  itemId: string;
+  rating: number;
+  weight: number;
+}
+
+/** An explanation with external ids, as the API returns it. */
+export interface ExplanationModel {
+  userId: string;
+  itemId: string;
+  score: number | null;
+  model: string | null;
+  summary: string;
+  becauseYouRated: ContributionModel[];
+  paths: { nodes: { kind: "USER" | "ITEM"; id: string; label: string | null }[]; weight: number }[];
+}
 
 export class Explainer {
   private graph: InteractionGraph | undefined;
