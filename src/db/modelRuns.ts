@@ -48,6 +48,33 @@ export async function failRun(db: Db, id: number, message: string): Promise<void
   await db.prisma.modelRun.update({ where: { id }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
 }
 
+/**
+ * Marks run `id` FAILED unless it already finished (SUCCEEDED or FAILED): for a training
+ * stopped from outside (cancelled, over its time limit, worker crashed), where the run may
+ * have completed just before the stop. Returns whether it changed the run.
+ */
+export async function failUnfinishedRun(db: Db, id: number, message: string): Promise<boolean> {
+  const { count } = await db.prisma.modelRun.updateMany({
+    where: { id, status: { in: ["QUEUED", "RUNNING"] } },
+    data: { status: "FAILED", error: message, finishedAt: new Date() },
+  });
+  return count > 0;
+}
+
+/**
+ * At start-up: a run still QUEUED or RUNNING belongs to a process that died (kill -9, OOM,
+ * power loss) and will never finish; marks each FAILED with error "interrupted: <reason>".
+ * Returns how many. Assumes one server process per database: a second process starting
+ * would fail the first one's trainings in progress.
+ */
+export async function failInterruptedRuns(db: Db, reason: string): Promise<number> {
+  const { count } = await db.prisma.modelRun.updateMany({
+    where: { status: { in: ["QUEUED", "RUNNING"] } },
+    data: { status: "FAILED", error: `interrupted: ${reason}`, finishedAt: new Date() },
+  });
+  return count;
+}
+
 /** Makes `id` the served version of its model (and no other run of that model). */
 export async function activateRun(db: Db, id: number): Promise<ModelRun> {
   return db.prisma.$transaction(async (tx) => {

@@ -38,7 +38,8 @@ export interface Snapshot {
 }
 
 export async function readSnapshot(db: Db): Promise<Snapshot> {
-  const client = await db.pool.connect();
+  // The bulk pool: reading a million ratings outlasts the serving pool's statement timeouts (see client.ts).
+  const client = await db.bulkPool.connect();
   try {
     // One repeatable-read transaction: the three reads see the same state.
     await client.query("begin isolation level repeatable read read only");
