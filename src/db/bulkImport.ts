@@ -40,7 +40,8 @@ export interface ImportOptions {
 
 export async function bulkImport(db: Db, source: ImportSource, options: ImportOptions = {}): Promise<ImportSummary> {
   const started = performance.now();
-  const client = await db.pool.connect();
+  // The bulk pool: COPY and the merges outlast the serving pool's statement timeouts (see client.ts).
+  const client = await db.bulkPool.connect();
   try {
     await client.query("begin");
     await client.query(`
