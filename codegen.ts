@@ -23,7 +23,8 @@ const config: CodegenConfig = {
           ModelRun: "../mappers#ModelRunModel",
           Job: "../mappers#JobModel",
         },
-        scalars: { ID: "string", JSON: "unknown", DateTime: "Date | string" },
+        // DateTime inputs arrive as Date: the scalar parses and checks them (strict ISO-8601).
+        scalars: { ID: "string", JSON: "unknown", DateTime: { input: "Date", output: "Date | string" } },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
       },

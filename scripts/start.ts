@@ -1,9 +1,11 @@
 // npm start: embedded database (unless DATABASE_URL), data, default model, GraphQL server.
 import { startApp } from "../src/app";
+import { loadConfig, withDevelopmentDefaults } from "../src/config";
 import { runMain } from "../src/util/args";
 
 runMain(async () => {
-  const app = await startApp({ offline: process.env.GRAPHREC_OFFLINE === "1" });
+  // The two-command demo: development mode turns anonymous writes on (and says so in the log).
+  const app = await startApp({ config: withDevelopmentDefaults(loadConfig()), offline: process.env.GRAPHREC_OFFLINE === "1" });
   const shutdown = async (signal: string) => {
     process.stderr.write(`\n${signal}: shutting down\n`);
     await app.close();

@@ -1,7 +1,14 @@
 // The main job: database (embedded by default), data, trained default model, GraphQL server.
-import { loadConfig, type AppConfig } from "./config";
-import { connect, redactUrl, type Connected } from "./db/client";
+import fs from "node:fs";
+import { loadConfig, type AppConfig, type SecurityConfig } from "./config";
+import { connect, pingDatabase, redactUrl, type Connected, type Db } from "./db/client";
+import { failInterruptedRuns } from "./db/modelRuns";
+import { Authenticator } from "./api/auth";
+import type { Readiness, Services } from "./api/context";
 import { startApiServer, type ApiServer } from "./api/server";
+import { MODEL_DEFINITIONS } from "./models/registry";
+import { CatalogWriter } from "./services/catalogWrites";
+import { FALLBACK_MODEL } from "./services/recommender";
 import { ensureData, ensureTrained } from "./services/bootstrap";
 import { Explainer } from "./services/explain";
 import { ItemCache } from "./services/itemCache";
@@ -26,17 +33,31 @@ export interface StartOptions {
 export async function startApp(options: StartOptions = {}): Promise<App> {
   const config = options.config ?? loadConfig();
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const connection = await connect({ ...config, log });
+  const connection = await connect({ ...config, ...config.database, log });
   try {
     log(`database: ${redactUrl(connection.db.url)}`);
+    // Runs a crashed or killed process left QUEUED/RUNNING will never finish: say so.
+    const interrupted = await failInterruptedRuns(connection.db, "the server stopped while it ran");
+    if (interrupted > 0) log(`marked ${interrupted} interrupted model run(s) as failed`);
     await ensureData(connection.db, { ...config, offline: options.offline, log });
-    await ensureTrained(connection.db, [...new Set(["popularity", config.defaultModel])], log);
+    await ensureTrained(connection.db, [...new Set([FALLBACK_MODEL, config.defaultModel])], log);
     const recommender = new RecommenderService(connection.db, config.defaultModel, log);
     await recommender.init();
     const itemCache = new ItemCache();
-    const jobs = new JobManager(connection.db, recommender, log, () => itemCache.clear());
-    const services = { db: connection.db, recommender, jobs, explainer: new Explainer(recommender), itemCache, adminApiKey: config.adminApiKey };
-    const server = await startApiServer({ services, port: config.port, host: config.host, production: config.production });
+    const jobs = new JobManager(connection.db, recommender, log, () => itemCache.clear(), config.jobs);
+    const services = createServices(connection.db, recommender, jobs, itemCache, config.security);
+    fs.mkdirSync(config.security.importRoots[0], { recursive: true });
+    const { security } = config;
+    logSecurity(config, log);
+    const server = await startApiServer({
+      services,
+      port: config.port,
+      host: config.host,
+      production: config.production,
+      limits: security.limits,
+      corsOrigins: security.corsOrigins,
+      introspection: security.introspection,
+    });
     log(`GraphQL API ready at ${server.url} (Apollo Sandbox: open it in a browser)`);
     return {
       config,
@@ -55,4 +76,44 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     await connection.close();
     throw error;
   }
+}
+
+/** What the API needs, built from the configuration's security part. */
+export function createServices(db: Db, recommender: RecommenderService, jobs: JobManager, itemCache: ItemCache, security: SecurityConfig): Services {
+  const explainer = new Explainer(recommender);
+  const services: Services = {
+    db,
+    recommender,
+    jobs,
+    explainer,
+    itemCache,
+    catalogWriter: new CatalogWriter(db, recommender, explainer, security.ratingScale),
+    authenticator: new Authenticator(security),
+    adminConfigured: security.adminApiKey !== undefined,
+    importRoots: security.importRoots,
+    modelCount: MODEL_DEFINITIONS.length,
+    readiness: () => readiness(services),
+  };
+  return services;
+}
+
+/** Ready: the database answers (within 2 s) and the default model and the fallback are served. */
+export async function readiness(services: Pick<Services, "db" | "recommender">): Promise<Readiness> {
+  const database = await pingDatabase(services.db, 2_000);
+  const servedModels = services.recommender.servedModels().map((served) => served.name);
+  const models = servedModels.includes(services.recommender.defaultModel) && servedModels.includes(FALLBACK_MODEL);
+  return { ready: database && models, database, models, servedModels };
+}
+
+function logSecurity(config: AppConfig, log: (message: string) => void): void {
+  const { security } = config;
+  if (security.anonymousWrites === "on") {
+    log(
+      `anonymous writes are ON (${security.anonymousWritesSource}): anyone may create users and rate as any user; ` +
+        "set ANONYMOUS_WRITES=off and issue user tokens (USER_TOKEN_SECRET) before exposing this server",
+    );
+  }
+  if (!security.adminApiKey) log("admin operations are disabled (ADMIN_API_KEY is not set)");
+  if (security.corsOrigins.length > 0) log(`CORS: allowed origins ${security.corsOrigins.join(", ")}`);
+  log(`imports read only under ${security.importRoots.join(", ")} (IMPORT_ROOT)`);
 }

@@ -1,9 +1,52 @@
 // Environment configuration, read once. Every setting has a default that works on a
-// fresh clone; the README lists them.
+// fresh clone; the README lists them (Configuration and Security).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Limits of the public edge: what one request may ask for. The README's Security section lists each. */
+export interface EdgeLimits {
+  /** Largest request body (bytes); larger bodies get 413 before anything is parsed. */
+  maxBodyBytes: number;
+  /** Tokens in one GraphQL document (graphql-js `parse` maxTokens), checked before validation. */
+  maxTokens: number;
+  /** Aliased fields in one operation. */
+  maxAliases: number;
+  /** Directives in one operation. */
+  maxDirectives: number;
+  /** Nesting depth of an operation. */
+  maxDepth: number;
+  /** Estimated work units of one operation (see src/api/cost.ts). */
+  maxCost: number;
+  /** Largest response body (bytes); a larger result is replaced by a RESPONSE_TOO_LARGE error. */
+  maxResponseBytes: number;
+}
+
+export type AnonymousWrites = "on" | "off";
+
+export interface SecurityConfig {
+  /** API key for admin operations; refused when unset. */
+  adminApiKey: string | undefined;
+  /** HS256 secret that signs user tokens (JWT, `sub` = user external id). */
+  userTokenSecret: string | undefined;
+  /** PEM public key (SPKI) that verifies user tokens signed with RS256/ES256/EdDSA. */
+  userTokenPublicKey: string | undefined;
+  userTokenIssuer: string | undefined;
+  userTokenAudience: string | undefined;
+  /** Whether callers without a token may rate as any user and create users. */
+  anonymousWrites: AnonymousWrites;
+  /** Where the anonymous-writes setting came from (the log says so). */
+  anonymousWritesSource: "env" | "development default" | "default";
+  /** Browser origins allowed by CORS ("*" for any; a "*" in place of the port matches any port). Empty: no CORS headers. */
+  corsOrigins: string[];
+  introspection: boolean;
+  /** importDataset reads only under these folders (symlinks and `..` resolved). */
+  importRoots: string[];
+  /** Rating scale for writes: [min, max], or undefined to take it from the data. */
+  ratingScale: [number, number] | undefined;
+  limits: EdgeLimits;
+}
 
 export interface AppConfig {
   /** External PostgreSQL; when unset an embedded server is started under `homeDir`. */
@@ -21,29 +64,113 @@ export interface AppConfig {
   /** Model trained on first start and served by default. */
   defaultModel: string;
   production: boolean;
+  security: SecurityConfig;
+  database: { connectTimeoutMs: number; queryTimeoutMs: number };
+  jobs: { importTimeLimitMs: number; trainTimeLimitMs: number };
 }
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
+export const DEFAULT_LIMITS: EdgeLimits = {
+  maxBodyBytes: 128 * 1024,
+  maxTokens: 2_000,
+  maxAliases: 20,
+  maxDirectives: 10,
+  maxDepth: 12,
+  maxCost: 20_000,
+  maxResponseBytes: 4 * 1024 * 1024,
+};
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
+  if (!Number.isSafeInteger(value) || value <= 0) {
     throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
   }
   return value;
 }
 
+function switchFromEnv(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = raw.trim().toLowerCase();
+  if (["1", "on", "true", "yes"].includes(value)) return true;
+  if (["0", "off", "false", "no"].includes(value)) return false;
+  throw new Error(`${name} must be on or off, got ${JSON.stringify(raw)}`);
+}
+
+function listFromEnv(env: NodeJS.ProcessEnv, name: string, separator: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  return raw
+    .split(separator)
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
+
+/** "1-5", "0.5-5", or "implicit" (every interaction is 1). */
+export function parseRatingScale(raw: string | undefined): [number, number] | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  if (raw.trim().toLowerCase() === "implicit") return [1, 1];
+  const match = /^\s*(-?\d+(?:\.\d+)?)\s*(?:-|–|\.\.)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(raw);
+  const scale = match ? ([Number(match[1]), Number(match[2])] as [number, number]) : undefined;
+  if (!scale || !(scale[0] <= scale[1])) throw new Error(`RATING_SCALE must look like 1-5 or implicit, got ${JSON.stringify(raw)}`);
+  return scale;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const production = env.NODE_ENV === "production";
+  const homeDir = path.resolve(env.GRAPHREC_HOME || path.join(projectRoot, ".data"));
+  const anonymous = switchFromEnv(env, "ANONYMOUS_WRITES");
+  const adminApiKey = env.ADMIN_API_KEY || undefined;
+  // Development: the browser frontends a developer runs on this machine may call the API.
+  const corsOrigins = listFromEnv(env, "CORS_ORIGINS", ",") ?? (production ? [] : ["http://localhost:*", "http://127.0.0.1:*"]);
+  const importRoots = (listFromEnv(env, "IMPORT_ROOT", path.delimiter) ?? [path.join(homeDir, "imports")]).map((root) => path.resolve(root));
   return {
     databaseUrl: env.DATABASE_URL || undefined,
-    homeDir: path.resolve(env.GRAPHREC_HOME || path.join(projectRoot, ".data")),
-    embeddedPgPort: intFromEnv("EMBEDDED_PG_PORT", 54329),
-    port: intFromEnv("PORT", 4000),
+    homeDir,
+    embeddedPgPort: intFromEnv(env, "EMBEDDED_PG_PORT", 54329),
+    port: intFromEnv(env, "PORT", 4000),
     host: env.HOST || "0.0.0.0",
     dataDir: env.DATA_DIR || undefined,
     dataFormat: env.DATA_FORMAT || undefined,
-    adminApiKey: env.ADMIN_API_KEY || undefined,
+    adminApiKey,
     defaultModel: env.DEFAULT_MODEL || "ials",
-    production: env.NODE_ENV === "production",
+    production,
+    security: {
+      adminApiKey,
+      userTokenSecret: env.USER_TOKEN_SECRET || undefined,
+      userTokenPublicKey: env.USER_TOKEN_PUBLIC_KEY || undefined,
+      userTokenIssuer: env.USER_TOKEN_ISSUER || undefined,
+      userTokenAudience: env.USER_TOKEN_AUDIENCE || undefined,
+      anonymousWrites: anonymous === undefined ? "off" : anonymous ? "on" : "off",
+      anonymousWritesSource: anonymous === undefined ? "default" : "env",
+      corsOrigins,
+      introspection: switchFromEnv(env, "GRAPHQL_INTROSPECTION") ?? !production,
+      importRoots,
+      ratingScale: parseRatingScale(env.RATING_SCALE),
+      limits: {
+        maxBodyBytes: intFromEnv(env, "MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes),
+        maxTokens: intFromEnv(env, "MAX_QUERY_TOKENS", DEFAULT_LIMITS.maxTokens),
+        maxAliases: intFromEnv(env, "MAX_ALIASES", DEFAULT_LIMITS.maxAliases),
+        maxDirectives: intFromEnv(env, "MAX_DIRECTIVES", DEFAULT_LIMITS.maxDirectives),
+        maxDepth: intFromEnv(env, "MAX_QUERY_DEPTH", DEFAULT_LIMITS.maxDepth),
+        maxCost: intFromEnv(env, "MAX_QUERY_COST", DEFAULT_LIMITS.maxCost),
+        maxResponseBytes: intFromEnv(env, "MAX_RESPONSE_BYTES", DEFAULT_LIMITS.maxResponseBytes),
+      },
+    },
+    database: {
+      connectTimeoutMs: intFromEnv(env, "DB_CONNECT_TIMEOUT_MS", 3_000),
+      queryTimeoutMs: intFromEnv(env, "DB_QUERY_TIMEOUT_MS", 5_000),
+    },
+    jobs: {
+      importTimeLimitMs: intFromEnv(env, "IMPORT_TIME_LIMIT_S", 3_600) * 1000,
+      trainTimeLimitMs: intFromEnv(env, "TRAIN_TIME_LIMIT_S", 4 * 3_600) * 1000,
+    },
   };
+}
+
+/** The two-command demo: in development, anonymous writes are on unless ANONYMOUS_WRITES says otherwise. */
+export function withDevelopmentDefaults(config: AppConfig): AppConfig {
+  if (config.production || config.security.anonymousWritesSource === "env") return config;
+  return { ...config, security: { ...config.security, anonymousWrites: "on", anonymousWritesSource: "development default" } };
 }

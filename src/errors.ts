@@ -10,6 +10,8 @@ export type ErrorCode =
   | "PARSE_ERROR"
   | "CONFLICT"
   | "DATABASE_UNAVAILABLE"
+  | "CANCELLED"
+  | "TIME_LIMIT"
   | "INTERNAL";
 
 export class AppError extends Error {
@@ -30,7 +32,7 @@ export class ValidationError extends AppError {
     readonly value: unknown,
     readonly allowed: string,
   ) {
-    super("BAD_USER_INPUT", `${field}: ${formatValue(value)} is not allowed (${allowed})`, { field, value, allowed });
+    super("BAD_USER_INPUT", `${field}: ${formatValue(value)} is not allowed (${allowed})`, { field, value: formatValue(value), allowed });
   }
 }
 
@@ -57,13 +59,17 @@ export class ParseError extends AppError {
   }
 }
 
+/** Messages quote at most this much of a value: errors never echo whole inputs. */
+const MAX_QUOTED = 64;
+
 function formatValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    text = String(value);
   }
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
 }
 
 export function isAppError(error: unknown): error is AppError {

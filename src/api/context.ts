@@ -13,22 +13,41 @@ import {
   type ItemRatingStats,
   type User,
 } from "../db/catalog";
+import type { CatalogWriter } from "../services/catalogWrites";
 import type { Explainer } from "../services/explain";
 import type { ItemCache } from "../services/itemCache";
 import type { JobManager } from "../services/jobs";
 import type { RecommenderService } from "../services/recommender";
+import type { Authenticator, Identity } from "./auth";
+
+export interface Readiness {
+  ready: boolean;
+  database: boolean;
+  /** The default model and the popularity fallback are served. */
+  models: boolean;
+  servedModels: string[];
+}
 
 export interface Services {
   db: Db;
   recommender: RecommenderService;
   jobs: JobManager;
   explainer: Explainer;
+  /** Checked catalogue writes (users, items, ratings). */
+  catalogWriter: CatalogWriter;
   /** Item rows shared across requests (cleared on import). */
   itemCache: ItemCache;
   /** The TensorFlow.js backend in use, once one was initialised. */
   tfBackend?: () => string | null;
-  /** ADMIN_API_KEY; admin mutations are refused when unset. */
-  adminApiKey: string | undefined;
+  /** Who the caller is (admin key, user token) and whether anonymous writes are on. */
+  authenticator: Authenticator;
+  /** Whether ADMIN_API_KEY is set (admin operations are refused when not). */
+  adminConfigured: boolean;
+  /** importDataset reads only under these folders. */
+  importRoots: string[];
+  /** Registered models (the cost of the `models` list). */
+  modelCount: number;
+  readiness(): Promise<Readiness>;
 }
 
 export interface Loaders {
@@ -43,8 +62,8 @@ export interface Loaders {
 export interface ApiContext {
   services: Services;
   loaders: Loaders;
-  /** The API key the request presented, if any. */
-  apiKey: string | undefined;
+  /** Who the caller is (or why their credentials were refused). */
+  identity: Identity;
 }
 
 function byKey<K, V>(rows: V[], key: (row: V) => K, keys: readonly K[]): (V | null)[] {
@@ -74,6 +93,6 @@ export function createLoaders(db: Db, itemCache: ItemCache): Loaders {
   };
 }
 
-export function createContext(services: Services, apiKey: string | undefined): ApiContext {
-  return { services, loaders: createLoaders(services.db, services.itemCache), apiKey };
+export function createContext(services: Services, identity: Identity): ApiContext {
+  return { services, loaders: createLoaders(services.db, services.itemCache), identity };
 }

@@ -1,45 +1,37 @@
 // Thin resolvers: argument checks at the edge, then services. External ids in and out.
 import { GraphQLScalarType, Kind, type ValueNode } from "graphql";
-import { createItem, createUser, deleteRating, genreCounts, listUsers, searchItems, upsertRating, userRatings } from "../db/catalog";
+import { genreCounts, listUsers, searchItems, userRatings } from "../db/catalog";
 import { activateRun, getRun, listRuns, readArtifact } from "../db/modelRuns";
 import { parseFormat } from "../data/formats";
 import { AppError, NotFoundError, ValidationError } from "../errors";
 import { getDefinition, MODEL_DEFINITIONS } from "../models/registry";
 import type { ParamSpec } from "../models/params";
 import type { CandidateFilter, RecommendationResult } from "../services/recommender";
-import { requireAdmin } from "./auth";
+import { validateImportRequest } from "../services/importService";
+import { INPUT_LIMITS, dbId, isoDateTime, plainText } from "../services/validation";
+import { requireActingAs, requireAdmin } from "./auth";
+import { connection, countedConnection, decodeCursor, pageSize } from "./pagination";
 import type { ApiContext } from "./context";
 import type { RecommendationFilter, Resolvers } from "./generated/resolvers";
 import type { RecommendationModel } from "./mappers";
 
-export const MAX_PAGE_SIZE = 100;
+/** Rankings page at most this deep (offset + first): deeper pages are not recommendations any more. */
+export const MAX_RANK_DEPTH = 1_000;
+/** Entries of a recommendation filter's lists. */
+const MAX_FILTER_ENTRIES = 100;
+const MAX_EXCLUDED_ITEMS = 500;
 
-export function pageSize(first: number | null | undefined, field = "first", fallback = 10): number {
-  const value = first ?? fallback;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) throw new ValidationError(field, value, `an integer in 1–${MAX_PAGE_SIZE}`);
-  return value;
+/**
+ * Ranking fields compute synchronously for milliseconds each; graphql-js starts every alias's
+ * resolver in one loop, so without a pause one request with 20 aliases would hold the event
+ * loop for all of them. Each ranking resolver first gives other requests a turn.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Offset cursors: opaque base64url of "offset:<n>" (n = 0-based position of the edge). */
-export function encodeCursor(position: number): string {
-  return Buffer.from(`offset:${position}`).toString("base64url");
-}
-
-/** Position of the first edge after `cursor`. */
-export function decodeCursor(cursor: string | null | undefined, field = "after"): number {
-  if (cursor === null || cursor === undefined) return 0;
-  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!match) throw new ValidationError(field, cursor, "a cursor returned by this API (pageInfo.endCursor or an edge cursor)");
-  return Number(match[1]) + 1;
-}
-
-function connection<T>(rows: T[], offset: number, hasNextPage: boolean) {
-  const edges = rows.map((node, position) => ({ cursor: encodeCursor(offset + position), node }));
-  return { edges, pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
-}
-
-function countedConnection<T>(rows: T[], offset: number, totalCount: number) {
-  return { ...connection(rows, offset, offset + rows.length < totalCount), totalCount };
+function rankDepth(offset: number, k: number): void {
+  if (offset + k > MAX_RANK_DEPTH) throw new ValidationError("after", `position ${offset}`, `rankings page at most ${MAX_RANK_DEPTH} items deep (offset + first)`);
 }
 
 function diversityArg(value: number | null | undefined): number {
@@ -51,6 +43,8 @@ function diversityArg(value: number | null | undefined): number {
 function filterArg(filter: RecommendationFilter | null | undefined, context: ApiContext): CandidateFilter | undefined {
   if (!filter) return undefined;
   const { recommender } = context.services;
+  if ((filter.genres?.length ?? 0) > MAX_FILTER_ENTRIES) throw new ValidationError("filter.genres", `${filter.genres!.length} entries`, `at most ${MAX_FILTER_ENTRIES} genres`);
+  if ((filter.excludeItemIds?.length ?? 0) > MAX_EXCLUDED_ITEMS) throw new ValidationError("filter.excludeItemIds", `${filter.excludeItemIds!.length} entries`, `at most ${MAX_EXCLUDED_ITEMS} items`);
   return {
     genres: filter.genres ?? undefined,
     yearFrom: filter.yearRange?.from ?? undefined,
@@ -75,23 +69,6 @@ function recommendationConnection(result: RecommendationResult, k: number, offse
     source: result.source,
     modelRunId: result.runId === undefined ? null : String(result.runId),
   };
-}
-
-function finiteValue(value: number, field: string): number {
-  if (!Number.isFinite(value)) throw new ValidationError(field, value, "a finite number");
-  return value;
-}
-
-function idArg(value: string, field: string): string {
-  const id = value.trim();
-  if (id === "" || id.length > 200) throw new ValidationError(field, value, "a non-empty id of at most 200 characters");
-  return id;
-}
-
-function runIdArg(value: string, field = "id"): number {
-  const id = Number(value);
-  if (!Number.isInteger(id) || id <= 0) throw new ValidationError(field, value, "a model run id (positive integer)");
-  return id;
 }
 
 function parameterInfo(name: string, spec: ParamSpec) {
@@ -140,9 +117,7 @@ const DateTimeScalar = new GraphQLScalarType({
 });
 
 function parseDate(value: unknown): Date {
-  const date = typeof value === "string" ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) throw new ValidationError("DateTime", value, "an ISO-8601 date-time string");
-  return date;
+  return isoDateTime(value, "DateTime");
 }
 
 export const resolvers: Resolvers = {
@@ -181,51 +156,63 @@ export const resolvers: Resolvers = {
     items: async (_root, args, { services }) => {
       const take = pageSize(args.first, "first", 20);
       const offset = decodeCursor(args.after);
-      if (args.search !== null && args.search !== undefined && args.search.length > 200) throw new ValidationError("search", args.search, "at most 200 characters");
+      if (args.search !== null && args.search !== undefined) plainText(args.search, "search", INPUT_LIMITS.searchLength);
+      if ((args.genres?.length ?? 0) > MAX_FILTER_ENTRIES) throw new ValidationError("genres", `${args.genres!.length} entries`, `at most ${MAX_FILTER_ENTRIES} genres`);
       const page = await searchItems(services.db, { search: args.search ?? undefined, genres: args.genres ?? undefined }, offset, take);
       return countedConnection(page.rows, offset, page.totalCount);
     },
-    genres: (_root, _args, { services }) => genreCounts(services.db),
-    recommendations: (_root, args, context) => {
+    genres: (_root, args, { services }) => genreCounts(services.db, pageSize(args.first, "first", 100, 1_000)),
+    recommendations: async (_root, args, context) => {
       const k = pageSize(args.first);
       const offset = decodeCursor(args.after);
+      rankDepth(offset, k);
+      const diversity = diversityArg(args.diversity);
+      const filter = filterArg(args.filter, context);
+      await yieldToEventLoop();
       const result = context.services.recommender.recommend({
         userId: args.userId,
         model: args.model ?? undefined,
         k: k + 1,
         offset,
         excludeRated: args.excludeRated ?? true,
-        filter: filterArg(args.filter, context),
-        diversity: diversityArg(args.diversity),
+        filter,
+        diversity,
       });
       return recommendationConnection(result, k, offset, context);
     },
-    recommendationsForProfile: (_root, args, context) => {
+    recommendationsForProfile: async (_root, args, context) => {
       const k = pageSize(args.first);
       const offset = decodeCursor(args.after);
+      rankDepth(offset, k);
+      const diversity = diversityArg(args.diversity);
+      const filter = filterArg(args.filter, context);
+      await yieldToEventLoop();
       const result = context.services.recommender.recommendForProfile({
         ratings: args.ratings.map((r) => ({ itemId: r.itemId, value: r.value ?? 1 })),
         model: args.model ?? undefined,
         k: k + 1,
         offset,
-        filter: filterArg(args.filter, context),
-        diversity: diversityArg(args.diversity),
+        filter,
+        diversity,
       });
       return recommendationConnection(result, k, offset, context);
     },
-    similarItems: (_root, args, { services }) => {
+    similarItems: async (_root, args, { services }) => {
       const k = pageSize(args.first);
+      await yieldToEventLoop();
       const { items, model } = services.recommender.similarItems(args.itemId, args.model ?? undefined, k);
       return items.map((scored) => ({ itemId: services.recommender.catalog.items.id(scored.index), score: scored.score, model }));
     },
-    nextItems: (_root, args, context) => {
+    nextItems: async (_root, args, context) => {
       const k = pageSize(args.first);
+      await yieldToEventLoop();
       const result = context.services.recommender.nextItems(args.userId, args.model ?? "sasrec", k + 1);
       return recommendationConnection(result, k, 0, context);
     },
-    explain: (_root, args, { services }) => {
+    explain: async (_root, args, { services }) => {
       const maxPaths = args.maxPaths ?? 5;
       if (!Number.isInteger(maxPaths) || maxPaths < 1 || maxPaths > 20) throw new ValidationError("maxPaths", maxPaths, "an integer in 1–20");
+      await yieldToEventLoop();
       return services.explainer.explain(args.userId, args.itemId, args.model ?? undefined, maxPaths);
     },
     models: () => [...MODEL_DEFINITIONS],
@@ -237,69 +224,56 @@ export const resolvers: Resolvers = {
       const rows = await listRuns(services.db, { model: args.model ?? undefined, take: take + 1, skip: offset });
       return connection(rows.slice(0, take), offset, rows.length > take);
     },
-    job: (_root, { id }, { services }) => services.jobs.get(id) ?? null,
-    jobs: (_root, args, { services }) => services.jobs.list(pageSize(args.first, "first", 20)),
+    job: (_root, { id }, context) => {
+      requireAdmin(context.identity, context.services.adminConfigured);
+      return context.services.jobs.get(id) ?? null;
+    },
+    jobs: (_root, args, context) => {
+      requireAdmin(context.identity, context.services.adminConfigured);
+      return context.services.jobs.list(pageSize(args.first, "first", 20));
+    },
   },
 
   Mutation: {
-    createUser: async (_root, { input }, { services }) => {
-      const user = await createUser(services.db, idArg(input.id, "input.id"), input.attributes);
-      services.recommender.catalog.addUser(user.externalId, user.id);
-      return user;
+    createUser: (_root, { input }, context) => {
+      requireActingAs(context.identity, input.id, context.services.authenticator.anonymousWrites);
+      return context.services.catalogWriter.createUser(input.id, input.attributes);
     },
-    createItem: async (_root, { input }, { services }) => {
-      if (input.year !== null && input.year !== undefined && (input.year < 1800 || input.year > 2200)) throw new ValidationError("input.year", input.year, "a year in 1800–2200");
-      const item = await createItem(services.db, {
-        externalId: idArg(input.id, "input.id"),
-        title: input.title,
-        genres: input.genres ?? [],
-        tags: input.tags ?? [],
-        year: input.year,
-        metadata: input.metadata,
-      });
-      services.recommender.catalog.addItem(item.externalId, item.id, { title: item.title, genres: item.genres, tags: item.tags, year: item.year });
-      services.recommender.onItemAdded();
-      return item;
+    createItem: (_root, { input }, context) => {
+      requireAdmin(context.identity, context.services.adminConfigured);
+      return context.services.catalogWriter.createItem(input);
     },
-    rateItem: async (_root, args, { services }) => {
-      const value = finiteValue(args.value, "value");
-      const ratedAt = args.ratedAt ? new Date(args.ratedAt) : new Date();
-      const written = await upsertRating(services.db, args.userId, args.itemId, value, ratedAt);
-      const { recommender } = services;
-      const user = recommender.catalog.users.index(written.user.externalId) ?? recommender.catalog.addUser(written.user.externalId, written.user.id);
-      const item = recommender.requireItemIndex(written.item.externalId);
-      recommender.catalog.setRating(user, item, value, ratedAt.getTime() / 1000);
-      services.explainer.onRating(user, item, value);
-      return written.rating;
+    rateItem: (_root, args, context) => {
+      requireActingAs(context.identity, args.userId, context.services.authenticator.anonymousWrites);
+      return context.services.catalogWriter.rate(args.userId, args.itemId, args.value, args.ratedAt);
     },
-    deleteRating: async (_root, args, { services }) => {
-      const result = await deleteRating(services.db, args.userId, args.itemId);
-      if (result.deleted) {
-        const { recommender } = services;
-        const user = recommender.catalog.users.index(result.user.externalId);
-        const item = recommender.catalog.items.index(result.item.externalId);
-        if (user !== undefined && item !== undefined) {
-          recommender.catalog.deleteRating(user, item);
-          services.explainer.onRatingDeleted(user, item);
-        }
-      }
-      return result.deleted;
+    deleteRating: (_root, args, context) => {
+      requireActingAs(context.identity, args.userId, context.services.authenticator.anonymousWrites);
+      return context.services.catalogWriter.deleteRating(args.userId, args.itemId);
     },
     importDataset: (_root, args, context) => {
-      requireAdmin(context);
+      requireAdmin(context.identity, context.services.adminConfigured);
       const format = parseFormat(String(args.format));
-      return context.services.jobs.startImport(format, args.path, args.encoding ?? undefined);
+      plainText(args.path, "path", 1_024);
+      const request = { format, path: args.path, encoding: args.encoding ?? undefined, importRoots: context.services.importRoots };
+      // Path outside the import root, not a regular file, unknown encoding: refused now, not as a failed job.
+      validateImportRequest(request);
+      return context.services.jobs.startImport(format, args.path, request.encoding, { importRoots: request.importRoots });
+    },
+    cancelJob: (_root, { id }, context) => {
+      requireAdmin(context.identity, context.services.adminConfigured);
+      return context.services.jobs.cancel(id);
     },
     trainModel: (_root, args, context) => {
-      requireAdmin(context);
+      requireAdmin(context.identity, context.services.adminConfigured);
       const params = args.params ?? {};
       if (typeof params !== "object" || Array.isArray(params)) throw new ValidationError("params", params, "a JSON object of hyper-parameters");
       if (args.seed !== null && args.seed !== undefined && (args.seed < 0 || !Number.isInteger(args.seed))) throw new ValidationError("seed", args.seed, "a non-negative integer");
       return context.services.jobs.startTraining(args.model, params as Record<string, unknown>, args.seed ?? undefined, args.activate ?? true);
     },
     activateModelRun: async (_root, args, context) => {
-      requireAdmin(context);
-      const id = runIdArg(args.id);
+      requireAdmin(context.identity, context.services.adminConfigured);
+      const id = dbId(args.id, "id");
       const run = await activateRun(context.services.db, id);
       try {
         context.services.recommender.install(run, await readArtifact(context.services.db, id));

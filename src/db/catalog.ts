@@ -59,7 +59,8 @@ export interface ItemSearch {
 
 export async function searchItems(db: Db, query: ItemSearch, offset: number, take: number): Promise<Page<Item>> {
   const where = {
-    ...(query.search ? { title: { contains: query.search, mode: "insensitive" as const } } : {}),
+    // Prisma passes `contains` to ILIKE as it is: escape the wildcards so "%" and "_" match themselves.
+    ...(query.search ? { title: { contains: escapeLike(query.search), mode: "insensitive" as const } } : {}),
     ...(query.genres?.length ? { genres: { hasEvery: query.genres } } : {}),
   };
   const [rows, totalCount] = await Promise.all([
@@ -69,9 +70,15 @@ export async function searchItems(db: Db, query: ItemSearch, offset: number, tak
   return { rows, totalCount };
 }
 
-export async function genreCounts(db: Db): Promise<{ genre: string; items: number }[]> {
+/** LIKE/ILIKE pattern text that matches `text` literally (backslash is PostgreSQL's default escape). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Genres with their item counts, most common first; `limit` bounds the list. */
+export async function genreCounts(db: Db, limit = 10_000): Promise<{ genre: string; items: number }[]> {
   const rows = await db.prisma.$queryRaw<{ genre: string; items: bigint }[]>`
-    select g as genre, count(*) as items from items, unnest(genres) as g group by g order by count(*) desc, g`;
+    select g as genre, count(*) as items from items, unnest(genres) as g group by g order by count(*) desc, g limit ${limit}`;
   return rows.map((row) => ({ genre: row.genre, items: Number(row.items) }));
 }
 

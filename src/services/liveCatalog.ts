@@ -32,7 +32,20 @@ export class LiveCatalog {
     this.userDbIds = Array.from(snapshot.userDbIds);
     this.itemDbIds = Array.from(snapshot.itemDbIds);
     for (const item of this.content) for (const genre of item.genres) this.genreCounts.set(genre, (this.genreCounts.get(genre) ?? 0) + 1);
+    const values = snapshot.interactions.values;
+    if (values.length > 0) {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of values) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      this.importedValueRange = [min, max];
+    }
   }
+
+  /** Smallest and largest rating value in the snapshot (the imported data's scale); undefined when empty. */
+  readonly importedValueRange: [number, number] | undefined;
 
   get nUsers(): number {
     return this.users.size;

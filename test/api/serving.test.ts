@@ -142,7 +142,7 @@ describe("explanations on the interaction graph", () => {
 describe("similar items", () => {
   it("a brand-new item with no ratings gets content neighbours that share its genres", async () => {
     const item = await t.database.db.prisma.item.findFirstOrThrow({ where: { genres: { isEmpty: false } }, orderBy: { id: "asc" } });
-    await query(`mutation($g: [String!]) { createItem(input: { id: "cold-item", title: "A brand new film", genres: $g, year: 2026 }) { id } }`, { g: item.genres });
+    await query(`mutation($g: [String!]) { createItem(input: { id: "cold-item", title: "A brand new film", genres: $g, year: 2026 }) { id } }`, { g: item.genres }, { "x-api-key": ADMIN_KEY });
     const { similarItems } = await query<{ similarItems: { item: { id: string; genres: string[] }; score: number; model: string }[] }>(
       `{ similarItems(itemId: "cold-item", model: "content", first: 10) { item { id genres } score model } }`,
     );

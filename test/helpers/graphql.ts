@@ -1,4 +1,6 @@
 // Real HTTP requests to the running server.
+import { ADMIN_KEY } from "./server";
+
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
@@ -22,11 +24,11 @@ export async function gql<T = Record<string, unknown>>(
 
 /**
  * Polls `job(id) { <fields> }` every 100 ms until it SUCCEEDED or FAILED, for at most `attempts`
- * polls; `fields` must include `status`.
+ * polls; `fields` must include `status`. Jobs are admin-only: the test admin key is sent.
  */
-export async function waitForJob<T extends { status: string }>(url: string, id: string, fields: string, attempts: number): Promise<T> {
+export async function waitForJob<T extends { status: string }>(url: string, id: string, fields: string, attempts: number, headers: Record<string, string> = { "x-api-key": ADMIN_KEY }): Promise<T> {
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const result = await gql<{ job: T }>(url, `query($id: ID!) { job(id: $id) { ${fields} } }`, { id });
+    const result = await gql<{ job: T }>(url, `query($id: ID!) { job(id: $id) { ${fields} } }`, { id }, headers);
     const job = result.data?.job;
     if (!job) throw new Error(`job ${id}: ${result.errors?.[0]?.message ?? "not found"}`);
     if (job.status === "SUCCEEDED" || job.status === "FAILED") return job;

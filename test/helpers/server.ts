@@ -1,10 +1,12 @@
+import os from "node:os";
 // A real API server over a fresh test database: data imported (MovieLens 100K when
 // DATASETS_DIR has it, else the synthetic catalogue), models trained for real, HTTP on a
 // random port. Counts the SQL statements Prisma sends, for the DataLoader checks.
 import { startApiServer, type ApiServer } from "../../src/api/server";
+import { createServices } from "../../src/app";
+import { loadConfig, type EdgeLimits, type SecurityConfig } from "../../src/config";
 import { bulkImport } from "../../src/db/bulkImport";
 import { generateSyntheticCatalogue } from "../../src/data/synthetic";
-import { Explainer } from "../../src/services/explain";
 import { importDataset } from "../../src/services/importService";
 import { ItemCache } from "../../src/services/itemCache";
 import { JobManager } from "../../src/services/jobs";
@@ -14,6 +16,7 @@ import { createTestDb, type TestDb } from "./db";
 import { datasetPath } from "./datasets";
 
 export const ADMIN_KEY = "test-admin-key";
+export const USER_TOKEN_SECRET = "test-user-token-secret-0123456789abcdef";
 
 export interface TestServer {
   url: string;
@@ -36,6 +39,13 @@ export interface TestServerOptions {
   models?: TestModel[];
   production?: boolean;
   adminApiKey?: string | null;
+  /** Default: on, so tests of other behaviour may write without tokens; the security tests turn it off. */
+  anonymousWrites?: boolean;
+  importRoots?: string[];
+  corsOrigins?: string[];
+  introspection?: boolean;
+  ratingScale?: [number, number];
+  limits?: Partial<EdgeLimits>;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -69,15 +79,29 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   await recommender.init();
   const itemCache = new ItemCache();
   const jobs = new JobManager(database.db, recommender, () => undefined, () => itemCache.clear());
-  const services = {
-    itemCache,
-    db: database.db,
-    recommender,
-    jobs,
-    explainer: new Explainer(recommender),
+  // The configuration a real server would load, with the test's choices on top.
+  const base = loadConfig({ NODE_ENV: options.production ? "production" : "development" }).security;
+  const security: SecurityConfig = {
+    ...base,
     adminApiKey: options.adminApiKey === null ? undefined : (options.adminApiKey ?? ADMIN_KEY),
+    userTokenSecret: USER_TOKEN_SECRET,
+    anonymousWrites: options.anonymousWrites === false ? "off" : "on",
+    importRoots: options.importRoots ?? [os.tmpdir()],
+    ratingScale: options.ratingScale,
+    corsOrigins: options.corsOrigins ?? [],
+    introspection: options.introspection ?? base.introspection,
+    limits: { ...base.limits, ...options.limits },
   };
-  const server = await startApiServer({ services, port: 0, host: "127.0.0.1", production: options.production ?? false });
+  const services = createServices(database.db, recommender, jobs, itemCache, security);
+  const server = await startApiServer({
+    services,
+    port: 0,
+    host: "127.0.0.1",
+    production: options.production ?? false,
+    limits: security.limits,
+    corsOrigins: security.corsOrigins,
+    introspection: security.introspection,
+  });
   return {
     url: server.url,
     database,

@@ -19,7 +19,7 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   /** An ISO-8601 date-time string. */
-  DateTime: { input: Date | string; output: Date | string; }
+  DateTime: { input: Date; output: Date | string; }
   /** Arbitrary JSON (attributes, metadata, hyper-parameters, metrics). */
   JSON: { input: unknown; output: unknown; }
 };
@@ -34,12 +34,17 @@ export type Contribution = {
 };
 
 export type CreateItemInput = {
+  /** At most 100 genres of at most 100 characters each. */
   genres?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** External id; must not exist yet. */
+  /** External id (1–200 characters); must not exist yet. */
   id: Scalars['ID']['input'];
+  /** JSON nested at most 8 deep, at most 16 KiB. */
   metadata?: InputMaybe<Scalars['JSON']['input']>;
+  /** At most 100 tags of at most 100 characters each. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At most 1,000 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
+  /** 1800–2200. */
   year?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -152,7 +157,7 @@ export type Job = {
   createdAt: Scalars['DateTime']['output'];
   /** Why it failed (with the file and line for a malformed import). */
   error: Maybe<Scalars['String']['output']>;
-  /** Error code of a failure (PARSE_ERROR, BAD_USER_INPUT, ...). */
+  /** Error code of a failure (PARSE_ERROR, BAD_USER_INPUT, CANCELLED, TIME_LIMIT, ...). */
   errorCode: Maybe<Scalars['String']['output']>;
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
@@ -265,17 +270,23 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Admin: serves a finished trained version of its model (rollback or switch). */
   activateModelRun: ModelRun;
-  /** Creates an item (external id must be new). It can be recommended by content at once. */
+  /** Admin: cancels a queued or running job (an import rolls back; a training stops and its run fails). */
+  cancelJob: Job;
+  /** Admin: creates an item (external id must be new). It can be recommended by content at once. */
   createItem: Item;
-  /** Creates a user (external id must be new). */
+  /** Creates a user (external id must be new). Needs that user's token, the admin key, or anonymous writes. */
   createUser: User;
-  /** Deletes a rating; true when there was one. */
+  /** Deletes a rating; true when there was one. Needs that user's token, the admin key, or anonymous writes. */
   deleteRating: Scalars['Boolean']['output'];
-  /** Admin: imports a data set from a path on the server (one transaction). Returns a job. */
+  /**
+   * Admin: imports a data set from a path on the server (one transaction). Only paths under the
+   * import root (IMPORT_ROOT) are read. Returns a job.
+   */
   importDataset: Job;
   /**
    * Records (or updates) a rating. The user's next recommendations reflect it at once for
    * models that fold in histories, without retraining.
+   * Needs that user's token, the admin key, or anonymous writes.
    */
   rateItem: Rating;
   /**
@@ -288,6 +299,11 @@ export type Mutation = {
 
 
 export type MutationActivateModelRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCancelJobArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -349,7 +365,7 @@ export type Query = {
    * paths in the user–item interaction graph (user → item they rated → other user → this item).
    */
   explain: Explanation;
-  /** Every genre in the catalogue with its number of items. */
+  /** Genres of the catalogue with their number of items, most common first (at most `first`, 1–1000). */
   genres: Array<GenreCount>;
   /** Liveness and what the server holds: catalogue size, served models, pending jobs. */
   health: Health;
@@ -360,9 +376,9 @@ export type Query = {
    * substring); `genres` keeps items that have every listed genre.
    */
   items: ItemConnection;
-  /** A background job (import or training) started by an admin mutation. */
+  /** Admin: a background job (import or training) started by an admin mutation. */
   job: Maybe<Job>;
-  /** Recent background jobs of this server process, newest first. */
+  /** Admin: recent background jobs of this server process, newest first. */
   jobs: Array<Job>;
   /** One registered model by name. */
   model: Maybe<ModelInfo>;
@@ -406,6 +422,11 @@ export type QueryExplainArgs = {
   maxPaths?: InputMaybe<Scalars['Int']['input']>;
   model?: InputMaybe<Scalars['String']['input']>;
   userId: Scalars['ID']['input'];
+};
+
+
+export type QueryGenresArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -937,6 +958,7 @@ export type ModelRunEdgeResolvers<ContextType = ApiContext, ParentType extends R
 
 export type MutationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   activateModelRun?: Resolver<ResolversTypes['ModelRun'], ParentType, ContextType, RequireFields<MutationActivateModelRunArgs, 'id'>>;
+  cancelJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'id'>>;
   createItem?: Resolver<ResolversTypes['Item'], ParentType, ContextType, RequireFields<MutationCreateItemArgs, 'input'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deleteRating?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRatingArgs, 'itemId' | 'userId'>>;
@@ -953,7 +975,7 @@ export type PageInfoResolvers<ContextType = ApiContext, ParentType extends Resol
 
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   explain?: Resolver<ResolversTypes['Explanation'], ParentType, ContextType, RequireFields<QueryExplainArgs, 'itemId' | 'maxPaths' | 'userId'>>;
-  genres?: Resolver<Array<ResolversTypes['GenreCount']>, ParentType, ContextType>;
+  genres?: Resolver<Array<ResolversTypes['GenreCount']>, ParentType, ContextType, RequireFields<QueryGenresArgs, 'first'>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   item?: Resolver<Maybe<ResolversTypes['Item']>, ParentType, ContextType, RequireFields<QueryItemArgs, 'id'>>;
   items?: Resolver<ResolversTypes['ItemConnection'], ParentType, ContextType, RequireFields<QueryItemsArgs, 'first'>>;
