@@ -65,7 +65,7 @@ describe("import into PostgreSQL", () => {
   it("rolls back everything when a row is malformed, and names the file and line", async () => {
     const before = await tableState(t);
     const dir = writeFiles({
-      "ratings.csv": `userId,movieId,rating,timestamp\n${Array.from({ length: 5000 }, (_, k) => `${100 + (k % 50)},${k},4.0,1`).join("\n")}\n7,8,4.0\n`,
+      "ratings.csv": `userId,movieId,rating,timestamp\n${Array.from({ length: 5000 }, (_, k) => `${100 + (k % 50)},${k + 1},4.0,1`).join("\n")}\n7,8,4.0\n`,
       "movies.csv": "movieId,title,genres\n500,New movie (2020),Drama\n",
     });
     const error = await importDataset(t.db, { format: "movielens-latest", path: dir }).catch((e: unknown) => e);

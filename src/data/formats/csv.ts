@@ -1,9 +1,12 @@
 // Generic CSV with a header: user,item[,rating][,timestamp]. Accepted column names are
 // listed below (case-insensitive); a file without a rating column is implicit feedback.
+// Ids are any text of 1–200 characters without control characters; ratings any finite
+// number. Messages quote input only through `excerpt`: the header of a file that is not a
+// CSV at all (/proc/self/environ is one NUL-separated "line") must not be echoed whole.
 import type { RatingRecord } from "../../db/records";
 import { ParseError } from "../../errors";
 import { displayPath, readLines, splitCsvLine } from "./lineReader";
-import { expectFieldCount, parseIdField, parseNumberField, parseTimeField } from "./fields";
+import { controlCharacter, excerpt, expectFieldCount, parseIdField, parseRatingField, parseTimeField } from "./fields";
 import { FileProgress } from "./progress";
 import type { DatasetReader, ReaderOptions } from "./types";
 
@@ -19,6 +22,7 @@ type Column = keyof typeof COLUMN_NAMES;
 export function csvReader(file: string, options: ReaderOptions = {}): DatasetReader {
   const progress = new FileProgress([file], options.onProgress);
   const encoding = options.encoding ?? "utf-8";
+  const signal = options.signal;
   const label = displayPath(file);
   return {
     format: "csv",
@@ -30,7 +34,7 @@ export function csvReader(file: string, options: ReaderOptions = {}): DatasetRea
     async *ratings(): AsyncGenerator<RatingRecord> {
       let columns: Partial<Record<Column, number>> | undefined;
       let width = 0;
-      for await (const { text, lineNo } of readLines(file, { encoding, onBytes: progress.tracker(file) })) {
+      for await (const { text, lineNo } of readLines(file, { encoding, signal, onBytes: progress.tracker(file) })) {
         const values = splitCsvLine(text, label, lineNo);
         if (!columns) {
           columns = headerColumns(values, label, lineNo);
@@ -41,7 +45,7 @@ export function csvReader(file: string, options: ReaderOptions = {}): DatasetRea
         yield {
           user: parseIdField(values[columns.user!], "user", label, lineNo),
           item: parseIdField(values[columns.item!], "item", label, lineNo),
-          value: columns.rating === undefined ? 1 : parseNumberField(values[columns.rating], "rating", label, lineNo),
+          value: columns.rating === undefined ? 1 : parseRatingField(values[columns.rating], "rating", label, lineNo),
           time: columns.timestamp === undefined ? null : parseTimeField(values[columns.timestamp], "timestamp", label, lineNo),
         };
       }
@@ -53,6 +57,9 @@ export function csvReader(file: string, options: ReaderOptions = {}): DatasetRea
 function headerColumns(values: string[], label: string, lineNo: number): Partial<Record<Column, number>> {
   const columns: Partial<Record<Column, number>> = {};
   values.forEach((raw, index) => {
+    // A header with control characters is no CSV header (NUL-separated environments, binaries): say so without quoting it.
+    const control = controlCharacter(raw);
+    if (control) throw new ParseError(label, lineNo, `header column ${index + 1} contains a control character (${control}); expected user,item,rating[,timestamp]`);
     const name = raw.trim().replace(/^\uFEFF/, "").toLowerCase();
     for (const column of Object.keys(COLUMN_NAMES) as Column[]) {
       if ((COLUMN_NAMES[column] as readonly string[]).includes(name)) columns[column] = index;
@@ -63,7 +70,7 @@ function headerColumns(values: string[], label: string, lineNo: number): Partial
       throw new ParseError(
         label,
         lineNo,
-        `header ${JSON.stringify(values.join(","))} has no ${required} column (accepted names: ${COLUMN_NAMES[required].join(", ")})`,
+        `header ${excerpt(values.join(","))} has no ${required} column (accepted names: ${COLUMN_NAMES[required].join(", ")})`,
       );
     }
   }

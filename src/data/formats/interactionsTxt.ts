@@ -1,6 +1,8 @@
 // The NGCF/LightGCN benchmark format: each line is `user item item ...` (implicit feedback,
 // no ratings, no times). `path` is a file, or a folder whose train.txt and test.txt
-// (when present) together make the whole data set.
+// (when present) together make the whole data set. Ids are non-negative decimal integers
+// (at most 18 digits), so a file in another format (/etc/passwd, a CSV) fails on its first
+// line instead of importing as users and items.
 import fs from "node:fs";
 import path from "node:path";
 import type { RatingRecord } from "../../db/records";
@@ -21,6 +23,7 @@ export function interactionsTxtReader(target: string, options: ReaderOptions = {
   const files = interactionsTxtFiles(target);
   const progress = new FileProgress(files, options.onProgress);
   const encoding = options.encoding ?? "utf-8";
+  const signal = options.signal;
   return {
     format: "interactions-txt",
     files,
@@ -30,11 +33,11 @@ export function interactionsTxtReader(target: string, options: ReaderOptions = {
     async *ratings(): AsyncGenerator<RatingRecord> {
       for (const file of files) {
         const label = displayPath(file);
-        for await (const { text, lineNo } of readLines(file, { encoding, onBytes: progress.tracker(file) })) {
+        for await (const { text, lineNo } of readLines(file, { encoding, signal, onBytes: progress.tracker(file) })) {
           const tokens = text.trim().split(/\s+/);
-          const user = parseIdField(tokens[0], "user id", label, lineNo);
+          const user = parseIdField(tokens[0], "user id", label, lineNo, "non-negative integer");
           for (let t = 1; t < tokens.length; t++) {
-            yield { user, item: parseIdField(tokens[t], "item id", label, lineNo), value: 1, time: null };
+            yield { user, item: parseIdField(tokens[t], "item id", label, lineNo, "non-negative integer"), value: 1, time: null };
           }
         }
       }

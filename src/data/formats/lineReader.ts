@@ -1,11 +1,23 @@
 // Streams a text file line by line with 1-based line numbers, decoding each line with the
 // file's declared encoding. UTF-8 decoding is strict: a byte sequence that is not UTF-8
 // stops the read with `file:line: ...` instead of silently turning into U+FFFD.
+//
+// The reader must stay safe on hostile input (issue 13): pointed at /dev/zero or a file
+// without newlines it used to re-scan an ever-growing carry buffer on every chunk (quadratic)
+// and never stop. Now each byte is searched for a newline once (a line split over chunks is
+// kept as a list of pieces and concatenated once, when its newline arrives), and a line longer
+// than `maxLineBytes` stops the read. Chunks are 64 KiB so that the parsing work done per
+// chunk on the main thread stays short, and an AbortSignal is checked once per chunk.
 import fs from "node:fs";
 import path from "node:path";
 import { ParseError } from "../../errors";
 
 export type TextEncoding = "utf-8" | "latin1";
+
+/** Longest line (bytes, without the line break) a reader accepts unless told otherwise: 1 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+/** Bytes read from the file at a time. */
+export const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface Line {
   text: string;
@@ -18,6 +30,10 @@ export interface ReadOptions {
   onBytes?: (bytesRead: number) => void;
   /** Skip lines that are empty after trimming (default true). */
   skipBlank?: boolean;
+  /** Longest accepted line in bytes, without the line break (default DEFAULT_MAX_LINE_BYTES). */
+  maxLineBytes?: number;
+  /** Checked once per chunk; when aborted the read throws `signal.reason`. */
+  signal?: AbortSignal;
 }
 
 const NEWLINE = 0x0a;
@@ -27,7 +43,11 @@ export async function* readLines(file: string, options: ReadOptions): AsyncGener
   const label = displayPath(file);
   const decoder = options.encoding === "utf-8" ? new TextDecoder("utf-8", { fatal: true }) : undefined;
   const skipBlank = options.skipBlank ?? true;
-  let carry: Buffer | undefined;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const signal = options.signal;
+  // The start of the line being read, when it began in an earlier chunk.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let lineNo = 0;
   let bytesRead = 0;
 
@@ -39,32 +59,52 @@ export async function* readLines(file: string, options: ReadOptions): AsyncGener
       throw new ParseError(label, lineNo, "bytes that are not valid UTF-8 (unknown encoding; try --encoding latin1)");
     }
   };
+  const tooLong = (): ParseError => new ParseError(label, lineNo, `line longer than ${maxLineBytes} bytes`);
+  /** The line's text without a trailing CR; lineNo is already this line's number. */
+  const finish = (bytes: Buffer): string => {
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN ? bytes.length - 1 : bytes.length;
+    if (end > maxLineBytes) throw tooLong();
+    return decode(bytes.subarray(0, end));
+  };
 
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  signal?.throwIfAborted();
+  const stream = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      signal?.throwIfAborted();
       bytesRead += chunk.length;
-      let buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       let start = 0;
-      for (let i = buffer.indexOf(NEWLINE, start); i !== -1; i = buffer.indexOf(NEWLINE, start)) {
+      for (let i = chunk.indexOf(NEWLINE, start); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
         lineNo++;
-        const end = i > start && buffer[i - 1] === CARRIAGE_RETURN ? i - 1 : i;
-        const text = decode(buffer.subarray(start, end));
+        let bytes = chunk.subarray(start, i);
+        if (pending.length > 0) {
+          pending.push(bytes);
+          bytes = Buffer.concat(pending, pendingBytes + bytes.length);
+          pending = [];
+          pendingBytes = 0;
+        }
         start = i + 1;
+        const text = finish(bytes);
         if (skipBlank && text.trim() === "") continue;
         yield { text, lineNo };
       }
-      carry = start < buffer.length ? Buffer.from(buffer.subarray(start)) : undefined;
-      buffer = Buffer.alloc(0);
+      if (start < chunk.length) {
+        pending.push(chunk.subarray(start));
+        pendingBytes += chunk.length - start;
+        // One byte of slack for a CR whose LF is still to come.
+        if (pendingBytes > maxLineBytes + 1) {
+          lineNo++;
+          throw tooLong();
+        }
+      }
       options.onBytes?.(bytesRead);
     }
   } finally {
     stream.destroy();
   }
-  if (carry && carry.length > 0) {
+  if (pendingBytes > 0) {
     lineNo++;
-    const end = carry[carry.length - 1] === CARRIAGE_RETURN ? carry.length - 1 : carry.length;
-    const text = decode(carry.subarray(0, end));
+    const text = finish(Buffer.concat(pending, pendingBytes));
     if (!(skipBlank && text.trim() === "")) yield { text, lineNo };
   }
 }

@@ -1,12 +1,27 @@
 // MovieLens 100K (GroupLens): u.data (tab-separated user, item, rating, unix time),
 // u.item (pipe-separated, Latin-1, 19 genre flags), u.user, u.genre.
 // `path` is the folder, or a single ratings file in u.data layout (u1.base, ua.test, ...).
+// Checked as the format defines it: ids are positive integers, ratings integers 1–5,
+// timestamps integers; text fields have no control characters and bounded lengths.
 import fs from "node:fs";
 import path from "node:path";
 import type { ItemRecord, RatingRecord, UserRecord } from "../../db/records";
 import { ParseError } from "../../errors";
-import { displayPath, readLines } from "./lineReader";
-import { expectFieldCount, parseIdField, parseNumberField, parseTimeField, yearFromDate, yearFromTitle } from "./fields";
+import { displayPath, readLines, type TextEncoding } from "./lineReader";
+import {
+  IMPORT_LIMITS,
+  excerpt,
+  expectFieldCount,
+  parseIdField,
+  parseIntegerField,
+  parseLabel,
+  parseRatingField,
+  parseTextField,
+  parseTimeField,
+  yearFromDate,
+  yearFromTitle,
+  type RatingScale,
+} from "./fields";
 import { FileProgress } from "./progress";
 import type { DatasetReader, ReaderOptions } from "./types";
 
@@ -16,6 +31,8 @@ export const ML100K_GENRES = [
   "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
 ];
 
+const SCALE: RatingScale = { min: 1, max: 5, step: 1 };
+
 export function movielens100kReader(target: string, options: ReaderOptions = {}): DatasetReader {
   const isFile = fs.statSync(target).isFile();
   const dir = isFile ? path.dirname(target) : target;
@@ -24,10 +41,11 @@ export function movielens100kReader(target: string, options: ReaderOptions = {})
   const itemsFile = isFile ? undefined : existing(path.join(dir, "u.item"));
   const genreFile = isFile ? undefined : existing(path.join(dir, "u.genre"));
   if (!fs.existsSync(ratingsFile)) throw new ParseError(displayPath(ratingsFile), 0, "file not found (expected the MovieLens 100K u.data)");
-  const files = [usersFile, itemsFile, ratingsFile].filter((f): f is string => f !== undefined);
+  const files = [usersFile, genreFile, itemsFile, ratingsFile].filter((f): f is string => f !== undefined);
   const progress = new FileProgress(files, options.onProgress);
   // The GroupLens files are Latin-1 (u.item has accented titles).
   const encoding = options.encoding ?? "latin1";
+  const signal = options.signal;
 
   return {
     format: "movielens-100k",
@@ -36,67 +54,77 @@ export function movielens100kReader(target: string, options: ReaderOptions = {})
     async *users(): AsyncGenerator<UserRecord> {
       if (!usersFile) return;
       const label = displayPath(usersFile);
-      for await (const { text, lineNo } of readLines(usersFile, { encoding, onBytes: progress.tracker(usersFile) })) {
+      for await (const { text, lineNo } of readLines(usersFile, { encoding, signal, onBytes: progress.tracker(usersFile) })) {
         const fields = text.split("|");
         expectFieldCount(fields, 5, "|", label, lineNo);
         yield {
-          externalId: parseIdField(fields[0], "user id", label, lineNo),
+          externalId: parseIdField(fields[0], "user id", label, lineNo, "positive integer"),
           attributes: {
-            age: parseNumberField(fields[1], "age", label, lineNo),
-            gender: fields[2],
-            occupation: fields[3],
-            zip: fields[4],
+            age: parseIntegerField(fields[1], "age", label, lineNo, 0, 200),
+            gender: parseTextField(fields[2], "gender", label, lineNo, IMPORT_LIMITS.shortTextLength),
+            occupation: parseTextField(fields[3], "occupation", label, lineNo, IMPORT_LIMITS.shortTextLength),
+            zip: parseTextField(fields[4], "zip", label, lineNo, IMPORT_LIMITS.shortTextLength),
           },
         };
       }
     },
     async *items(): AsyncGenerator<ItemRecord> {
       if (!itemsFile) return;
-      const genres = genreFile ? await readGenreNames(genreFile, encoding) : ML100K_GENRES;
+      const genres = genreFile ? await readGenreNames(genreFile, encoding, signal, progress.tracker(genreFile)) : ML100K_GENRES;
       const label = displayPath(itemsFile);
-      for await (const { text, lineNo } of readLines(itemsFile, { encoding, onBytes: progress.tracker(itemsFile) })) {
+      for await (const { text, lineNo } of readLines(itemsFile, { encoding, signal, onBytes: progress.tracker(itemsFile) })) {
         const fields = text.split("|");
         expectFieldCount(fields, 5 + genres.length, "|", label, lineNo);
         const itemGenres: string[] = [];
         for (let g = 0; g < genres.length; g++) {
           const flag = fields[5 + g];
-          if (flag !== "0" && flag !== "1") throw new ParseError(label, lineNo, `genre flag ${g + 1} is ${JSON.stringify(flag)}, expected 0 or 1`);
+          if (flag !== "0" && flag !== "1") throw new ParseError(label, lineNo, `genre flag ${g + 1} is ${excerpt(flag)}, expected 0 or 1`);
           if (flag === "1") itemGenres.push(genres[g]);
         }
-        const title = fields[1].trim();
-        const releaseDate = fields[2].trim();
+        const title = parseTextField(fields[1], "title", label, lineNo, IMPORT_LIMITS.titleLength);
+        const releaseDate = parseTextField(fields[2], "release date", label, lineNo, IMPORT_LIMITS.shortTextLength);
+        const videoReleaseDate = parseTextField(fields[3], "video release date", label, lineNo, IMPORT_LIMITS.shortTextLength);
+        const imdbUrl = parseTextField(fields[4], "IMDb URL", label, lineNo, IMPORT_LIMITS.titleLength);
         yield {
-          externalId: parseIdField(fields[0], "movie id", label, lineNo),
+          externalId: parseIdField(fields[0], "movie id", label, lineNo, "positive integer"),
           title: title === "" ? null : title,
           genres: itemGenres,
           year: yearFromTitle(title) ?? (releaseDate ? yearFromDate(releaseDate) : null),
-          metadata: { releaseDate: releaseDate || null, videoReleaseDate: fields[3].trim() || null, imdbUrl: fields[4].trim() || null },
+          metadata: { releaseDate: releaseDate || null, videoReleaseDate: videoReleaseDate || null, imdbUrl: imdbUrl || null },
         };
       }
     },
     async *ratings(): AsyncGenerator<RatingRecord> {
       const label = displayPath(ratingsFile);
-      for await (const { text, lineNo } of readLines(ratingsFile, { encoding, onBytes: progress.tracker(ratingsFile) })) {
+      for await (const { text, lineNo } of readLines(ratingsFile, { encoding, signal, onBytes: progress.tracker(ratingsFile) })) {
         const fields = text.split("\t");
         expectFieldCount(fields, 4, "tab", label, lineNo);
         yield {
-          user: parseIdField(fields[0], "user id", label, lineNo),
-          item: parseIdField(fields[1], "item id", label, lineNo),
-          value: parseNumberField(fields[2], "rating", label, lineNo),
-          time: parseTimeField(fields[3], "timestamp", label, lineNo),
+          user: parseIdField(fields[0], "user id", label, lineNo, "positive integer"),
+          item: parseIdField(fields[1], "item id", label, lineNo, "positive integer"),
+          value: parseRatingField(fields[2], "rating", label, lineNo, SCALE),
+          time: parseTimeField(fields[3], "timestamp", label, lineNo, "unix seconds"),
         };
       }
     },
   };
 }
 
-async function readGenreNames(file: string, encoding: "utf-8" | "latin1"): Promise<string[]> {
+/** u.genre: `name|index` lines; indices 0..n-1 each once, at most 100 genres. */
+async function readGenreNames(file: string, encoding: TextEncoding, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<string[]> {
   const names: string[] = [];
   const label = displayPath(file);
-  for await (const { text, lineNo } of readLines(file, { encoding })) {
-    const [name, index] = text.split("|");
-    const position = parseNumberField(index, "genre index", label, lineNo);
-    names[position] = name;
+  let lastLine = 0;
+  for await (const { text, lineNo } of readLines(file, { encoding, signal, onBytes })) {
+    const fields = text.split("|");
+    expectFieldCount(fields, 2, "|", label, lineNo);
+    const position = parseIntegerField(fields[1], "genre index", label, lineNo, 0, IMPORT_LIMITS.labelCount - 1);
+    if (names[position] !== undefined) throw new ParseError(label, lineNo, `genre index ${position} appears twice`);
+    names[position] = parseLabel(fields[0], "genre name", label, lineNo);
+    lastLine = lineNo;
+  }
+  for (let g = 0; g < names.length; g++) {
+    if (names[g] === undefined) throw new ParseError(label, lastLine, `genre index ${g} is missing (indices must run 0..${names.length - 1})`);
   }
   return names;
 }

@@ -1,16 +1,33 @@
 // MovieLens "latest" and the 20M/25M/32M releases (GroupLens): ratings.csv
 // (userId,movieId,rating,timestamp), movies.csv (movieId,title,genres with | between),
 // tags.csv (userId,movieId,tag,timestamp), optional links.csv. UTF-8, quoted CSV.
+// Checked as the format defines it: ids are positive integers, ratings 0.5–5 in steps of
+// 0.5, timestamps integers; text fields have no control characters and bounded lengths.
+// Tags are user-written applications, not a property of the file's rows: an item keeps
+// its 100 most applied distinct tags (ml-latest-small has a movie with 173), each checked.
 import fs from "node:fs";
 import path from "node:path";
 import type { ItemRecord, RatingRecord } from "../../db/records";
 import { ParseError } from "../../errors";
 import { displayPath, readLines, splitCsvLine, type TextEncoding } from "./lineReader";
-import { expectFieldCount, parseIdField, parseNumberField, parseTimeField, yearFromTitle } from "./fields";
+import {
+  IMPORT_LIMITS,
+  excerpt,
+  expectFieldCount,
+  parseIdField,
+  parseLabel,
+  parseLabels,
+  parseRatingField,
+  parseTextField,
+  parseTimeField,
+  yearFromTitle,
+  type RatingScale,
+} from "./fields";
 import { FileProgress } from "./progress";
 import type { DatasetReader, ReaderOptions } from "./types";
 
 const NO_GENRES = "(no genres listed)";
+const SCALE: RatingScale = { min: 0.5, max: 5, step: 0.5 };
 
 export function movielensLatestReader(target: string, options: ReaderOptions = {}): DatasetReader {
   const isFile = fs.statSync(target).isFile();
@@ -23,7 +40,7 @@ export function movielensLatestReader(target: string, options: ReaderOptions = {
   const linksFile = optional("links.csv");
   const files = [tagsFile, linksFile, moviesFile, ratingsFile].filter((f): f is string => f !== undefined);
   const progress = new FileProgress(files, options.onProgress);
-  const encoding = options.encoding ?? "utf-8";
+  const read = (file: string): ReadContext => ({ encoding: options.encoding ?? "utf-8", signal: options.signal, onBytes: progress.tracker(file) });
 
   return {
     format: "movielens-latest",
@@ -34,16 +51,16 @@ export function movielensLatestReader(target: string, options: ReaderOptions = {
     },
     async *items(): AsyncGenerator<ItemRecord> {
       if (!moviesFile) return;
-      const tags = tagsFile ? await readTags(tagsFile, encoding, progress.tracker(tagsFile)) : new Map<string, string[]>();
-      const links = linksFile ? await readLinks(linksFile, encoding, progress.tracker(linksFile)) : new Map<string, Record<string, string>>();
-      for await (const fields of csvRows(moviesFile, ["movieId", "title", "genres"], encoding, progress.tracker(moviesFile))) {
+      const tags = tagsFile ? await readTags(tagsFile, read(tagsFile)) : new Map<string, string[]>();
+      const links = linksFile ? await readLinks(linksFile, read(linksFile)) : new Map<string, Record<string, string>>();
+      for await (const fields of csvRows(moviesFile, ["movieId", "title", "genres"], read(moviesFile))) {
         const { values, label, lineNo } = fields;
-        const id = parseIdField(values[0], "movieId", label, lineNo);
-        const title = values[1].trim();
+        const id = parseIdField(values[0], "movieId", label, lineNo, "positive integer");
+        const title = parseTextField(values[1], "title", label, lineNo, IMPORT_LIMITS.titleLength);
         yield {
           externalId: id,
           title,
-          genres: values[2] === NO_GENRES || values[2].trim() === "" ? [] : values[2].split("|"),
+          genres: values[2] === NO_GENRES || values[2].trim() === "" ? [] : parseLabels(values[2].split("|"), "genre", label, lineNo),
           tags: tags.get(id) ?? [],
           year: yearFromTitle(title),
           metadata: links.get(id),
@@ -51,16 +68,22 @@ export function movielensLatestReader(target: string, options: ReaderOptions = {
       }
     },
     async *ratings(): AsyncGenerator<RatingRecord> {
-      for await (const { values, label, lineNo } of csvRows(ratingsFile, ["userId", "movieId", "rating", "timestamp"], encoding, progress.tracker(ratingsFile))) {
+      for await (const { values, label, lineNo } of csvRows(ratingsFile, ["userId", "movieId", "rating", "timestamp"], read(ratingsFile))) {
         yield {
-          user: parseIdField(values[0], "userId", label, lineNo),
-          item: parseIdField(values[1], "movieId", label, lineNo),
-          value: parseNumberField(values[2], "rating", label, lineNo),
-          time: parseTimeField(values[3], "timestamp", label, lineNo),
+          user: parseIdField(values[0], "userId", label, lineNo, "positive integer"),
+          item: parseIdField(values[1], "movieId", label, lineNo, "positive integer"),
+          value: parseRatingField(values[2], "rating", label, lineNo, SCALE),
+          time: parseTimeField(values[3], "timestamp", label, lineNo, "unix seconds"),
         };
       }
     },
   };
+}
+
+interface ReadContext {
+  encoding: TextEncoding;
+  signal: AbortSignal | undefined;
+  onBytes: (n: number) => void;
 }
 
 interface CsvRow {
@@ -70,16 +93,16 @@ interface CsvRow {
 }
 
 /** Rows of a CSV file whose header must be exactly `header`. */
-async function* csvRows(file: string, header: string[], encoding: TextEncoding, onBytes: (n: number) => void): AsyncGenerator<CsvRow> {
+async function* csvRows(file: string, header: string[], context: ReadContext): AsyncGenerator<CsvRow> {
   const label = displayPath(file);
   let first = true;
-  for await (const { text, lineNo } of readLines(file, { encoding, onBytes })) {
+  for await (const { text, lineNo } of readLines(file, context)) {
     const values = splitCsvLine(text, label, lineNo);
     if (first) {
       first = false;
       const got = values.map((v) => v.trim().replace(/^\uFEFF/, ""));
       if (got.join(",") !== header.join(",")) {
-        throw new ParseError(label, lineNo, `header is ${JSON.stringify(got.join(","))}, expected ${JSON.stringify(header.join(","))}`);
+        throw new ParseError(label, lineNo, `header is ${excerpt(got.join(","))}, expected ${JSON.stringify(header.join(","))}`);
       }
       continue;
     }
@@ -88,27 +111,48 @@ async function* csvRows(file: string, header: string[], encoding: TextEncoding, 
   }
 }
 
-/** movieId → distinct tags (first spelling kept, compared case-insensitively). */
-async function readTags(file: string, encoding: TextEncoding, onBytes: (n: number) => void): Promise<Map<string, string[]>> {
-  const byItem = new Map<string, Map<string, string>>();
-  for await (const { values, label, lineNo } of csvRows(file, ["userId", "movieId", "tag", "timestamp"], encoding, onBytes)) {
-    const item = parseIdField(values[1], "movieId", label, lineNo);
-    const tag = values[2].trim();
-    if (tag === "") continue;
-    let tags = byItem.get(item);
-    if (!tags) byItem.set(item, (tags = new Map()));
-    if (!tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), tag);
-  }
-  return new Map([...byItem].map(([item, tags]) => [item, [...tags.values()]]));
+interface TagCount {
+  tag: string;
+  count: number;
+  first: number;
 }
 
-async function readLinks(file: string, encoding: TextEncoding, onBytes: (n: number) => void): Promise<Map<string, Record<string, string>>> {
+/** movieId → its most applied distinct tags (first spelling kept, compared case-insensitively, first-seen order). */
+async function readTags(file: string, context: ReadContext): Promise<Map<string, string[]>> {
+  const byItem = new Map<string, Map<string, TagCount>>();
+  let seen = 0;
+  for await (const { values, label, lineNo } of csvRows(file, ["userId", "movieId", "tag", "timestamp"], context)) {
+    parseIdField(values[0], "userId", label, lineNo, "positive integer");
+    const item = parseIdField(values[1], "movieId", label, lineNo, "positive integer");
+    if (values[2].trim() === "") continue;
+    const tag = parseLabel(values[2], "tag", label, lineNo);
+    let tags = byItem.get(item);
+    if (!tags) byItem.set(item, (tags = new Map()));
+    const key = tag.toLowerCase();
+    const entry = tags.get(key);
+    if (entry) entry.count++;
+    else tags.set(key, { tag, count: 1, first: seen++ });
+  }
+  return new Map(
+    [...byItem].map(([item, tags]) => {
+      let kept = [...tags.values()];
+      if (kept.length > IMPORT_LIMITS.labelCount) {
+        kept = kept.sort((a, b) => b.count - a.count || a.first - b.first).slice(0, IMPORT_LIMITS.labelCount).sort((a, b) => a.first - b.first);
+      }
+      return [item, kept.map((entry) => entry.tag)];
+    }),
+  );
+}
+
+async function readLinks(file: string, context: ReadContext): Promise<Map<string, Record<string, string>>> {
   const links = new Map<string, Record<string, string>>();
-  for await (const { values, label, lineNo } of csvRows(file, ["movieId", "imdbId", "tmdbId"], encoding, onBytes)) {
+  for await (const { values, label, lineNo } of csvRows(file, ["movieId", "imdbId", "tmdbId"], context)) {
     const meta: Record<string, string> = {};
-    if (values[1]) meta.imdbId = values[1];
-    if (values[2]) meta.tmdbId = values[2];
-    links.set(parseIdField(values[0], "movieId", label, lineNo), meta);
+    const imdbId = parseTextField(values[1], "imdbId", label, lineNo, IMPORT_LIMITS.shortTextLength);
+    const tmdbId = parseTextField(values[2], "tmdbId", label, lineNo, IMPORT_LIMITS.shortTextLength);
+    if (imdbId) meta.imdbId = imdbId;
+    if (tmdbId) meta.tmdbId = tmdbId;
+    links.set(parseIdField(values[0], "movieId", label, lineNo, "positive integer"), meta);
   }
   return links;
 }

@@ -26,4 +26,6 @@ export interface ReaderOptions {
   /** Overrides the format's usual encoding. */
   encoding?: TextEncoding;
   onProgress?: ByteProgress;
+  /** Cancels the reading: the streams throw `signal.reason` (checked once per 64 KiB chunk). */
+  signal?: AbortSignal;
 }
