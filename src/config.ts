@@ -19,6 +19,8 @@ export interface EdgeLimits {
   maxDepth: number;
   /** Estimated work units of one operation (see src/api/cost.ts). */
   maxCost: number;
+  /** Estimated work of one field on its own: it runs without yielding the event loop. */
+  maxFieldCost: number;
   /** Largest response body (bytes); a larger result is replaced by a RESPONSE_TOO_LARGE error. */
   maxResponseBytes: number;
 }
@@ -76,6 +78,7 @@ export const DEFAULT_LIMITS: EdgeLimits = {
   maxDirectives: 10,
   maxDepth: 12,
   maxCost: 20_000,
+  maxFieldCost: 2_500,
   maxResponseBytes: 4 * 1024 * 1024,
 };
 
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxDirectives: intFromEnv(env, "MAX_DIRECTIVES", DEFAULT_LIMITS.maxDirectives),
         maxDepth: intFromEnv(env, "MAX_QUERY_DEPTH", DEFAULT_LIMITS.maxDepth),
         maxCost: intFromEnv(env, "MAX_QUERY_COST", DEFAULT_LIMITS.maxCost),
+        maxFieldCost: intFromEnv(env, "MAX_FIELD_COST", DEFAULT_LIMITS.maxFieldCost),
         maxResponseBytes: intFromEnv(env, "MAX_RESPONSE_BYTES", DEFAULT_LIMITS.maxResponseBytes),
       },
     },

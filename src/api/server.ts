@@ -217,9 +217,25 @@ function operationLimits(limits: EdgeLimits, services: Services): ApolloServerPl
           }
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-          const cost = operationCost(schema, operation, fragments, request.variables ?? {}, { catalogItems: services.recommender.catalog.nItems, models: services.modelCount });
-          if (cost > limits.maxCost) {
-            throw limitError(`estimated cost ${cost} exceeds the limit of ${limits.maxCost} (ask for fewer items, fewer aliases, or no diversity re-ranking)`, "maxCost", limits.maxCost, cost);
+          const { catalog } = services.recommender;
+          const cost = operationCost(schema, operation, fragments, request.variables ?? {}, {
+            catalogItems: catalog.nItems,
+            models: services.modelCount,
+            explainSteps: (userId) => {
+              const user = catalog.users.index(userId);
+              return user === undefined ? 0 : catalog.neighbourhoodSize(user);
+            },
+          });
+          if (cost.total > limits.maxCost) {
+            throw limitError(`estimated cost ${cost.total} exceeds the limit of ${limits.maxCost} (ask for fewer items, fewer aliases, or no diversity re-ranking)`, "maxCost", limits.maxCost, cost.total);
+          }
+          if (cost.maxField > limits.maxFieldCost) {
+            throw limitError(
+              `field ${cost.maxFieldName} alone would cost ${cost.maxField}, over the limit of ${limits.maxFieldCost} for one field (ask for a shallower page or less diversity re-ranking)`,
+              "maxFieldCost",
+              limits.maxFieldCost,
+              cost.maxField,
+            );
           }
         },
       };

@@ -44,6 +44,24 @@ export class LiveCatalog {
     }
   }
 
+  private itemDegrees: Int32Array | undefined;
+
+  /**
+   * How many ratings the items of `user`'s history have in the snapshot, summed: the number
+   * of user → item → user steps an explanation walks (its cost estimate). Degrees are
+   * counted once per catalogue.
+   */
+  neighbourhoodSize(user: number): number {
+    if (!this.itemDegrees) {
+      const degrees = new Int32Array(this.snapshot.interactions.nItems);
+      for (const item of this.snapshot.interactions.indices) degrees[item]++;
+      this.itemDegrees = degrees;
+    }
+    let total = 0;
+    for (const item of this.history(user).items) total += this.itemDegrees[item] ?? 0;
+    return total;
+  }
+
   /** Smallest and largest rating value in the snapshot (the imported data's scale); undefined when empty. */
   readonly importedValueRange: [number, number] | undefined;
 

@@ -2,15 +2,15 @@
 // shape (ValidationError: BAD_USER_INPUT naming the field, the value's excerpt and the limit).
 // The API edge applies the generic bounds to every argument and variable (src/api/inputBounds.ts);
 // the catalogue writes apply the field-specific ones here before anything is stored.
+import { IMPORT_LIMITS, shorten } from "../data/formats";
 import { ValidationError } from "../errors";
 
+/** The API's bounds; ids, titles and labels are the importers' bounds (one set of limits for both ways in). */
 export const INPUT_LIMITS = {
-  /** External ids of users and items. */
-  idLength: 200,
-  titleLength: 1_000,
-  /** Genres or tags per item, and the length of each. */
-  labelCount: 100,
-  labelLength: 100,
+  idLength: IMPORT_LIMITS.idLength,
+  titleLength: IMPORT_LIMITS.titleLength,
+  labelCount: IMPORT_LIMITS.labelCount,
+  labelLength: IMPORT_LIMITS.labelLength,
   searchLength: 200,
   /** JSON values (attributes, metadata, hyper-parameters): nesting depth and serialised size. */
   jsonDepth: 8,
@@ -29,10 +29,8 @@ export const INPUT_LIMITS = {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A short, safe rendering of an offending value for messages (never the whole input). */
-export function excerptOf(value: unknown, max = 32): string {
-  const text = typeof value === "string" ? value : String(value);
-  const escaped = text.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return text.length > max ? `${escaped}…` : escaped;
+export function excerptOf(value: unknown, max?: number): string {
+  return shorten(typeof value === "string" ? value : String(value), max);
 }
 
 function refuse(field: string, value: unknown, allowed: string): never {

@@ -102,6 +102,14 @@ describe("bounded work per request", () => {
     expect(allowed.errors).toBeUndefined();
   });
 
+  it("bounds what one field does without yielding (a deep diversity page)", async () => {
+    const after = Buffer.from("offset:399").toString("base64url");
+    const error = await firstError(`query($c: String) { recommendations(userId: "${userId}", first: 100, after: $c, diversity: 1) { model } }`, { c: after });
+    expect(error.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxFieldCost", limit: 2500 });
+    // The first page with full diversity is within the bound.
+    expect((await gql(t.url, `{ recommendations(userId: "${userId}", first: 100, diversity: 1) { model } }`)).errors).toBeUndefined();
+  });
+
   it("refuses too deep a query with its rule and limit (not a bare GRAPHQL_VALIDATION_FAILED)", async () => {
     const deep = `{ user(id: "${userId}") { ratings { edges { node { user { ratings { edges { node { user { ratings { edges { node { item { id } } } } } } } } } } } } } }`;
     expect((await firstError(deep)).extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxDepth", limit: 12 });
