@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startApp, type App } from "../../src/app";
-import { loadConfig } from "../../src/config";
+import { loadConfig, withDevelopmentDefaults } from "../../src/config";
 import { createEmptyDatabase } from "../helpers/db";
 import { datasetPath } from "../helpers/datasets";
 import { gql } from "../helpers/graphql";
@@ -71,5 +71,35 @@ describe("the main job (npm start)", () => {
     const ratedIds = new Set(rated.map((r) => r.item.externalId));
     expect(ratedIds.has("242")).toBe(true);
     expect(edges.some((e) => ratedIds.has(e.node.item.id))).toBe(false);
+  });
+
+  it("marks runs left RUNNING or QUEUED by a killed process as failed (interrupted) at start-up", async () => {
+    const app = await start();
+    const { prisma } = app.connection.db;
+    const url = app.connection.db.url;
+    const running = await prisma.modelRun.create({ data: { model: "ials", params: {}, status: "RUNNING", startedAt: new Date() } });
+    const queued = await prisma.modelRun.create({ data: { model: "popularity", params: {}, status: "QUEUED" } });
+    const servedBefore = app.recommender.servedModels().map((s) => s.run.id).sort();
+    await app.close();
+    cleanups.pop();
+    const restarted = await start({}, url);
+    for (const id of [running.id, queued.id]) {
+      const run = await restarted.connection.db.prisma.modelRun.findUniqueOrThrow({ where: { id } });
+      expect(run.status).toBe("FAILED");
+      expect(run.error).toMatch(/^interrupted/);
+      expect(run.finishedAt).not.toBeNull();
+    }
+    // The versions that were served before are served again.
+    expect(restarted.recommender.servedModels().map((s) => s.run.id).sort()).toEqual(servedBefore);
+  });
+
+  it("development defaults: anonymous writes on only when ANONYMOUS_WRITES is unset; production keeps them off", () => {
+    expect(withDevelopmentDefaults(loadConfig({})).security.anonymousWrites).toBe("on");
+    expect(withDevelopmentDefaults(loadConfig({ ANONYMOUS_WRITES: "off" })).security.anonymousWrites).toBe("off");
+    expect(withDevelopmentDefaults(loadConfig({ NODE_ENV: "production" })).security.anonymousWrites).toBe("off");
+    expect(loadConfig({}).security.anonymousWrites).toBe("off");
+    expect(loadConfig({ NODE_ENV: "production" }).security).toMatchObject({ introspection: false, corsOrigins: [] });
+    expect(() => loadConfig({ RATING_SCALE: "5-1" })).toThrow(/RATING_SCALE/);
+    expect(loadConfig({ RATING_SCALE: "0.5-5" }).security.ratingScale).toEqual([0.5, 5]);
   });
 });
