@@ -1,16 +1,16 @@
 // npm run bench:api -- [--data <ml-100k folder>] [--model als] [--duration 15] [--connections 16] [--out results/bench-api.json]
-// Starts the real server (its own process) on a fresh database with MovieLens 100K and a
+// Starts the real server (its own process) on a database of its own (fresh unique name, dropped
+// at the end; see scripts/lib/benchServer.ts) with MovieLens 100K and a
 // trained model, then drives it over HTTP on loopback with autocannon from this process:
 // throughput and latency for recommendations(first: 10) with item titles, and for similarItems.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
-import { loadConfig, projectRoot } from "../src/config";
-import { startEmbeddedPostgres } from "../src/db/embedded";
+import { projectRoot } from "../src/config";
 import { createRng } from "../src/math/random";
 import { UsageError, parseArgs, runMain } from "../src/util/args";
+import { machine, startBenchSession } from "./lib/benchServer";
 
 const usage = `usage: npm run bench:api -- [--data <ml-100k folder>] [--model als] [--duration 15] [--connections 16] [--out results/bench-api.json]
 The data folder defaults to $DATASETS_DIR/ml-100k. The model must support similar items (it serves both queries).`;
@@ -34,25 +34,15 @@ runMain(async () => {
   const port = Number(values.get("port") ?? 4310);
   const out = values.get("out") ?? path.join(projectRoot, "results", "bench-api.json");
 
-  // A fresh database for the run, on DATABASE_URL's server or the embedded one.
-  const config = loadConfig();
-  let adminUrl = config.databaseUrl;
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(config.homeDir, "postgres"), port: config.embeddedPgPort });
-    adminUrl = embedded.adminUrl;
-    stopEmbedded = () => embedded.stop();
-  }
-  const benchUrl = await recreateDatabase(adminUrl, "graphrec_bench");
-
-  const server = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts", "start.ts")], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: benchUrl, DATA_DIR: data, DEFAULT_MODEL: model, PORT: String(port), HOST: "127.0.0.1", GRAPHREC_OFFLINE: "1", NODE_ENV: "production" },
-    stdio: ["ignore", "inherit", "pipe"],
+  // A database of its own (fresh unique name, dropped at the end, also on failure or Ctrl-C),
+  // on DATABASE_URL's server or the embedded one, and the server on it.
+  const session = await startBenchSession({
+    env: { DATA_DIR: data, DEFAULT_MODEL: model, PORT: String(port), HOST: "127.0.0.1", GRAPHREC_OFFLINE: "1", NODE_ENV: "production" },
   });
+  const benchUrl = session.database.url;
   try {
     const started = performance.now();
-    await waitForReady(server);
+    await session.server.ready;
     process.stderr.write(`server ready in ${((performance.now() - started) / 1000).toFixed(1)} s (import + training ${model})\n`);
     const url = `http://127.0.0.1:${port}/graphql`;
     const client = new pg.Client({ connectionString: benchUrl });
@@ -82,7 +72,7 @@ runMain(async () => {
     const results: Measured[] = [];
     results.push(await load(url, recommendations, duration, connections, "recommendations(first: 10) { item { title } }"));
     results.push(await load(url, similar, duration, connections, `similarItems(model: ${model}, first: 10) { item { title } }`));
-    const report = { date: new Date().toISOString(), model, data, durationSeconds: duration, connections, machine: `${(await import("node:os")).cpus().length} cores`, results };
+    const report = { date: new Date().toISOString(), model, data, durationSeconds: duration, connections, machine: machine(), results };
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     for (const r of results) {
@@ -91,9 +81,7 @@ runMain(async () => {
     const main = results[0];
     process.stdout.write(`recommendations: ${main.requestsPerSecond.toFixed(0)} req/s, p99 ${main.latencyMs.p99} ms\n`);
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((resolve) => server.once("exit", resolve));
-    await stopEmbedded?.();
+    await session.close();
   }
 });
 
@@ -114,28 +102,4 @@ async function load(url: string, body: () => string, duration: number, connectio
     non2xx: result.non2xx,
     requests: result.requests.total,
   };
-}
-
-async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`drop database if exists ${name} with (force)`);
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function waitForReady(server: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let log = "";
-    server.stderr!.on("data", (chunk: Buffer) => {
-      const text = chunk.toString();
-      log += text;
-      process.stderr.write(text);
-      if (log.includes("GraphQL API ready")) resolve();
-    });
-    server.once("exit", (code) => reject(new Error(`server exited with code ${code} before it was ready`)));
-  });
 }
