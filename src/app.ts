@@ -44,8 +44,16 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     const recommender = new RecommenderService(connection.db, config.defaultModel, log);
     await recommender.init();
     const itemCache = new ItemCache();
-    const jobs = new JobManager(connection.db, recommender, log, () => itemCache.clear(), config.jobs);
-    const services = createServices(connection.db, recommender, jobs, itemCache, config.security);
+    // After an import: drop cached item rows and rebuild the explanation graph at once, so
+    // that no request pays for the rebuild (hundreds of ms on one thread for MovieLens 100K).
+    let services: Services | undefined;
+    const onCatalogChanged = () => {
+      itemCache.clear();
+      services?.explainer.interactionGraph();
+    };
+    const jobs = new JobManager(connection.db, recommender, log, onCatalogChanged, config.jobs);
+    services = createServices(connection.db, recommender, jobs, itemCache, config.security);
+    services.explainer.interactionGraph();
     fs.mkdirSync(config.security.importRoots[0], { recursive: true });
     const { security } = config;
     logSecurity(config, log);

@@ -6,11 +6,13 @@ import {
   itemsByExternalIds,
   itemsByIds,
   ratingCountsByUser,
+  ratingPagesByUser,
   ratingStatsByItem,
   usersByExternalIds,
   usersByIds,
   type Item,
   type ItemRatingStats,
+  type Rating,
   type User,
 } from "../db/catalog";
 import type { CatalogWriter } from "../services/catalogWrites";
@@ -56,6 +58,8 @@ export interface Loaders {
   item: DataLoader<string, Item | null>;
   itemById: DataLoader<number, Item | null>;
   userRatingCount: DataLoader<number, number>;
+  /** A page of a user's ratings, keyed "userId:offset:take"; one query per distinct page shape. */
+  userRatingPage: DataLoader<string, Rating[]>;
   itemStats: DataLoader<number, ItemRatingStats>;
 }
 
@@ -82,6 +86,21 @@ export function createLoaders(db: Db, itemCache: ItemCache): Loaders {
       return ids.map((id) => itemCache.get(id) ?? null);
     }),
     itemById: new DataLoader(async (ids) => byKey(await itemsByIds(db, ids), (i) => i.id, ids)),
+    userRatingPage: new DataLoader(async (keys) => {
+      // Group by page shape (offset, take): a list of users asking for `ratings(first: n)` is one group.
+      const byShape = new Map<string, number[]>();
+      for (const key of keys) {
+        const [user, offset, take] = key.split(":");
+        const shape = `${offset}:${take}`;
+        byShape.set(shape, [...(byShape.get(shape) ?? []), Number(user)]);
+      }
+      const pages = new Map<string, Rating[]>();
+      for (const [shape, users] of byShape) {
+        const [offset, take] = shape.split(":").map(Number);
+        for (const [user, rows] of await ratingPagesByUser(db, users, offset, take)) pages.set(`${user}:${shape}`, rows);
+      }
+      return keys.map((key) => pages.get(key) ?? []);
+    }),
     userRatingCount: new DataLoader(async (ids) => {
       const counts = await ratingCountsByUser(db, ids);
       return ids.map((id) => counts.get(id) ?? 0);

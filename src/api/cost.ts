@@ -80,7 +80,8 @@ const FIELD_WORK: Record<string, (args: Args, inputs: CostInputs) => number> = {
   "Query.items": () => 3 * DB_QUERY,
   "Query.genres": () => DB_QUERY,
   "Query.modelRuns": () => DB_QUERY,
-  "User.ratings": () => 2 * DB_QUERY,
+  // Batched: one page query and one count for all the users of a list (DataLoader).
+  "User.ratings": () => 1,
   "Job.modelRun": () => DB_QUERY,
 };
 

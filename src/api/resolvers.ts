@@ -1,6 +1,6 @@
 // Thin resolvers: argument checks at the edge, then services. External ids in and out.
 import { GraphQLScalarType, Kind, type ValueNode } from "graphql";
-import { genreCounts, listUsers, searchItems, userRatings } from "../db/catalog";
+import { genreCounts, listUsers, searchItems } from "../db/catalog";
 import { activateRun, getRun, listRuns, readArtifact } from "../db/modelRuns";
 import { parseFormat } from "../data/formats";
 import { AppError, NotFoundError, ValidationError } from "../errors";
@@ -287,11 +287,12 @@ export const resolvers: Resolvers = {
   User: {
     id: (user) => user.externalId,
     ratingCount: (user, _args, { loaders }) => loaders.userRatingCount.load(user.id),
-    ratings: async (user, args, { services }) => {
+    ratings: async (user, args, { loaders }) => {
       const take = pageSize(args.first, "first", 20);
       const offset = decodeCursor(args.after);
-      const page = await userRatings(services.db, user.id, offset, take);
-      return countedConnection(page.rows, offset, page.totalCount);
+      // Batched across the users of a list: one page query and one count query per request.
+      const [rows, totalCount] = await Promise.all([loaders.userRatingPage.load(`${user.id}:${offset}:${take}`), loaders.userRatingCount.load(user.id)]);
+      return countedConnection(rows, offset, totalCount);
     },
   },
   Item: {

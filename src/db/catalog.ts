@@ -82,17 +82,22 @@ export async function genreCounts(db: Db, limit = 10_000): Promise<{ genre: stri
   return rows.map((row) => ({ genre: row.genre, items: Number(row.items) }));
 }
 
-export async function userRatings(db: Db, userId: number, offset: number, take: number): Promise<Page<Rating>> {
-  const [rows, totalCount] = await Promise.all([
-    db.prisma.rating.findMany({
-      where: { userId },
-      orderBy: [{ ratedAt: { sort: "desc", nulls: "last" } }, { itemId: "asc" }],
-      skip: offset,
-      take,
-    }),
-    db.prisma.rating.count({ where: { userId } }),
-  ]);
-  return { rows, totalCount };
+/**
+ * One page of ratings (newest first; unrated times last, then by item) for each of several users, in one
+ * query: the batched form behind `User.ratings` when a list of users asks for theirs.
+ */
+export async function ratingPagesByUser(db: Db, userIds: readonly number[], offset: number, take: number): Promise<Map<number, Rating[]>> {
+  const rows = await db.prisma.$queryRaw<{ user_id: number; item_id: number; value: number; rated_at: Date | null; updated_at: Date }[]>`
+    select user_id, item_id, value, rated_at, updated_at from (
+      select r.*, row_number() over (partition by user_id order by rated_at desc nulls last, item_id asc) as position
+      from ratings r where user_id = any(${[...userIds]}::int[])) ranked
+    where position > ${offset} and position <= ${offset + take}
+    order by user_id, position`;
+  const pages = new Map<number, Rating[]>(userIds.map((id) => [id, []]));
+  for (const row of rows) {
+    pages.get(row.user_id)?.push({ userId: row.user_id, itemId: row.item_id, value: row.value, ratedAt: row.rated_at, updatedAt: row.updated_at });
+  }
+  return pages;
 }
 
 /** All current genres of the given items (for filters). */

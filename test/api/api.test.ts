@@ -178,6 +178,27 @@ describe("recommendations", () => {
     await gql(t.url, query, { user: userId, first: 100 });
     expect(t.queries.length).toBe(1);
   });
+
+  it("users' rating pages are batched: the same queries for 5 or 50 users, and the same pages as one by one", async () => {
+    const query = `query($n: Int) { users(first: $n) { edges { node { id ratings(first: 3) { totalCount edges { node { value ratedAt item { id } } } } } } } }`;
+    type Page = { users: { edges: { node: { id: string; ratings: { totalCount: number; edges: { node: { value: number; ratedAt: string | null; item: { id: string } } }[] } } }[] } };
+    const run = async (n: number) => {
+      t.queries.length = 0;
+      const result = await gql<Page>(t.url, query, { n });
+      expect(result.errors).toBeUndefined();
+      return { queries: t.queries.length, users: result.data!.users.edges.map((e) => e.node) };
+    };
+    const five = await run(5);
+    const fifty = await run(50);
+    expect(fifty.queries).toBe(five.queries);
+    const single = await gql<{ user: Page["users"]["edges"][number]["node"] }>(
+      t.url,
+      `query($id: ID!) { user(id: $id) { id ratings(first: 3) { totalCount edges { node { value ratedAt item { id } } } } } }`,
+      { id: fifty.users[17].id },
+    );
+    expect(single.data!.user).toEqual(fifty.users[17]);
+    expect(fifty.users[17].ratings.totalCount).toBe(await t.database.db.prisma.rating.count({ where: { user: { externalId: fifty.users[17].id } } }));
+  });
 });
 
 describe("errors carry extensions.code", () => {
