@@ -2,9 +2,10 @@
 // model run, and (by default) make it the served version.
 import crypto from "node:crypto";
 import type { Db } from "../db/client";
-import { activateRun, completeRun, createRun, failRun, markRunning, type ModelRun } from "../db/modelRuns";
+import { activateRun, completeRun, createRun, failRun, getRun, markRunning, type ModelRun } from "../db/modelRuns";
 import { readSnapshot } from "../db/snapshot";
 import { datasetFromSnapshot, type DbDataset } from "../data/fromSnapshot";
+import { AppError, NotFoundError } from "../errors";
 import { createModel, resolveParams, serializeModel } from "../models/registry";
 import type { FitReport, Recommender, TrainingProgress } from "../models/types";
 
@@ -17,6 +18,12 @@ export interface TrainRequest {
   onProgress?: (progress: TrainingProgress) => void;
   /** Called once the run row exists (jobs use it to report the run id). */
   onRunCreated?: (run: ModelRun) => void;
+  /**
+   * Train into this QUEUED run (made by createTrainingRun) instead of creating one: the job
+   * manager creates the run before its worker starts, so that it can mark the run FAILED
+   * whatever happens to the worker.
+   */
+  runId?: number;
   signal?: AbortSignal;
   /** Reuse an already loaded snapshot of the database. */
   dataset?: DbDataset;
@@ -35,7 +42,7 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
   // Validate before creating a run: a bad hyper-parameter is the caller's error, not a failed run.
   const params = resolveParams(request.model, request.params ?? {});
   const seed = request.seed ?? DEFAULT_SEED;
-  const run = await createRun(db, request.model, { ...params, seed });
+  const run = request.runId === undefined ? await createRun(db, request.model, { ...params, seed }) : await queuedRun(db, request.runId);
   request.onRunCreated?.(run);
   let model: Recommender | undefined;
   try {
@@ -70,6 +77,18 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
     await failRun(db, run.id, error instanceof Error ? error.message : String(error)).catch(() => undefined);
     throw error;
   }
+}
+
+/** Creates the QUEUED run trainModel({ runId }) will train into; validates the parameters first. */
+export async function createTrainingRun(db: Db, model: string, params: Record<string, unknown>, seed: number | undefined): Promise<ModelRun> {
+  return createRun(db, model, { ...resolveParams(model, params), seed: seed ?? DEFAULT_SEED });
+}
+
+async function queuedRun(db: Db, id: number): Promise<ModelRun> {
+  const run = await getRun(db, id);
+  if (!run) throw new NotFoundError("model run", id);
+  if (run.status !== "QUEUED") throw new AppError("CONFLICT", `model run ${id} is ${run.status}; only a QUEUED run can be trained`, { id });
+  return run;
 }
 
 /** Identifies the catalogue and interactions a model saw. */
