@@ -73,7 +73,7 @@ export interface AppConfig {
 
 export const DEFAULT_LIMITS: EdgeLimits = {
   maxBodyBytes: 128 * 1024,
-  maxTokens: 2_000,
+  maxTokens: 1_000,
   maxAliases: 20,
   maxDirectives: 10,
   maxDepth: 12,

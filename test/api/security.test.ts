@@ -65,7 +65,7 @@ describe("bounded work per request", () => {
   it("refuses a document over the token budget before validation (row 1: 32,000 repeated fields)", async () => {
     const query = `{ health { ${Array(32_000).fill("ok").join(" ")} } }`;
     const error = await firstError(query);
-    expect(error.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxTokens", limit: 2000 });
+    expect(error.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxTokens", limit: 1000 });
     expect(error.status).toBe(400);
   });
 
