@@ -15,7 +15,7 @@
 // layer's messages quote at most a short excerpt of input); anything else is cut to one
 // line without connection strings, and an unreachable database reads DATABASE_UNAVAILABLE.
 import crypto from "node:crypto";
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, type Db } from "../db/client";
 import { failUnfinishedRun, getRun, readArtifact } from "../db/modelRuns";
 import { AppError, isAppError, NotFoundError } from "../errors";
@@ -50,6 +50,12 @@ export interface JobManagerOptions {
   trainTimeLimitMs?: number;
   /** After a stop, how long to wait for the work to wind down before reporting the job failed anyway (default 30 s). */
   stopGraceMs?: number;
+  /**
+   * Heap limits of the training worker thread (node's Worker resourceLimits): a training that
+   * outgrows them dies alone (ERR_WORKER_OUT_OF_MEMORY, run FAILED) instead of taking the
+   * server with it. Default: node's defaults.
+   */
+  trainWorkerResourceLimits?: ResourceLimits;
 }
 
 /**
@@ -98,6 +104,7 @@ export class JobManager {
   private readonly importTimeLimitMs: number;
   private readonly trainTimeLimitMs: number;
   private readonly stopGraceMs: number;
+  private readonly trainWorkerResourceLimits: ResourceLimits | undefined;
 
   constructor(
     private readonly db: Db,
@@ -110,6 +117,7 @@ export class JobManager {
     this.importTimeLimitMs = positive("importTimeLimitMs", options.importTimeLimitMs ?? DEFAULT_IMPORT_TIME_LIMIT_MS);
     this.trainTimeLimitMs = positive("trainTimeLimitMs", options.trainTimeLimitMs ?? DEFAULT_TRAIN_TIME_LIMIT_MS);
     this.stopGraceMs = positive("stopGraceMs", options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+    this.trainWorkerResourceLimits = options.trainWorkerResourceLimits;
   }
 
   get(id: string): Job | undefined {
@@ -237,7 +245,10 @@ export class JobManager {
   /** Runs the training worker; settles when it reported done (resolve) or failed, or ended without a word (reject). */
   private runWorker(job: Job, control: Control, input: TrainingWorkerInput): Promise<Extract<TrainingWorkerMessage, { type: "done" }>> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(new URL("./trainingWorker.bootstrap.mjs", import.meta.url), { workerData: input });
+      const worker = new Worker(new URL("./trainingWorker.bootstrap.mjs", import.meta.url), {
+        workerData: input,
+        ...(this.trainWorkerResourceLimits ? { resourceLimits: this.trainWorkerResourceLimits } : {}),
+      });
       let settled = false;
       const settle = (outcome: { done: Extract<TrainingWorkerMessage, { type: "done" }> } | { error: unknown }) => {
         if (settled) return;

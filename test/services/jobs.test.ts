@@ -4,6 +4,7 @@
 // model run RUNNING, keep the served version, and roll imports back completely.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client";
 import { bulkImport } from "../../src/db/bulkImport";
 import { generateSyntheticCatalogue } from "../../src/data/synthetic";
 import { activeRuns } from "../../src/db/modelRuns";
@@ -13,6 +14,7 @@ import { RecommenderService } from "../../src/services/recommender";
 import { trainModel } from "../../src/services/training";
 import { datasetPath } from "../helpers/datasets";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { startTcpProxy } from "../helpers/tcpProxy";
 import { writeFiles } from "../helpers/tmp";
 
 /** A LightGCN that would train for a very long time on the small catalogue. */
@@ -145,6 +147,36 @@ describe("cancel", () => {
   });
 });
 
+describe("cancel on a database that stopped answering", () => {
+  it("reports the import cancelled after the grace period, and the import still rolls back once the database answers", async () => {
+    const target = new URL(t.url);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const db = openDb(proxy.rewrite(t.url), { connectTimeoutMs: 1_000, queryTimeoutMs: 1_000 });
+    try {
+      const jobs = new JobManager(db, recommender, (message) => logs.push(message), () => undefined, { stopGraceMs: 500 });
+      const before = await counts();
+      const { format, path: file } = largeImport();
+      const job = jobs.startImport(format, file);
+      await until(() => /^ratings/.test(job.message ?? ""), "the ratings phase");
+      proxy.pause();
+      jobs.cancel(job.id);
+      const started = Date.now();
+      await jobs.idle();
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(job).toMatchObject({ status: "FAILED", errorCode: "CANCELLED", error: "cancelled by an admin" });
+      expect(logs.some((line) => line.includes(`job ${job.id} (IMPORT): the work did not stop within`))).toBe(true);
+      proxy.resume();
+      // The import's transaction ends (rolled back) once its connection delivers again.
+      await expect.poll(() => db.bulkPool.totalCount - db.bulkPool.idleCount, { timeout: 30_000 }).toBe(0);
+      expect(await counts()).toEqual(before);
+    } finally {
+      proxy.resume();
+      await db.close();
+      await proxy.stop();
+    }
+  });
+});
+
 describe("time limits", () => {
   it("stops a training at its limit: TIME_LIMIT, run FAILED with the limit named", async () => {
     const jobs = manager({ trainTimeLimitMs: 300 });
@@ -175,6 +207,19 @@ describe("time limits", () => {
     await jobs.idle();
     expect(job).toMatchObject({ status: "SUCCEEDED", error: null });
     expectCode(() => jobs.cancel(job.id), "CONFLICT");
+  });
+});
+
+describe("a training worker that dies", () => {
+  it("leaves its run FAILED, not RUNNING (out of memory)", async () => {
+    // A heap too small for the worker to even load its modules: node ends it with ERR_WORKER_OUT_OF_MEMORY.
+    const jobs = manager({ trainWorkerResourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 } });
+    const job = jobs.startTraining("popularity", {}, undefined, true);
+    await jobs.idle();
+    expect(job).toMatchObject({ status: "FAILED", errorCode: "INTERNAL" });
+    expect(job.error).toMatch(/^training worker (crashed|exited)/);
+    expect(await t.db.prisma.modelRun.findUniqueOrThrow({ where: { id: job.modelRunId! } })).toMatchObject({ status: "FAILED", error: job.error });
+    expect(await unfinishedRuns()).toBe(0);
   });
 });
 
