@@ -15,6 +15,7 @@ const config: CodegenConfig = {
           User: "../mappers#UserModel",
           Item: "../mappers#ItemModel",
           Rating: "../mappers#RatingModel",
+          RatingConnection: "../mappers#RatingPageModel",
           Recommendation: "../mappers#RecommendationModel",
           SimilarItem: "../mappers#SimilarItemModel",
           Contribution: "../mappers#ContributionModel",

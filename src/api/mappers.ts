@@ -11,6 +11,13 @@ export type ModelRunModel = ModelRun;
 export type ModelInfoModel = ModelDefinition;
 export type JobModel = Job;
 
+/** A page of a user's ratings, fetched only for the parts that are selected (edges, totalCount). */
+export interface RatingPageModel {
+  userId: number;
+  offset: number;
+  take: number;
+}
+
 export interface RecommendationModel {
   itemId: string;
   score: number;

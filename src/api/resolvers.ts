@@ -287,13 +287,17 @@ export const resolvers: Resolvers = {
   User: {
     id: (user) => user.externalId,
     ratingCount: (user, _args, { loaders }) => loaders.userRatingCount.load(user.id),
-    ratings: async (user, args, { loaders }) => {
-      const take = pageSize(args.first, "first", 20);
-      const offset = decodeCursor(args.after);
-      // Batched across the users of a list: one page query and one count query per request.
-      const [rows, totalCount] = await Promise.all([loaders.userRatingPage.load(`${user.id}:${offset}:${take}`), loaders.userRatingCount.load(user.id)]);
-      return countedConnection(rows, offset, totalCount);
+    // The page is read only for the parts selected, batched across the users of a list
+    // (one page query, one count query per request): `ratings { totalCount }` reads no rows.
+    ratings: (user, args) => ({ userId: user.id, offset: decodeCursor(args.after), take: pageSize(args.first, "first", 20) }),
+  },
+  RatingConnection: {
+    edges: async (page, _args, { loaders }) => connection(await loaders.userRatingPage.load(`${page.userId}:${page.offset}:${page.take}`), page.offset, false).edges,
+    pageInfo: async (page, _args, { loaders }) => {
+      const [rows, totalCount] = await Promise.all([loaders.userRatingPage.load(`${page.userId}:${page.offset}:${page.take}`), loaders.userRatingCount.load(page.userId)]);
+      return countedConnection(rows, page.offset, totalCount).pageInfo;
     },
+    totalCount: (page, _args, { loaders }) => loaders.userRatingCount.load(page.userId),
   },
   Item: {
     id: (item) => item.externalId,

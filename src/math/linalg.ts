@@ -364,6 +364,20 @@ export function rowNorms(m: FloatArray, rows: number, k: number, stride = k): Fl
 }
 
 /** Cosine of row `row` against every row (k columns at `stride`) into out; zero rows give 0. */
+/** Cosine of row `row` with the rows listed in `candidates`: out[j] for candidates[j]. */
+export function cosineRowToSome(m: FloatArray, k: number, row: number, norms: Float32Array, candidates: ArrayLike<number>, out: Float32Array, stride = k): void {
+  const base = row * stride;
+  const self = norms[row];
+  for (let j = 0; j < candidates.length; j++) {
+    const r = candidates[j];
+    const o = r * stride;
+    let s = 0;
+    for (let d = 0; d < k; d++) s += m[base + d] * m[o + d];
+    const denominator = self * norms[r];
+    out[j] = denominator > 0 ? s / denominator : 0;
+  }
+}
+
 export function cosineRowToAll(m: FloatArray, k: number, row: number, norms: Float32Array, out: Float32Array, stride = k): void {
   const base = row * stride;
   const self = norms[row];

@@ -122,6 +122,12 @@ export interface Recommender {
   /** Similarity of every item to `item` into out (capabilities.similarItems). */
   itemSimilarities(item: number, out: Float32Array): void;
   /**
+   * Optional, for models whose similarity is per pair (embeddings): the similarity of `item`
+   * to the listed items only, out[j] for candidates[j], the same values itemSimilarities gives.
+   * Diversity re-ranking compares each pick with a pool of a few hundred items, not the catalogue.
+   */
+  itemSimilaritiesAmong?(item: number, candidates: ArrayLike<number>, out: Float32Array): void;
+  /**
    * Optional, for models that score items from content alone (capabilities.coldStartItems):
    * adds items created after training; their indices continue from nItems.
    */

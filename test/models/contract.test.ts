@@ -186,6 +186,16 @@ describe.each(definitions.map((d) => [d.name, d] as const))("%s", (_name, defini
     expect(inGroup / 20).toBeGreaterThan(0.7);
   });
 
+  it.runIf(definition.capabilities.similarItems)("similarities among a few items equal the full row's (when the model has the shortcut)", () => {
+    if (!model.itemSimilaritiesAmong) return;
+    const all = new Float32Array(model.nItems);
+    model.itemSimilarities(3, all);
+    const candidates = Int32Array.from([0, 7, 3, model.nItems - 1, 12]);
+    const some = new Float32Array(candidates.length);
+    model.itemSimilaritiesAmong(3, candidates, some);
+    expect(Array.from(some)).toEqual(Array.from(candidates, (c) => all[c]));
+  });
+
   it.runIf(definition.capabilities.ratingPrediction)("predicts ratings: liked above disliked", () => {
     const { interactions } = planted.train;
     let liked = 0;

@@ -10,7 +10,7 @@
 // current x_u, apply the matrix as YᵀY·v + Σ_(i∈R(u)) (c_ui − 1)(y_i·v) y_i + λv — O(k² + |R(u)|k)
 // per step, never forming the per-user k×k matrix. Fold-in solves that system exactly (Cholesky).
 import { createRng } from "../../math/random";
-import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, cosineRowToAll, gramUpper, mirrorUpper, rowNorms } from "../../math/linalg";
+import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, cosineRowToAll, cosineRowToSome, gramUpper, mirrorUpper, rowNorms } from "../../math/linalg";
 import type { Interactions } from "../../data/interactions";
 import { BaseRecommender } from "../base";
 import { defineModel } from "../definition";
@@ -145,6 +145,11 @@ export class ImplicitAls extends BaseRecommender<IalsParams> {
   override itemSimilarities(item: number, out: Float32Array): void {
     this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
     cosineRowToAll(this.itemFactors, this.k, item, this.itemNorms, out);
+  }
+
+  itemSimilaritiesAmong(item: number, candidates: ArrayLike<number>, out: Float32Array): void {
+    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
+    cosineRowToSome(this.itemFactors, this.k, item, this.itemNorms, candidates, out);
   }
 
   /** Item factors (row-major nItems × k) and k, for models that build on them (hybrid). */

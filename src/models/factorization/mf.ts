@@ -9,7 +9,7 @@
 // with items fixed (ridge regression with λ·|profile|, the per-user sum of the SGD penalty).
 import { ValidationError } from "../../errors";
 import { createRng, type Rng } from "../../math/random";
-import { cosineRowToAll, rowNorms } from "../../math/linalg";
+import { cosineRowToAll, cosineRowToSome, rowNorms } from "../../math/linalg";
 import { BaseRecommender } from "../base";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
@@ -142,6 +142,11 @@ export abstract class BiasedFactorModel<P extends object> extends BaseRecommende
   override itemSimilarities(item: number, out: Float32Array): void {
     this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
     cosineRowToAll(this.itemFactors, this.k, item, this.itemNorms, out);
+  }
+
+  itemSimilaritiesAmong(item: number, candidates: ArrayLike<number>, out: Float32Array): void {
+    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
+    cosineRowToSome(this.itemFactors, this.k, item, this.itemNorms, candidates, out);
   }
 
   saveState(): ModelState {

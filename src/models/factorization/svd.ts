@@ -11,7 +11,7 @@
 // never a dense decomposition. Because missing entries count as zeros, the reconstruction is
 // pulled toward the user mean: weaker than MF trained on observed ratings only, by design.
 // Fold-in projects a new centred history onto V_k: p = a V_k (= (U_k Σ_k)_u for training rows).
-import { cosineRowToAll, rowNorms } from "../../math/linalg";
+import { cosineRowToAll, cosineRowToSome, rowNorms } from "../../math/linalg";
 import { createRng } from "../../math/random";
 import { randomizedSvd } from "../../math/svd";
 import { BaseRecommender } from "../base";
@@ -134,6 +134,11 @@ export class TruncatedSvdModel extends BaseRecommender<Params> {
   override itemSimilarities(item: number, out: Float32Array): void {
     this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
     cosineRowToAll(this.itemFactors, this.k, item, this.itemNorms, out);
+  }
+
+  itemSimilaritiesAmong(item: number, candidates: ArrayLike<number>, out: Float32Array): void {
+    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
+    cosineRowToSome(this.itemFactors, this.k, item, this.itemNorms, candidates, out);
   }
 
   saveState(): ModelState {
