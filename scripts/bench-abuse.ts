@@ -1,4 +1,4 @@
-// npm run bench:abuse -- [--data <ml-100k folder>] [--model als] [--out results/bench-abuse.json] [--quick] [--timeout 30] [--port <n>]
+// npm run bench:abuse -- [--data <ml-100k folder>] [--model als] [--out results/bench-abuse.json] [--quick] [--rounds 3] [--timeout 30] [--port <n>]
 // What hostile clients can do to the public edge. Starts the real server (its own process, in
 // production mode) on a database of its own with MovieLens 100K and a trained model
 // (scripts/lib/benchServer.ts), then, while a probe process keeps asking GET /healthz and a
@@ -29,7 +29,7 @@ import { createRng } from "../src/math/random";
 import { UsageError, parseArgs, runMain } from "../src/util/args";
 import { RssSampler, freePort, interruption, loadAverage, machine, readRssBytes, startBenchSession, type BenchSession } from "./lib/benchServer";
 
-const usage = `usage: npm run bench:abuse -- [--data <ml-100k folder>] [--model als] [--out results/bench-abuse.json] [--quick] [--timeout 30] [--port <n>]
+const usage = `usage: npm run bench:abuse -- [--data <ml-100k folder>] [--model als] [--out results/bench-abuse.json] [--quick] [--rounds 3] [--timeout 30] [--port <n>]
 The data folder defaults to $DATASETS_DIR/ml-100k. --timeout is per hostile request (seconds); --port defaults to a free one.`;
 
 const TARGETS = { probeP99Ms: 50, worstRequestMs: 1_000, rssRatio: 2 };
@@ -613,11 +613,14 @@ function table(outcomes: Outcome[]): string {
 // ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const { values, flags } = parseArgs(process.argv.slice(2), { values: ["data", "model", "out", "timeout", "port"], booleans: ["quick"], usage });
+  const { values, flags } = parseArgs(process.argv.slice(2), { values: ["data", "model", "out", "timeout", "port", "rounds"], booleans: ["quick"], usage });
   const data = values.get("data") ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
   if (!data || !fs.existsSync(path.join(data, "u.data"))) throw new UsageError(`MovieLens 100K folder not found (${data ?? "unset"})\n${usage}`);
   const model = values.get("model") ?? "als";
   const quick = flags.has("quick");
+  // The list is sent this many times, so that the probe's p99 rests on a few hundred samples.
+  const rounds = Number(values.get("rounds") ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds must be an integer in 1–20\n${usage}`);
   const timeoutMs = Number(values.get("timeout") ?? 30) * 1000;
   if (!(timeoutMs > 0)) throw new UsageError(`--timeout must be a positive number of seconds\n${usage}`);
   const port = values.has("port") ? Number(values.get("port")) : await freePort();
@@ -741,7 +744,7 @@ async function main(): Promise<void> {
     const outcomes: Outcome[] = [];
     let consecutiveTimeouts = 0;
     let died: string | undefined;
-    for (const hostile of list) {
+    for (const hostile of Array.from({ length: rounds }, () => list).flat()) {
       if (!session.server.running || interruption()) break;
       if (consecutiveTimeouts >= MAX_CONSECUTIVE_TIMEOUTS) {
         outcomes.push({ name: hostile.name, group: hostile.group, expect: hostile.expect, write: hostile.write ?? false, requestBytes: hostile.body.byteLength, status: null, outcome: "skipped", wallMs: 0, responseBytes: 0, met: false, leaks: [], start: now(), end: now(), note: "server unresponsive" });
@@ -756,6 +759,26 @@ async function main(): Promise<void> {
     // Let the server settle for a moment (RSS after the last response), then stop sampling.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const attackEnd = now();
+
+    // A legitimate admin import while the probe runs (issue 13, row 7: an import must not
+    // stall the API): MovieLens 100K again, from the import root (the merge changes no row).
+    let importPhase: { seconds: number; status: string; start: number; end: number } | undefined;
+    if (session.server.running && !interruption()) {
+      const copy = path.join(importRoot, "ml-100k");
+      fs.cpSync(data, copy, { recursive: true });
+      const started = now();
+      const text = await post(`mutation($p: String!) { importDataset(format: movielens_100k, path: $p) { id } }`, { p: copy }, { "x-api-key": adminKey });
+      const id = /"importDataset":\{"id":"([^"]+)"/.exec(text)?.[1];
+      let status = id === undefined ? `not started: ${text.slice(0, 200)}` : "RUNNING";
+      while (id !== undefined && (status === "QUEUED" || status === "RUNNING") && now() - started < 120_000) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const job = await post("query($id: ID!) { job(id: $id) { status } }", { id }, { "x-api-key": adminKey });
+        status = /"status":"([A-Z]+)"/.exec(job)?.[1] ?? "?";
+      }
+      const end = now();
+      importPhase = { seconds: (end - started) / 1000, status, start: started, end };
+      process.stderr.write(`  admin import of MovieLens 100K: ${status} in ${importPhase.seconds.toFixed(1)} s\n`);
+    }
     if (!session.server.running) {
       const { code, signal } = await session.server.exited;
       died = `the server exited (${signal ?? `code ${code}`}) after ${outcomes.length} of ${list.length} hostile requests (last: ${outcomes[outcomes.length - 1]?.name ?? "none"})`;
@@ -778,7 +801,9 @@ async function main(): Promise<void> {
       const inGroup = outcomes.filter((o) => o.group === group && o.outcome !== "skipped");
       byGroup[group] = stats(probe.samples.filter((sample) => inGroup.some((o) => sample.start < o.end && sample.end > o.start)));
     }
-    const attackRss = rss.samples.filter((sample) => sample.at >= attackStart).map((sample) => sample.bytes);
+    const attackRss = rss.samples.filter((sample) => sample.at >= attackStart && sample.at <= attackEnd).map((sample) => sample.bytes);
+    const duringImport = importPhase ? stats(probe.samples.filter((sample) => sample.start < importPhase.end && sample.end > importPhase.start)) : undefined;
+    const importRss = importPhase ? rss.samples.filter((sample) => sample.at >= importPhase.start && sample.at <= importPhase.end).map((sample) => sample.bytes) : [];
     const peakRss = attackRss.length > 0 ? Math.max(...attackRss) : idleRss;
     const rssRatio = peakRss / idleRss;
     const sent = outcomes.filter((o) => o.outcome !== "skipped");
@@ -800,6 +825,7 @@ async function main(): Promise<void> {
       model,
       data,
       quick,
+      rounds,
       machine: machine(),
       node: process.version,
       loadAverage: { before: loadBefore, after: loadAfter },
@@ -815,7 +841,9 @@ async function main(): Promise<void> {
         attackPhase,
         duringHostileRequestsByGroup: byGroup,
         failuresDuringHostileRequests: [...new Set(duringSamples.filter((s) => !s.ok).map((s) => `${s.kind}: ${s.outcome}`))],
+        duringAdminImport: duringImport ?? null,
       },
+      adminImport: importPhase ? { seconds: round(importPhase.seconds, 1), status: importPhase.status, peakRssBytes: importRss.length ? Math.max(...importRss) : null } : null,
       worstRequest: worst ? { name: worst.name, wallMs: worst.wallMs, outcome: worst.outcome } : null,
       rss: { idleBytes: idleRss, peakBytes: peakRss, ratio: round(rssRatio, 2), samples: rss.samples.length, sampleIntervalMs: 50 },
       leaks: { count: leaking.length, requests: leaking.map((o) => ({ name: o.name, secrets: o.leaks })) },
@@ -832,6 +860,7 @@ async function main(): Promise<void> {
         .map(([group, s]) => `${group} p99 ${show(s.p99)} ms (${s.samples})`)
         .join(", ")}`,
       `probe baseline (before the attack): p50 ${show(baseline.p50)} ms, p99 ${show(baseline.p99)} ms, max ${show(baseline.max)} ms (${baseline.samples} samples)`,
+      `probe during an admin import of MovieLens 100K (${importPhase ? `${importPhase.status}, ${importPhase.seconds.toFixed(1)} s` : "not run"}): ${duringImport ? `p50 ${show(duringImport.p50)} ms, p99 ${show(duringImport.p99)} ms, max ${show(duringImport.max)} ms (${duringImport.samples} samples, ${duringImport.failures} failed)` : "-"}`,
       `longest hostile request: ${worst ? `${worst.name} ${worst.wallMs.toFixed(1)} ms (${worst.outcome})` : "none"}`,
       `server RSS: idle ${mib(idleRss)}, peak during the attack ${mib(peakRss)} (x${rssRatio.toFixed(2)}); now ${session.server.running ? mib(readRssBytes(session.server.pid) ?? 0) : "exited"}`,
       `leaks (responses containing ADMIN_API_KEY, USER_TOKEN_SECRET or DATABASE_URL): ${leaking.length}${leaking.length ? ` (${leaking.map((o) => o.name).join(", ")})` : ""}`,

@@ -213,6 +213,7 @@ export const resolvers: Resolvers = {
       const maxPaths = args.maxPaths ?? 5;
       if (!Number.isInteger(maxPaths) || maxPaths < 1 || maxPaths > 20) throw new ValidationError("maxPaths", maxPaths, "an integer in 1–20");
       await yieldToEventLoop();
+      await services.explainer.ready();
       return services.explainer.explain(args.userId, args.itemId, args.model ?? undefined, maxPaths);
     },
     models: () => [...MODEL_DEFINITIONS],

@@ -39,10 +39,44 @@ export class Explainer {
     const catalog = this.recommender.catalog;
     if (this.graph && this.builtFor === catalog) return this.graph;
     const base = catalog.snapshot.interactions;
-    const graph = InteractionGraph.fromInteractions(base, {
+    return this.adopt(InteractionGraph.fromInteractions(base, this.idsOf(catalog)), catalog);
+  }
+
+  /**
+   * Rebuilds the graph for the current catalogue in slices, awaiting the event loop between
+   * them (after an import; a request meanwhile waits for it through `ready()`).
+   */
+  rebuildInSlices(): Promise<void> {
+    const catalog = this.recommender.catalog;
+    if (this.graph && this.builtFor === catalog) return Promise.resolve();
+    const building = InteractionGraph.fromInteractionsInSlices(catalog.snapshot.interactions, this.idsOf(catalog)).then((graph) => {
+      if (this.recommender.catalog === catalog) this.adopt(graph, catalog);
+    });
+    const pending: Promise<void> = building.finally(() => {
+      if (this.pending === pending) this.pending = undefined;
+    });
+    this.pending = pending;
+    return pending;
+  }
+
+  /** Resolves when no rebuild is in progress. */
+  ready(): Promise<void> {
+    return this.pending ?? Promise.resolve();
+  }
+
+  private pending: Promise<void> | undefined;
+
+  private idsOf(catalog: LiveCatalog): { userIds: string[]; itemIds: string[] } {
+    const base = catalog.snapshot.interactions;
+    return {
       userIds: Array.from({ length: base.nUsers }, (_, u) => catalog.users.id(u)),
       itemIds: Array.from({ length: base.nItems }, (_, i) => catalog.items.id(i)),
-    });
+    };
+  }
+
+  /** Adds what the API changed since the snapshot, then serves `graph`. */
+  private adopt(graph: InteractionGraph, catalog: LiveCatalog): InteractionGraph {
+    const base = catalog.snapshot.interactions;
     // Users and items added through the API since the snapshot, then changed histories.
     for (let u = base.nUsers; u < catalog.nUsers; u++) graph.addUser(catalog.users.id(u));
     for (let i = base.nItems; i < catalog.nItems; i++) graph.addItem(catalog.items.id(i));
