@@ -27,6 +27,26 @@ export function limitError(message: string, rule: string, limit: number, found?:
  * itself, so a document that does not parse for other reasons also returns undefined).
  */
 export function guardDocument(query: string, limits: GuardLimits): GraphQLError | undefined {
+  return judge(query, limits);
+}
+
+/** Verdicts of recently seen documents, per server (a document's text and the limits decide its verdict). */
+const VERDICT_CACHE_SIZE = 1_000;
+
+/** guardDocument with a cache: clients send the same few documents over and over (variables change, the text does not). */
+export function documentGuard(limits: GuardLimits): (query: string) => GraphQLError | undefined {
+  const verdicts = new Map<string, GraphQLError | null>();
+  return (query) => {
+    const cached = verdicts.get(query);
+    if (cached !== undefined) return cached ?? undefined;
+    const verdict = judge(query, limits);
+    if (verdicts.size >= VERDICT_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value as string);
+    verdicts.set(query, verdict ?? null);
+    return verdict;
+  };
+}
+
+function judge(query: string, limits: GuardLimits): GraphQLError | undefined {
   let document: DocumentNode;
   try {
     document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });

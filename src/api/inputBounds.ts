@@ -51,16 +51,21 @@ function checkLiteral(node: ValueNode, where: string, depth: number): void {
   }
 }
 
+const literalsChecked = new WeakSet<DocumentNode>();
+
 /** Throws a ValidationError (BAD_USER_INPUT) naming the first variable or argument over a bound. */
 export function checkOperationInputs(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): void {
   const declared = operation.variableDefinitions?.length ?? 0;
   if (declared > MAX_VARIABLES) throw new ValidationError("variables", `${declared} declared`, `at most ${MAX_VARIABLES} variables`);
   for (const [name, value] of Object.entries(variables ?? {})) checkValue(value, `$${name}`, 0);
-  // Literal arguments anywhere in the document (operation and fragments).
+  // Literal arguments anywhere in the document (operation and fragments): once per parsed
+  // document (Apollo reuses the parsed document of a repeated query).
+  if (literalsChecked.has(document)) return;
   visit(document, {
     Argument(node) {
       checkLiteral(node.value, node.name.value, 0);
       return false;
     },
   });
+  literalsChecked.add(document);
 }

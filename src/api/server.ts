@@ -21,7 +21,7 @@ import { isAppError } from "../errors";
 import { Authenticator, credentialsFromHeaders } from "./auth";
 import { createContext, type ApiContext, type Services } from "./context";
 import { operationCost } from "./cost";
-import { guardDocument, limitError } from "./documentGuard";
+import { documentGuard, limitError } from "./documentGuard";
 import { formatError } from "./errors";
 import { checkOperationInputs } from "./inputBounds";
 import { resolvers } from "./resolvers";
@@ -59,6 +59,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const schema = makeExecutableSchema({ typeDefs, resolvers: resolvers as never });
   const httpServer = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS });
   const authenticator = options.services.authenticator;
+  const guard = documentGuard({ maxTokens: limits.maxTokens });
   const armor = new ApolloArmor({
     // Tokens are bounded before Apollo sees the document (documentGuard); the cost estimate
     // is argument-aware (cost.ts). Armor bounds the rest.
@@ -141,7 +142,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (body === SKIP) return;
     const query = graphqlQueryOf(body, url);
     if (query !== undefined) {
-      const refusal = guardDocument(query, { maxTokens: limits.maxTokens });
+      const refusal = guard(query);
       if (refusal) {
         sendJson(res, 400, { errors: [{ message: refusal.message, extensions: withoutHttp(refusal.extensions) }] });
         return;

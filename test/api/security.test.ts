@@ -72,6 +72,8 @@ describe("bounded work per request", () => {
   it("refuses repeated response names under the token budget (quadratic validation)", async () => {
     const error = await firstError(`{ health { ${Array(500).fill("ok").join(" ")} } }`);
     expect(error.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxSameResponseName", limit: 20, found: 500 });
+    // Verdicts are cached per document text: the same document is refused the same way again.
+    expect((await firstError(`{ health { ${Array(500).fill("ok").join(" ")} } }`)).extensions).toEqual(error.extensions);
     const inline = await firstError(`{ health { ${Array(100).fill("... on Health { ok }").join(" ")} } }`);
     expect(inline.extensions).toMatchObject({ rule: "maxSameResponseName" });
   });
