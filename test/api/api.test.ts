@@ -328,6 +328,29 @@ describe("admin jobs", () => {
     expect((await recommend({ first: 3 })).modelRunId).toBe(before.modelRunId);
   });
 
+  it("cancelJob stops a running training: the job is CANCELLED, its run FAILED, the served version stays", async () => {
+    const servedBefore = await recommend({ first: 3 });
+    const slow = `{ dim: 16, layers: 2, batchSize: 256, epochs: 100000, validationFraction: 0, patience: 0, threads: 1 }`;
+    const started = await gql<{ trainModel: { id: string } }>(t.url, `mutation { trainModel(model: "lightgcn", params: ${slow}) { id } }`, {}, admin);
+    expect(started.errors).toBeUndefined();
+    const id = started.data!.trainModel.id;
+    // Wait until it runs (its model run exists), then cancel.
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const job = await gql<{ job: { status: string; modelRun: { id: string } | null } }>(t.url, `query($id: ID!) { job(id: $id) { status modelRun { id } } }`, { id }, admin);
+      if (job.data?.job.status === "RUNNING" && job.data.job.modelRun) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await errorOf(`mutation { cancelJob(id: "no-such-job") { id } }`, {}, admin)).extensions?.code).toBe("NOT_FOUND");
+    expect((await errorOf(`mutation($id: ID!) { cancelJob(id: $id) { id } }`, { id })).extensions?.code).toBe("UNAUTHENTICATED");
+    const cancelled = await gql(t.url, `mutation($id: ID!) { cancelJob(id: $id) { id } }`, { id }, admin);
+    expect(cancelled.errors).toBeUndefined();
+    const job = await waitForJob(id);
+    expect({ status: job.status, errorCode: job.errorCode }).toEqual({ status: "FAILED", errorCode: "CANCELLED" });
+    expect(job.modelRun.status).toBe("FAILED");
+    expect(job.modelRun.active).toBe(false);
+    expect(await recommend({ first: 3 })).toEqual(servedBefore);
+  });
+
   it("rejects bad hyper-parameters at once, with the field", async () => {
     const error = await errorOf(`mutation { trainModel(model: "popularity", params: { minValue: "lots" }) { id } }`, {}, admin);
     expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "popularity.minValue" });
