@@ -3,9 +3,9 @@
 // deterministic synthetic catalogue, so the demo always runs offline.
 import path from "node:path";
 import type { Db } from "../db/client";
-import { bulkImport } from "../db/bulkImport";
+import { bulkImport, type ImportSummary } from "../db/bulkImport";
 import { detectFormat, parseFormat } from "../data/formats";
-import { generateSyntheticCatalogue } from "../data/synthetic";
+import { generateSyntheticCatalogue, type SyntheticOptions } from "../data/synthetic";
 import { ValidationError } from "../errors";
 import type { TrainingProgress } from "../models/types";
 import { downloadDataset } from "./datasets";
@@ -48,10 +48,17 @@ export async function ensureData(db: Db, options: EnsureDataOptions): Promise<Da
       log(`MovieLens 100K download failed (${(error as Error).message}); using the synthetic demo catalogue`);
     }
   }
-  const catalogue = generateSyntheticCatalogue();
-  const summary = await bulkImport(db, {
+  const summary = await importSyntheticCatalogue(db, {}, "generated demo catalogue (seed 2024)");
+  log(`generated the synthetic demo catalogue: ${summary.usersInserted} users, ${summary.itemsInserted} items, ${summary.ratingsInserted} ratings`);
+  return "synthetic";
+}
+
+/** Generates the synthetic catalogue (src/data/synthetic) and imports it in one transaction. */
+export async function importSyntheticCatalogue(db: Db, options: SyntheticOptions, source: string): Promise<ImportSummary> {
+  const catalogue = generateSyntheticCatalogue(options);
+  return bulkImport(db, {
     format: "synthetic",
-    source: "generated demo catalogue (seed 2024)",
+    source,
     users: async function* () {
       yield* catalogue.users;
     },
@@ -62,8 +69,6 @@ export async function ensureData(db: Db, options: EnsureDataOptions): Promise<Da
       yield* catalogue.ratings;
     },
   });
-  log(`generated the synthetic demo catalogue: ${summary.usersInserted} users, ${summary.itemsInserted} items, ${summary.ratingsInserted} ratings`);
-  return "synthetic";
 }
 
 /** Trains `model` (and popularity, the cold-start fallback) when no active run exists. */

@@ -11,10 +11,12 @@ import { startApiServer } from "../../src/api/server";
 import { createServices } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { openDb } from "../../src/db/client";
+import { datasetPath } from "../helpers/datasets";
 import { waitForJob } from "../helpers/graphql";
 import { ADMIN_KEY, USER_TOKEN_SECRET, startTestServer, type TestServer } from "../helpers/server";
 import { startTcpProxy } from "../helpers/tcpProxy";
 
+const ml100k = datasetPath("ml-100k");
 let t: TestServer;
 let importRoot: string;
 let userId: string;
@@ -84,9 +86,13 @@ describe("bounded work per request", () => {
     expect(JSON.parse(response.text).errors[0].extensions).toMatchObject({ code: "PAYLOAD_TOO_LARGE", limit: 131072 });
   });
 
-  it("limits aliases, and charges ranking fields for the items they score and re-rank (row 2)", async () => {
+  // The ranking costs scale with the catalogue: the numbers below are MovieLens 100K's (1,682 items).
+  it("limits aliases (row 2)", async () => {
     const aliases = Array.from({ length: 21 }, (_, i) => `a${i}: health { ok }`).join(" ");
     expect((await firstError(`{ ${aliases} }`)).extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxAliases", limit: 20, found: 21 });
+  });
+
+  it.skipIf(!ml100k)("charges ranking fields for the items they score and re-rank; aliases add up (row 2)", async () => {
 
     const heavy = Array.from({ length: 20 }, (_, i) => `r${i}: recommendations(userId: "${userId}", first: 100, diversity: 1) { model }`).join(" ");
     const refused = await firstError(`{ ${heavy} }`);
@@ -104,7 +110,7 @@ describe("bounded work per request", () => {
     expect(allowed.errors).toBeUndefined();
   });
 
-  it("bounds what one field does without yielding (a deep diversity page)", async () => {
+  it.skipIf(!ml100k)("bounds what one field does without yielding (a deep diversity page)", async () => {
     const after = Buffer.from("offset:399").toString("base64url");
     const error = await firstError(`query($c: String) { recommendations(userId: "${userId}", first: 100, after: $c, diversity: 1) { model } }`, { c: after });
     expect(error.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxFieldCost", limit: 2500 });

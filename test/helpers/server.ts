@@ -1,12 +1,11 @@
-import os from "node:os";
 // A real API server over a fresh test database: data imported (MovieLens 100K when
 // DATASETS_DIR has it, else the synthetic catalogue), models trained for real, HTTP on a
 // random port. Counts the SQL statements Prisma sends, for the DataLoader checks.
+import os from "node:os";
+import { importSyntheticCatalogue } from "../../src/services/bootstrap";
 import { startApiServer, type ApiServer } from "../../src/api/server";
 import { createServices } from "../../src/app";
 import { loadConfig, type EdgeLimits, type SecurityConfig } from "../../src/config";
-import { bulkImport } from "../../src/db/bulkImport";
-import { generateSyntheticCatalogue } from "../../src/data/synthetic";
 import { importDataset } from "../../src/services/importService";
 import { ItemCache } from "../../src/services/itemCache";
 import { JobManager } from "../../src/services/jobs";
@@ -55,20 +54,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (ml100k) {
     await importDataset(database.db, { format: "movielens-100k", path: ml100k });
   } else {
-    const catalogue = generateSyntheticCatalogue({ users: 300, items: 400 });
-    await bulkImport(database.db, {
-      format: "synthetic",
-      source: "test",
-      users: async function* () {
-        yield* catalogue.users;
-      },
-      items: async function* () {
-        yield* catalogue.items;
-      },
-      ratings: async function* () {
-        yield* catalogue.ratings;
-      },
-    });
+    await importSyntheticCatalogue(database.db, { users: 300, items: 400 }, "test");
   }
   const models = (options.models ?? ["popularity"]).map((m) => (typeof m === "string" ? { model: m } : m));
   for (const request of models) {

@@ -3,10 +3,9 @@
 // import path. Cancels and time limits must end the job FAILED with their code, leave no
 // model run RUNNING, keep the served version, and roll imports back completely.
 import path from "node:path";
+import { importSyntheticCatalogue } from "../../src/services/bootstrap";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "../../src/db/client";
-import { bulkImport } from "../../src/db/bulkImport";
-import { generateSyntheticCatalogue } from "../../src/data/synthetic";
 import { activeRuns } from "../../src/db/modelRuns";
 import { AppError } from "../../src/errors";
 import { JobManager, type Job } from "../../src/services/jobs";
@@ -28,20 +27,7 @@ const logs: string[] = [];
 
 beforeAll(async () => {
   t = await createTestDb();
-  const catalogue = generateSyntheticCatalogue({ users: 200, items: 300 });
-  await bulkImport(t.db, {
-    format: "synthetic",
-    source: "jobs.test",
-    users: async function* () {
-      yield* catalogue.users;
-    },
-    items: async function* () {
-      yield* catalogue.items;
-    },
-    ratings: async function* () {
-      yield* catalogue.ratings;
-    },
-  });
+  await importSyntheticCatalogue(t.db, { users: 200, items: 300 }, "jobs.test");
   for (const request of [{ model: "popularity" }, { model: "lightgcn", params: FAST }]) {
     const result = await trainModel(t.db, request);
     result.model.dispose();
