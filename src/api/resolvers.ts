@@ -8,7 +8,7 @@ import { getDefinition, MODEL_DEFINITIONS } from "../models/registry";
 import type { ParamSpec } from "../models/params";
 import type { CandidateFilter, RecommendationResult } from "../services/recommender";
 import { validateImportRequest } from "../services/importService";
-import { INPUT_LIMITS, dbId, isoDateTime, plainText } from "../services/validation";
+import { INPUT_LIMITS, dbId, isoDateTime, plainText, ratingValue } from "../services/validation";
 import { requireActingAs, requireAdmin } from "./auth";
 import { connection, countedConnection, decodeCursor, pageSize } from "./pagination";
 import type { ApiContext } from "./context";
@@ -188,7 +188,8 @@ export const resolvers: Resolvers = {
       const filter = filterArg(args.filter, context);
       await yieldToEventLoop();
       const result = context.services.recommender.recommendForProfile({
-        ratings: args.ratings.map((r) => ({ itemId: r.itemId, value: r.value ?? 1 })),
+        // A profile's values are ratings too: within the catalogue's scale (nothing is stored, but fold-in trusts them).
+        ratings: args.ratings.map((r, i) => ({ itemId: r.itemId, value: ratingValue(r.value ?? 1, context.services.catalogWriter.ratingScale(), `ratings[${i}].value`) })),
         model: args.model ?? undefined,
         k: k + 1,
         offset,

@@ -216,6 +216,8 @@ describe("input bounds with coded errors (row 9, row 11)", () => {
       const error = await firstError(`mutation($at: DateTime) { rateItem(userId: "${userId}", itemId: "${itemId}", value: 3, ratedAt: $at) { value } }`, { at: ratedAt }, admin);
       expect(error.extensions?.code, ratedAt).toBe("BAD_USER_INPUT");
     }
+    const profile = await firstError(`{ recommendationsForProfile(ratings: [{ itemId: "${itemId}", value: 1e38 }]) { model } }`);
+    expect(profile.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "ratings[0].value" });
     const run = await firstError(`mutation { activateModelRun(id: "99999999999") { id } }`, {}, admin);
     expect(run.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
     expect(await counts()).toEqual(before);
