@@ -306,6 +306,22 @@ describe("no leaks (rows 4, 7, 10)", () => {
   });
 });
 
+describe("what held before and must keep holding", () => {
+  it("directives are bounded; fragment cycles, batches and simple cross-site requests are refused", async () => {
+    const directives = Array.from({ length: 11 }, () => "@include(if: true)").join(" ");
+    expect((await firstError(`{ health ${directives} { ok } }`)).extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxDirectives", limit: 10 });
+    const cycle = await firstError(`query { health { ...A } } fragment A on Health { ...B } fragment B on Health { ...A }`);
+    expect(cycle.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    const batch = await post(JSON.stringify([{ query: "{ health { ok } }" }, { query: "{ health { ok } }" }]));
+    expect(batch.status).toBe(400);
+    // CSRF prevention: a GET without a preflight-forcing header is refused; with one it runs.
+    const simpleGet = await fetch(`${t.url}?query=${encodeURIComponent("{ health { ok } }")}`);
+    expect(simpleGet.status).toBe(400);
+    const preflighted = await fetch(`${t.url}?query=${encodeURIComponent("{ health { ok } }")}`, { headers: { "apollo-require-preflight": "true" } });
+    expect(preflighted.status).toBe(200);
+  });
+});
+
 describe("the edge itself", () => {
   it("answers CORS preflights for configured origins only", async () => {
     const withCors = await startTestServer({ models: ["popularity"], production: true, corsOrigins: ["https://shop.example", "http://localhost:*"] });
