@@ -64,6 +64,33 @@ export class CatalogWriter {
     externalId(itemId, "itemId");
     const value = ratingValue(rawValue, this.ratingScale());
     const ratedAt = ratedAtGiven ?? new Date();
+    return this.onePairAtATime(userId, itemId, () => this.writeRating(userId, itemId, value, ratedAt));
+  }
+
+  /**
+   * Writes to one (user, item) pair run one after another: the database serialises the
+   * upserts by row lock, but their answers can come back in another order than they
+   * committed, and the served catalogue would then keep a value the database does not
+   * have (measured: 200 concurrent rateItem left 3 in memory and 5 in the table).
+   */
+  private onePairAtATime<T>(userId: string, itemId: string, write: () => Promise<T>): Promise<T> {
+    const key = JSON.stringify([userId, itemId]);
+    const previous = this.pairWrites.get(key) ?? Promise.resolve();
+    const next = previous.then(write, write);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pairWrites.set(key, settled);
+    void settled.then(() => {
+      if (this.pairWrites.get(key) === settled) this.pairWrites.delete(key);
+    });
+    return next;
+  }
+
+  private readonly pairWrites = new Map<string, Promise<void>>();
+
+  private async writeRating(userId: string, itemId: string, value: number, ratedAt: Date): Promise<Rating> {
     const written = await upsertRating(this.db, userId, itemId, value, ratedAt);
     const { recommender } = this;
     const user = recommender.catalog.users.index(written.user.externalId) ?? recommender.catalog.addUser(written.user.externalId, written.user.id);
@@ -76,6 +103,10 @@ export class CatalogWriter {
   async deleteRating(userId: string, itemId: string): Promise<boolean> {
     externalId(userId, "userId");
     externalId(itemId, "itemId");
+    return this.onePairAtATime(userId, itemId, () => this.removeRating(userId, itemId));
+  }
+
+  private async removeRating(userId: string, itemId: string): Promise<boolean> {
     const result = await deleteRating(this.db, userId, itemId);
     if (result.deleted) {
       const { recommender } = this;

@@ -182,6 +182,19 @@ describe("who may write what", () => {
     expect(removed.data?.deleteRating).toBe(true);
   });
 
+  it("200 concurrent rateItem on one pair leave one row, and the served catalogue agrees with the database", async () => {
+    const mine = { authorization: `Bearer ${await token(otherUserId)}` };
+    const values = Array.from({ length: 200 }, (_, i) => 1 + (i % 5));
+    const results = await Promise.all(values.map((value) => gql(t.url, `mutation($v: Float!) { rateItem(userId: "${otherUserId}", itemId: "${itemId}", value: $v) { value } }`, { v: value }, mine)));
+    expect(results.filter((r) => r.errors).map((r) => r.errors![0].extensions?.code)).toEqual([]);
+    const rows = await t.database.db.prisma.rating.findMany({ where: { user: { externalId: otherUserId }, item: { externalId: itemId } } });
+    expect(rows).toHaveLength(1);
+    const { catalog } = t.recommender;
+    const history = catalog.history(catalog.users.index(otherUserId)!);
+    const position = Array.from(history.items).indexOf(catalog.items.index(itemId)!);
+    expect(history.values[position]).toBe(rows[0].value);
+  });
+
   it("jobs are admin-only", async () => {
     expect((await firstError(`{ jobs { id error } }`)).extensions?.code).toBe("UNAUTHENTICATED");
     expect((await firstError(`{ job(id: "x") { id } }`)).extensions?.code).toBe("UNAUTHENTICATED");
