@@ -2,6 +2,7 @@
 // fresh clone; the README lists them (Configuration and Security).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { LOG_LEVELS } from "./util/log";
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -50,6 +51,13 @@ export interface SecurityConfig {
   limits: EdgeLimits;
 }
 
+export interface ObservabilityConfig {
+  /** Bearer token for GET /metrics; unset: loopback clients only in production, anyone in development. */
+  metricsToken: string | undefined;
+  /** pino level (LOG_LEVEL); "debug" adds one line per request. */
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
 export interface AppConfig {
   /** External PostgreSQL; when unset an embedded server is started under `homeDir`. */
   databaseUrl: string | undefined;
@@ -67,6 +75,7 @@ export interface AppConfig {
   defaultModel: string;
   production: boolean;
   security: SecurityConfig;
+  observability: ObservabilityConfig;
   database: { connectTimeoutMs: number; queryTimeoutMs: number };
   jobs: { importTimeLimitMs: number; trainTimeLimitMs: number };
 }
@@ -108,6 +117,14 @@ function listFromEnv(env: NodeJS.ProcessEnv, name: string, separator: string): s
     .split(separator)
     .map((part) => part.trim())
     .filter((part) => part !== "");
+}
+
+function logLevelFromEnv(env: NodeJS.ProcessEnv): ObservabilityConfig["logLevel"] {
+  const raw = (env.LOG_LEVEL ?? "").trim().toLowerCase();
+  if (raw === "") return "info";
+  const level = LOG_LEVELS.find((candidate) => candidate === raw);
+  if (!level) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  return level;
 }
 
 /** "1-5", "0.5-5", or "implicit" (every interaction is 1). */
@@ -161,6 +178,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxFieldCost: intFromEnv(env, "MAX_FIELD_COST", DEFAULT_LIMITS.maxFieldCost),
         maxResponseBytes: intFromEnv(env, "MAX_RESPONSE_BYTES", DEFAULT_LIMITS.maxResponseBytes),
       },
+    },
+    observability: {
+      metricsToken: env.METRICS_TOKEN || undefined,
+      logLevel: logLevelFromEnv(env),
     },
     database: {
       connectTimeoutMs: intFromEnv(env, "DB_CONNECT_TIMEOUT_MS", 3_000),
