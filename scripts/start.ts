@@ -7,7 +7,7 @@ runMain(async () => {
   // The two-command demo: development mode turns anonymous writes on (and says so in the log).
   const app = await startApp({ config: withDevelopmentDefaults(loadConfig()), offline: process.env.GRAPHREC_OFFLINE === "1" });
   const shutdown = async (signal: string) => {
-    process.stderr.write(`\n${signal}: shutting down\n`);
+    app.logger.info(`${signal}: shutting down`);
     await app.close();
     process.exit(0);
   };

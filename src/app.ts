@@ -5,6 +5,7 @@ import { connect, pingDatabase, redactUrl, type Connected, type Db } from "./db/
 import { failInterruptedRuns } from "./db/modelRuns";
 import { Authenticator } from "./api/auth";
 import type { Readiness, Services } from "./api/context";
+import { ApiMetrics } from "./api/metrics";
 import { startApiServer, type ApiServer } from "./api/server";
 import { MODEL_DEFINITIONS } from "./models/registry";
 import { CatalogWriter } from "./services/catalogWrites";
@@ -14,6 +15,7 @@ import { Explainer } from "./services/explain";
 import { ItemCache } from "./services/itemCache";
 import { JobManager } from "./services/jobs";
 import { RecommenderService } from "./services/recommender";
+import { createLogger, loggerFromSink, type Logger } from "./util/log";
 
 export interface App {
   config: AppConfig;
@@ -21,18 +23,24 @@ export interface App {
   recommender: RecommenderService;
   jobs: JobManager;
   server: ApiServer;
+  logger: Logger;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   config?: AppConfig;
   offline?: boolean;
+  /** Where log messages go instead of the logger (tests pass `() => undefined`). */
   log?: (message: string) => void;
+  /** Default: pino on stderr, JSON in production, readable in development, at LOG_LEVEL. */
+  logger?: Logger;
 }
 
 export async function startApp(options: StartOptions = {}): Promise<App> {
   const config = options.config ?? loadConfig();
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const { observability } = config;
+  const logger = options.logger ?? (options.log ? loggerFromSink(options.log, observability.logLevel) : createLogger({ production: config.production, level: observability.logLevel }));
+  const log = (message: string) => logger.info(message);
   const connection = await connect({ ...config, ...config.database, log });
   try {
     log(`database: ${redactUrl(connection.db.url)}`);
@@ -51,7 +59,8 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       itemCache.clear();
       void services?.explainer.rebuildInSlices();
     };
-    const jobs = new JobManager(connection.db, recommender, log, onCatalogChanged, config.jobs);
+    const metrics = new ApiMetrics(recommender);
+    const jobs = new JobManager(connection.db, recommender, log, onCatalogChanged, { ...config.jobs, onJobFinished: (job) => metrics.jobFinished(job) });
     services = createServices(connection.db, recommender, jobs, itemCache, config.security);
     services.explainer.interactionGraph();
     fs.mkdirSync(config.security.importRoots[0], { recursive: true });
@@ -65,6 +74,9 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       limits: security.limits,
       corsOrigins: security.corsOrigins,
       introspection: security.introspection,
+      metrics,
+      metricsToken: observability.metricsToken,
+      logger,
     });
     log(`GraphQL API ready at ${server.url} (Apollo Sandbox: open it in a browser)`);
     return {
@@ -73,6 +85,7 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       recommender,
       jobs,
       server,
+      logger,
       async close() {
         await server.close();
         await jobs.idle();

@@ -21,6 +21,7 @@ import type { ItemCache } from "../services/itemCache";
 import type { JobManager } from "../services/jobs";
 import type { RecommenderService } from "../services/recommender";
 import type { Authenticator, Identity } from "./auth";
+import type { ApiMetrics, RequestInfo } from "./metrics";
 
 export interface Readiness {
   ready: boolean;
@@ -68,6 +69,10 @@ export interface ApiContext {
   loaders: Loaders;
   /** Who the caller is (or why their credentials were refused). */
   identity: Identity;
+  /** The server's metrics (absent where a context is built without a server). */
+  metrics?: ApiMetrics;
+  /** The HTTP request's id and, once resolved, its operation's label. */
+  request?: RequestInfo;
 }
 
 function byKey<K, V>(rows: V[], key: (row: V) => K, keys: readonly K[]): (V | null)[] {

@@ -53,6 +53,11 @@ function filterArg(filter: RecommendationFilter | null | undefined, context: Api
   };
 }
 
+/** The recommender call, timed into the server's metrics (recommendation_duration_seconds). */
+function timed(context: ApiContext, call: () => RecommendationResult): RecommendationResult {
+  return context.metrics ? context.metrics.timeRecommendation(call) : call();
+}
+
 function recommendationConnection(result: RecommendationResult, k: number, offset: number, context: ApiContext) {
   const { items } = context.services.recommender.catalog;
   // The service was asked for k + 1 items: the extra one only tells whether a next page exists.
@@ -169,7 +174,7 @@ export const resolvers: Resolvers = {
       const diversity = diversityArg(args.diversity);
       const filter = filterArg(args.filter, context);
       await yieldToEventLoop();
-      const result = context.services.recommender.recommend({
+      const result = timed(context, () => context.services.recommender.recommend({
         userId: args.userId,
         model: args.model ?? undefined,
         k: k + 1,
@@ -177,7 +182,7 @@ export const resolvers: Resolvers = {
         excludeRated: args.excludeRated ?? true,
         filter,
         diversity,
-      });
+      }));
       return recommendationConnection(result, k, offset, context);
     },
     recommendationsForProfile: async (_root, args, context) => {
@@ -187,7 +192,7 @@ export const resolvers: Resolvers = {
       const diversity = diversityArg(args.diversity);
       const filter = filterArg(args.filter, context);
       await yieldToEventLoop();
-      const result = context.services.recommender.recommendForProfile({
+      const result = timed(context, () => context.services.recommender.recommendForProfile({
         // A profile's values are ratings too: within the catalogue's scale (nothing is stored, but fold-in trusts them).
         ratings: args.ratings.map((r, i) => ({ itemId: r.itemId, value: ratingValue(r.value ?? 1, context.services.catalogWriter.ratingScale(), `ratings[${i}].value`) })),
         model: args.model ?? undefined,
@@ -195,7 +200,7 @@ export const resolvers: Resolvers = {
         offset,
         filter,
         diversity,
-      });
+      }));
       return recommendationConnection(result, k, offset, context);
     },
     similarItems: async (_root, args, { services }) => {
@@ -207,7 +212,7 @@ export const resolvers: Resolvers = {
     nextItems: async (_root, args, context) => {
       const k = pageSize(args.first);
       await yieldToEventLoop();
-      const result = context.services.recommender.nextItems(args.userId, args.model ?? "sasrec", k + 1);
+      const result = timed(context, () => context.services.recommender.nextItems(args.userId, args.model ?? "sasrec", k + 1));
       return recommendationConnection(result, k, 0, context);
     },
     explain: async (_root, args, { services }) => {

@@ -4,6 +4,9 @@
 // limit, the document guard (tokens, repeated fields), graphql-armor's validation rules
 // (aliases, directives, depth, no field suggestions in production), the input bounds and
 // the cost estimate (with the variables' values), execution, and a response-size cap.
+// GET /metrics serves Prometheus metrics (metrics.ts) to whom METRICS_TOKEN allows; every
+// request gets an id (x-request-id) and, at debug level, one log line.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -18,12 +21,14 @@ import cors from "cors";
 import { GraphQLError, Kind, type FragmentDefinitionNode, type ValidationContext } from "graphql";
 import { DEFAULT_LIMITS, projectRoot, type EdgeLimits } from "../config";
 import { isAppError } from "../errors";
+import { silentLogger, type Logger } from "../util/log";
 import { Authenticator, credentialsFromHeaders } from "./auth";
 import { createContext, type ApiContext, type Services } from "./context";
 import { operationCost } from "./cost";
 import { documentGuard, limitError } from "./documentGuard";
 import { formatError } from "./errors";
 import { checkOperationInputs } from "./inputBounds";
+import { ApiMetrics, routeOf, tokenMatches, type RequestInfo } from "./metrics";
 import { resolvers } from "./resolvers";
 
 export const schemaPath = path.join(projectRoot, "schema.graphql");
@@ -38,12 +43,19 @@ export interface ApiServerOptions {
   corsOrigins?: string[];
   /** Default: on in development, off in production. */
   introspection?: boolean;
+  /** Where the metrics go (pass one to count jobs too: JobManager's onJobFinished). Default: a new one. */
+  metrics?: ApiMetrics;
+  /** Bearer token for GET /metrics; unset: loopback clients only in production, anyone in development. */
+  metricsToken?: string;
+  /** Request lines at debug level. Default: silent. */
+  logger?: Logger;
 }
 
 export interface ApiServer {
   url: string;
   port: number;
   apollo: ApolloServer<ApiContext>;
+  metrics: ApiMetrics;
   close(): Promise<void>;
 }
 
@@ -59,6 +71,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const schema = makeExecutableSchema({ typeDefs, resolvers: resolvers as never });
   const httpServer = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS });
   const authenticator = options.services.authenticator;
+  const metrics = options.metrics ?? new ApiMetrics(options.services.recommender);
+  const logger = options.logger ?? silentLogger();
   const guard = documentGuard({ maxTokens: limits.maxTokens });
   const armor = new ApolloArmor({
     // Tokens are bounded before Apollo sees the document (documentGuard); the cost estimate
@@ -82,6 +96,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: armor.validationRules,
     plugins: [
+      metrics.plugin<ApiContext>(),
       ...armor.plugins,
       operationLimits(limits, options.services),
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -98,24 +113,39 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     origin: corsOrigin(options.corsOrigins ?? []),
     methods: ["GET", "POST", "OPTIONS"],
     allowedHeaders: ["content-type", "authorization", "x-api-key", "apollo-require-preflight", "x-apollo-operation-name"],
+    exposedHeaders: ["x-request-id"],
     maxAge: 600,
   });
 
   httpServer.on("request", (req, res) => {
+    const start = process.hrtime.bigint();
+    const info: RequestInfo = { requestId: requestIdOf(req.headers["x-request-id"]) };
+    res.setHeader("x-request-id", info.requestId);
+    const route = routeOf(new URL(req.url ?? "/", "http://localhost").pathname);
+    res.once("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      metrics.observeRequest(route, res.statusCode, seconds);
+      // Never the body, variables or credentials: what was asked for is the operation's name.
+      logger.debug({ reqId: info.requestId, method: req.method, route, status: res.statusCode, durationMs: Math.round(seconds * 1e6) / 1e3, operation: info.operation }, "request");
+    });
     corsHandler(req, res, (corsError?: unknown) => {
       if (corsError) {
         sendJson(res, 500, { errors: [{ message: "CORS check failed", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
         return;
       }
-      handle(req, res).catch((error: unknown) => {
+      handle(req, res, info).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
         res.end(production ? "internal error" : String((error as Error).stack ?? error));
       });
     });
   });
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, info: RequestInfo): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/metrics") {
+      await serveMetrics(req, res);
+      return;
+    }
     if (url.pathname === "/healthz") {
       sendJson(res, 200, { ok: true });
       return;
@@ -144,6 +174,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (query !== undefined) {
       const refusal = guard(query);
       if (refusal) {
+        metrics.countErrors([refusal]);
         sendJson(res, 400, { errors: [{ message: refusal.message, extensions: withoutHttp(refusal.extensions) }] });
         return;
       }
@@ -152,13 +183,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const credentials = credentialsFromHeaders((name) => headers.get(name));
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => createContext(options.services, await authenticator.identify(credentials)),
+      context: async () => ({ ...createContext(options.services, await authenticator.identify(credentials)), metrics, request: info }),
     });
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of response.headers) outHeaders[key] = value;
     if (response.body.kind === "complete") {
       const text = response.body.string;
       if (text.length > limits.maxResponseBytes / 4 && Buffer.byteLength(text) > limits.maxResponseBytes) {
+        metrics.countErrors([{ extensions: { code: "RESPONSE_TOO_LARGE" } }]);
         sendJson(res, 200, {
           errors: [{ message: `the response would be larger than ${limits.maxResponseBytes} bytes; ask for fewer or smaller fields`, extensions: { code: "RESPONSE_TOO_LARGE", limit: limits.maxResponseBytes } }],
           data: null,
@@ -179,6 +211,36 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
   }
 
+  /** Prometheus text to whom METRICS_TOKEN allows (see ApiServerOptions.metricsToken). */
+  async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { "content-type": "text/plain", allow: "GET, HEAD" });
+      res.end("method not allowed\n");
+      return;
+    }
+    if (options.metricsToken !== undefined) {
+      const header = req.headers.authorization ?? "";
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!match) {
+        res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="metrics"' });
+        res.end("metrics need Authorization: Bearer <METRICS_TOKEN>\n");
+        return;
+      }
+      if (!tokenMatches(match[1], options.metricsToken)) {
+        res.writeHead(403, { "content-type": "text/plain" });
+        res.end("wrong metrics token\n");
+        return;
+      }
+    } else if (production && !isLoopback(req.socket.remoteAddress)) {
+      res.writeHead(403, { "content-type": "text/plain" });
+      res.end("metrics are served to loopback clients only (set METRICS_TOKEN to serve them to others)\n");
+      return;
+    }
+    const text = await metrics.text();
+    res.writeHead(200, { "content-type": metrics.contentType(), "cache-control": "no-store" });
+    res.end(req.method === "HEAD" ? undefined : text);
+  }
+
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(options.port, options.host ?? "0.0.0.0", () => resolve());
@@ -189,6 +251,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     url: `http://${host}:${port}/graphql`,
     port,
     apollo,
+    metrics,
     async close() {
       await apollo.stop();
     },
@@ -242,6 +305,17 @@ function operationLimits(limits: EdgeLimits, services: Services): ApolloServerPl
       };
     },
   };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The client's x-request-id when it is a short safe token, else a new UUID. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === "string" && REQUEST_ID.test(header) ? header : crypto.randomUUID();
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 }
 
 function corsOrigin(origins: string[]): boolean | (string | RegExp)[] {

@@ -56,6 +56,8 @@ export interface JobManagerOptions {
    * server with it. Default: node's defaults.
    */
   trainWorkerResourceLimits?: ResourceLimits;
+  /** Called once when a job has finished (SUCCEEDED or FAILED), e.g. to count it; errors it throws are ignored. */
+  onJobFinished?: (job: Job) => void;
 }
 
 /**
@@ -105,6 +107,7 @@ export class JobManager {
   private readonly trainTimeLimitMs: number;
   private readonly stopGraceMs: number;
   private readonly trainWorkerResourceLimits: ResourceLimits | undefined;
+  private readonly onJobFinished: ((job: Job) => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -118,6 +121,7 @@ export class JobManager {
     this.trainTimeLimitMs = positive("trainTimeLimitMs", options.trainTimeLimitMs ?? DEFAULT_TRAIN_TIME_LIMIT_MS);
     this.stopGraceMs = positive("stopGraceMs", options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
     this.trainWorkerResourceLimits = options.trainWorkerResourceLimits;
+    this.onJobFinished = options.onJobFinished;
   }
 
   get(id: string): Job | undefined {
@@ -360,6 +364,11 @@ export class JobManager {
     job.status = status;
     job.message = message;
     job.finishedAt = new Date();
+    try {
+      this.onJobFinished?.(job);
+    } catch {
+      // an observer's failure is not the job's
+    }
   }
 
   private prune(): void {

@@ -3,6 +3,7 @@
 // random port. Counts the SQL statements Prisma sends, for the DataLoader checks.
 import os from "node:os";
 import { importSyntheticCatalogue } from "../../src/services/bootstrap";
+import { ApiMetrics } from "../../src/api/metrics";
 import { startApiServer, type ApiServer } from "../../src/api/server";
 import { createServices } from "../../src/app";
 import { loadConfig, type EdgeLimits, type SecurityConfig } from "../../src/config";
@@ -45,6 +46,8 @@ export interface TestServerOptions {
   introspection?: boolean;
   ratingScale?: [number, number];
   limits?: Partial<EdgeLimits>;
+  /** GET /metrics needs `Authorization: Bearer <metricsToken>` when set. */
+  metricsToken?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -64,7 +67,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const recommender = new RecommenderService(database.db, models[0].model);
   await recommender.init();
   const itemCache = new ItemCache();
-  const jobs = new JobManager(database.db, recommender, () => undefined, () => itemCache.clear());
+  const metrics = new ApiMetrics(recommender);
+  const jobs = new JobManager(database.db, recommender, () => undefined, () => itemCache.clear(), { onJobFinished: (job) => metrics.jobFinished(job) });
   // The configuration a real server would load, with the test's choices on top.
   const base = loadConfig({ NODE_ENV: options.production ? "production" : "development" }).security;
   const security: SecurityConfig = {
@@ -87,6 +91,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     limits: security.limits,
     corsOrigins: security.corsOrigins,
     introspection: security.introspection,
+    metrics,
+    metricsToken: options.metricsToken,
   });
   return {
     url: server.url,
