@@ -65,7 +65,7 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     services.explainer.interactionGraph();
     fs.mkdirSync(config.security.importRoots[0], { recursive: true });
     const { security } = config;
-    logSecurity(config, log);
+    logSecurity(config, logger);
     const server = await startApiServer({
       services,
       port: config.port,
@@ -126,15 +126,16 @@ export async function readiness(services: Pick<Services, "db" | "recommender">):
   return { ready: database && models, database, models, servedModels };
 }
 
-function logSecurity(config: AppConfig, log: (message: string) => void): void {
+/** What a person deploying this should notice: risky settings at warn level. */
+function logSecurity(config: AppConfig, logger: Logger): void {
   const { security } = config;
   if (security.anonymousWrites === "on") {
-    log(
+    logger.warn(
       `anonymous writes are ON (${security.anonymousWritesSource}): anyone may create users and rate as any user; ` +
         "set ANONYMOUS_WRITES=off and issue user tokens (USER_TOKEN_SECRET) before exposing this server",
     );
   }
-  if (!security.adminApiKey) log("admin operations are disabled (ADMIN_API_KEY is not set)");
-  if (security.corsOrigins.length > 0) log(`CORS: allowed origins ${security.corsOrigins.join(", ")}`);
-  log(`imports read only under ${security.importRoots.join(", ")} (IMPORT_ROOT)`);
+  if (!security.adminApiKey) logger.info("admin operations are disabled (ADMIN_API_KEY is not set)");
+  if (security.corsOrigins.length > 0) logger.info(`CORS: allowed origins ${security.corsOrigins.join(", ")}`);
+  logger.info(`imports read only under ${security.importRoots.join(", ")} (IMPORT_ROOT)`);
 }
