@@ -1,20 +1,10 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/data/dataset";
-import { detectFormat, openDataset, type DatasetFormat } from "../../src/data/formats";
+import { detectFormat, openDataset } from "../../src/data/formats";
 import { ParseError } from "../../src/errors";
+import { collect, readAll } from "../helpers/datasets";
 import { writeFiles } from "../helpers/tmp";
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const value of iterable) out.push(value);
-  return out;
-}
-
-async function readAll(format: DatasetFormat, target: string) {
-  const reader = openDataset(format, target);
-  return { users: await collect(reader.users()), items: await collect(reader.items()), ratings: await collect(reader.ratings()) };
-}
 
 async function expectParseError(promise: Promise<unknown>, file: string, line: number, problem: RegExp) {
   const error = await promise.then(

@@ -10,19 +10,8 @@ import { EXCERPT_CHARS, excerpt, shorten } from "../../src/data/formats/fields";
 import { DEFAULT_MAX_LINE_BYTES, readLines, type Line } from "../../src/data/formats/lineReader";
 import { ParseError } from "../../src/errors";
 import { createRng } from "../../src/math/random";
-import { datasetPath } from "../helpers/datasets";
+import { collect, datasetPath, readAll } from "../helpers/datasets";
 import { writeFiles } from "../helpers/tmp";
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const value of iterable) out.push(value);
-  return out;
-}
-
-async function readAll(format: DatasetFormat, target: string) {
-  const reader = openDataset(format, target);
-  return { users: await collect(reader.users()), items: await collect(reader.items()), ratings: await collect(reader.ratings()) };
-}
 
 async function parseErrorOf(promise: Promise<unknown>): Promise<ParseError> {
   const error = await promise.then(
