@@ -11,6 +11,7 @@ import crypto from "node:crypto";
 import { errors as joseErrors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions, type KeyObject } from "jose";
 import type { SecurityConfig } from "../config";
 import { AppError } from "../errors";
+import { INPUT_LIMITS, hasControlCharacters } from "../services/validation";
 
 export type Principal = { kind: "admin" } | { kind: "user"; userId: string } | { kind: "anonymous" };
 
@@ -36,7 +37,7 @@ export interface Identity {
 const TOKEN_ALGORITHMS_SECRET = ["HS256"];
 const TOKEN_ALGORITHMS_PUBLIC = ["RS256", "ES256", "EdDSA"];
 /** Longest accepted user id in a token (the same bound as ids elsewhere). */
-const MAX_SUBJECT_LENGTH = 200;
+const MAX_SUBJECT_LENGTH = INPUT_LIMITS.idLength;
 
 export class Authenticator {
   private verifyKey: Promise<CryptoKey | KeyObject | Uint8Array> | undefined;
@@ -83,7 +84,7 @@ export class Authenticator {
       const options: JWTVerifyOptions = { algorithms: this.algorithms, issuer: this.config.userTokenIssuer, audience: this.config.userTokenAudience, requiredClaims: ["sub", "exp"] };
       const { payload } = await jwtVerify(bearer, await this.verifyKey, options);
       const subject = payload.sub;
-      if (typeof subject !== "string" || subject === "" || subject.length > MAX_SUBJECT_LENGTH || /[\u0000-\u001f\u007f]/.test(subject)) {
+      if (typeof subject !== "string" || subject === "" || subject.length > MAX_SUBJECT_LENGTH || hasControlCharacters(subject)) {
         return { principal: { kind: "anonymous" }, refused: new AppError("UNAUTHENTICATED", `the user token's sub claim must be a user id of 1–${MAX_SUBJECT_LENGTH} characters`) };
       }
       return { principal: { kind: "user", userId: subject } };
@@ -136,7 +137,8 @@ async function importPublicKey(pem: string): Promise<CryptoKey | KeyObject> {
   return importSPKI(pem, alg);
 }
 
-function safeEqual(a: string, b: string): boolean {
+/** Whether a presented secret equals the configured one (admin key, metrics token). */
+export function safeEqual(a: string, b: string): boolean {
   // Constant-time comparison of digests: no early exit, and the length is not leaked either.
   const digest = (value: string) => crypto.createHash("sha256").update(value).digest();
   return crypto.timingSafeEqual(digest(a), digest(b));

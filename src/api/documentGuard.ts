@@ -21,19 +21,10 @@ export function limitError(message: string, rule: string, limit: number, found?:
   return new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX", rule, limit, ...(found === undefined ? {} : { found }), http: { status: 400 } } });
 }
 
-/**
- * Parses `query` under the token budget and checks repeated response names. Returns the
- * refusal, or undefined when the document may go on to Apollo (which reports syntax errors
- * itself, so a document that does not parse for other reasons also returns undefined).
- */
-export function guardDocument(query: string, limits: GuardLimits): GraphQLError | undefined {
-  return judge(query, limits);
-}
-
 /** Verdicts of recently seen documents, per server (a document's text and the limits decide its verdict). */
 const VERDICT_CACHE_SIZE = 1_000;
 
-/** guardDocument with a cache: clients send the same few documents over and over (variables change, the text does not). */
+/** The document check (token budget, repeated response names) with a cache: clients send the same few documents over and over (variables change, the text does not). */
 export function documentGuard(limits: GuardLimits): (query: string) => GraphQLError | undefined {
   const verdicts = new Map<string, GraphQLError | null>();
   return (query) => {
@@ -46,6 +37,11 @@ export function documentGuard(limits: GuardLimits): (query: string) => GraphQLEr
   };
 }
 
+/**
+ * Parses `query` under the token budget and checks repeated response names. Returns the
+ * refusal, or undefined when the document may go on to Apollo (which reports syntax errors
+ * itself, so a document that does not parse for other reasons also returns undefined).
+ */
 function judge(query: string, limits: GuardLimits): GraphQLError | undefined {
   let document: DocumentNode;
   try {

@@ -11,7 +11,6 @@
 // - Node's default metrics (nodejs_eventloop_lag_seconds and the rest).
 // Label values from clients are bounded: operation names that are not plain GraphQL names
 // of at most 64 characters read "invalid", and past 200 distinct names new ones read "other".
-import crypto from "node:crypto";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Job } from "../services/jobs";
@@ -153,12 +152,6 @@ export class ApiMetrics {
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-/** Whether `given` is the configured token (constant time in the token's content). */
-export function tokenMatches(given: string, expected: string): boolean {
-  const digest = (text: string) => crypto.createHash("sha256").update(text).digest();
-  return crypto.timingSafeEqual(digest(given), digest(expected));
 }
 
 export function routeOf(pathname: string): Route {

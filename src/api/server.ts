@@ -22,13 +22,13 @@ import { GraphQLError, Kind, type FragmentDefinitionNode, type ValidationContext
 import { DEFAULT_LIMITS, projectRoot, type EdgeLimits } from "../config";
 import { isAppError } from "../errors";
 import { silentLogger, type Logger } from "../util/log";
-import { Authenticator, credentialsFromHeaders } from "./auth";
+import { Authenticator, credentialsFromHeaders, safeEqual } from "./auth";
 import { createContext, type ApiContext, type Services } from "./context";
 import { operationCost } from "./cost";
 import { documentGuard, limitError } from "./documentGuard";
 import { formatError } from "./errors";
 import { checkOperationInputs } from "./inputBounds";
-import { ApiMetrics, routeOf, tokenMatches, type RequestInfo } from "./metrics";
+import { ApiMetrics, routeOf, type RequestInfo } from "./metrics";
 import { resolvers } from "./resolvers";
 
 export const schemaPath = path.join(projectRoot, "schema.graphql");
@@ -219,14 +219,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     if (options.metricsToken !== undefined) {
-      const header = req.headers.authorization ?? "";
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match) {
+      // The same bearer parsing as every other credential (credentialsFromHeaders).
+      const { bearer } = credentialsFromHeaders((name) => (typeof req.headers[name] === "string" ? (req.headers[name] as string) : undefined));
+      if (bearer === undefined) {
         res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="metrics"' });
         res.end("metrics need Authorization: Bearer <METRICS_TOKEN>\n");
         return;
       }
-      if (!tokenMatches(match[1], options.metricsToken)) {
+      if (!safeEqual(bearer, options.metricsToken)) {
         res.writeHead(403, { "content-type": "text/plain" });
         res.end("wrong metrics token\n");
         return;

@@ -3,6 +3,7 @@
 // The API edge applies the generic bounds to every argument and variable (src/api/inputBounds.ts);
 // the catalogue writes apply the field-specific ones here before anything is stored.
 import { IMPORT_LIMITS, shorten } from "../data/formats";
+import { controlCharacter } from "../data/formats/fields";
 import { ValidationError } from "../errors";
 
 /** The API's bounds; ids, titles and labels are the importers' bounds (one set of limits for both ways in). */
@@ -25,8 +26,6 @@ export const INPUT_LIMITS = {
   maxDbId: 2_147_483_647,
 } as const;
 
-/** C0 and C1 control characters and DEL. PostgreSQL text cannot hold NUL at all. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A short, safe rendering of an offending value for messages (never the whole input). */
 export function excerptOf(value: unknown, max?: number): string {
@@ -37,8 +36,9 @@ function refuse(field: string, value: unknown, allowed: string): never {
   throw new ValidationError(field, typeof value === "string" ? excerptOf(value) : value, allowed);
 }
 
+/** C0 and C1 control characters and DEL (the importers' rule: PostgreSQL text cannot hold NUL at all). */
 export function hasControlCharacters(text: string): boolean {
-  return CONTROL.test(text);
+  return controlCharacter(text) !== undefined;
 }
 
 /** A user or item external id: 1–200 characters, not blank, no control characters. */
