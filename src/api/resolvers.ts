@@ -8,7 +8,7 @@ import { getDefinition, MODEL_DEFINITIONS } from "../models/registry";
 import type { ParamSpec } from "../models/params";
 import type { CandidateFilter, RecommendationResult } from "../services/recommender";
 import { validateImportRequest } from "../services/importService";
-import { INPUT_LIMITS, dbId, isoDateTime, plainText, ratingValue } from "../services/validation";
+import { INPUT_LIMITS, atMost, dbId, isoDateTime, plainText, ratingValue } from "../services/validation";
 import { requireActingAs, requireAdmin } from "./auth";
 import { connection, countedConnection, decodeCursor, pageSize } from "./pagination";
 import type { ApiContext } from "./context";
@@ -43,8 +43,8 @@ function diversityArg(value: number | null | undefined): number {
 function filterArg(filter: RecommendationFilter | null | undefined, context: ApiContext): CandidateFilter | undefined {
   if (!filter) return undefined;
   const { recommender } = context.services;
-  if ((filter.genres?.length ?? 0) > MAX_FILTER_ENTRIES) throw new ValidationError("filter.genres", `${filter.genres!.length} entries`, `at most ${MAX_FILTER_ENTRIES} genres`);
-  if ((filter.excludeItemIds?.length ?? 0) > MAX_EXCLUDED_ITEMS) throw new ValidationError("filter.excludeItemIds", `${filter.excludeItemIds!.length} entries`, `at most ${MAX_EXCLUDED_ITEMS} items`);
+  atMost(filter.genres, "filter.genres", MAX_FILTER_ENTRIES, "genres");
+  atMost(filter.excludeItemIds, "filter.excludeItemIds", MAX_EXCLUDED_ITEMS, "items");
   return {
     genres: filter.genres ?? undefined,
     yearFrom: filter.yearRange?.from ?? undefined,
@@ -162,7 +162,7 @@ export const resolvers: Resolvers = {
       const take = pageSize(args.first, "first", 20);
       const offset = decodeCursor(args.after);
       if (args.search !== null && args.search !== undefined) plainText(args.search, "search", INPUT_LIMITS.searchLength);
-      if ((args.genres?.length ?? 0) > MAX_FILTER_ENTRIES) throw new ValidationError("genres", `${args.genres!.length} entries`, `at most ${MAX_FILTER_ENTRIES} genres`);
+      atMost(args.genres, "genres", MAX_FILTER_ENTRIES, "genres");
       const page = await searchItems(services.db, { search: args.search ?? undefined, genres: args.genres ?? undefined }, offset, take);
       return countedConnection(page.rows, offset, page.totalCount);
     },

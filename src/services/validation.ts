@@ -55,9 +55,14 @@ export function plainText(value: string, field: string, max: number): string {
   return value;
 }
 
+/** A list argument of at most `max` entries (`what` names them in the message). */
+export function atMost<T>(values: readonly T[] | null | undefined, field: string, max: number, what = "entries"): void {
+  if (values && values.length > max) refuse(field, `${values.length} entries`, `at most ${max} ${what}`);
+}
+
 /** Genres, tags: at most 100 non-blank labels of at most 100 characters each, duplicates removed. */
 export function labels(values: readonly string[], field: string): string[] {
-  if (values.length > INPUT_LIMITS.labelCount) refuse(field, `${values.length} entries`, `at most ${INPUT_LIMITS.labelCount} entries`);
+  atMost(values, field, INPUT_LIMITS.labelCount);
   const out: string[] = [];
   values.forEach((raw, position) => {
     const label = raw.trim();
