@@ -1,20 +1,31 @@
-// Training jobs: snapshot the database, fit a registry model, store the artifact as a
-// model run, and (by default) make it the served version.
+// Training jobs: snapshot the database, measure the configuration on a held-out slice
+// (./heldOut.ts), fit a registry model on all of it, store the artifact as a model run, and
+// (by default) make it the served version, subject to the activation policy (./activation.ts).
 import crypto from "node:crypto";
 import type { Db } from "../db/client";
-import { activateRun, completeRun, createRun, failRun, getRun, markRunning, type ModelRun } from "../db/modelRuns";
+import { activateRun, activeRuns, completeRun, createRun, failRun, getRun, markRunning, type ModelRun } from "../db/modelRuns";
 import { readSnapshot } from "../db/snapshot";
 import { datasetFromSnapshot, type DbDataset } from "../data/fromSnapshot";
 import { AppError, NotFoundError } from "../errors";
 import { createModel, resolveParams, serializeModel } from "../models/registry";
-import type { FitReport, Recommender, TrainingProgress } from "../models/types";
+import type { FitReport, Recommender, TrainingData, TrainingProgress } from "../models/types";
+import { decideActivation, resolveActivation, type ActivationDecision, type ActivationOptions } from "./activation";
+import { evaluateHeldOut, heldOutJson, resolveHoldout, type HeldOut, type HoldoutOptions } from "./heldOut";
 
 export interface TrainRequest {
   model: string;
   params?: Record<string, unknown>;
   seed?: number;
-  /** Make the new run the served version when it succeeds (default true). */
+  /** Make the new run the served version when it succeeds (default true), as `activation` decides. */
   activate?: boolean;
+  /**
+   * When `activate` holds: "always" (default) serves the new run; "ifNotWorse" only when its
+   * held-out metric (default ndcg@K) is within `tolerance` (relative, default 0.05) of the active
+   * run's. A run not activated stays SUCCEEDED (activateModelRun can still serve it).
+   */
+  activation?: ActivationOptions;
+  /** Held-out evaluation before the final fit (default enabled, K 20); stored as metrics.heldOut. */
+  holdout?: HoldoutOptions;
   onProgress?: (progress: TrainingProgress) => void;
   /** Called once the run row exists (jobs use it to report the run id). */
   onRunCreated?: (run: ModelRun) => void;
@@ -34,13 +45,19 @@ export interface TrainResult {
   model: Recommender;
   report: FitReport;
   dataset: DbDataset;
+  /** Undefined when the held-out evaluation was disabled. */
+  heldOut?: HeldOut;
+  /** Whether the run was made the served version, and why (also stored as metrics.activation). */
+  activation: ActivationDecision;
 }
 
 export const DEFAULT_SEED = 42;
 
 export async function trainModel(db: Db, request: TrainRequest): Promise<TrainResult> {
-  // Validate before creating a run: a bad hyper-parameter is the caller's error, not a failed run.
+  // Validate before creating a run: a bad hyper-parameter or option is the caller's error, not a failed run.
   const params = resolveParams(request.model, request.params ?? {});
+  const holdout = resolveHoldout(request.holdout);
+  const activation = resolveActivation(request.activation, request.model, holdout);
   const seed = request.seed ?? DEFAULT_SEED;
   const run = request.runId === undefined ? await createRun(db, request.model, { ...params, seed }) : await queuedRun(db, request.runId);
   request.onRunCreated?.(run);
@@ -48,14 +65,23 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
   try {
     await markRunning(db, run.id);
     const dataset = request.dataset ?? datasetFromSnapshot(await readSnapshot(db));
+    const data: TrainingData = { interactions: dataset.interactions, implicit: dataset.implicit, content: dataset.content };
+    const heldOut = holdout.enabled
+      ? await evaluateHeldOut({ model: request.model, params, data, seed, k: holdout.k, signal: request.signal, onProgress: request.onProgress })
+      : undefined;
+    request.signal?.throwIfAborted();
     model = createModel(request.model, params);
     const started = performance.now();
-    const report = await model.fit(
-      { interactions: dataset.interactions, implicit: dataset.implicit, content: dataset.content },
-      { seed, onProgress: request.onProgress, signal: request.signal },
-    );
+    // With a held-out phase before it, the served fit's messages say which fit they belong to.
+    const onProgress =
+      heldOut && request.onProgress
+        ? (p: TrainingProgress) => request.onProgress!({ ...p, message: `served model (all data): ${p.message ?? `epoch ${p.epoch}/${p.epochs}`}` })
+        : request.onProgress;
+    const report = await model.fit(data, { seed, onProgress, signal: request.signal });
     const trainSeconds = (performance.now() - started) / 1000;
     const dataFingerprint = catalogFingerprint(dataset);
+    const active = (request.activate ?? true) && activation.policy === "ifNotWorse" ? (await activeRuns(db)).find((r) => r.model === request.model) : undefined;
+    const decision = decideActivation({ requested: request.activate ?? true, options: activation, heldOut, active, dataFingerprint });
     const metrics: Record<string, unknown> = {
       trainSeconds,
       epochs: report.epochs,
@@ -63,6 +89,8 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
       items: dataset.interactions.nItems,
       interactions: dataset.interactions.nnz,
       ...(report.lossCurve?.length ? { finalLoss: report.lossCurve[report.lossCurve.length - 1] } : {}),
+      ...(heldOut ? { heldOut: heldOutJson(heldOut) } : {}),
+      activation: decision,
     };
     const artifact = serializeModel(model, {
       seed,
@@ -70,8 +98,8 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
       notes: { snapshot: dataset.version, itemIdsHash: idsHash(dataset.itemDbIds, model.nItems), userIdsHash: idsHash(dataset.userDbIds, model.nUsers), ...report.notes },
     });
     let stored = await completeRun(db, run.id, { metrics, trainSeconds, dataFingerprint, artifact });
-    if (request.activate ?? true) stored = await activateRun(db, run.id);
-    return { run: stored, model, report, dataset };
+    if (decision.activated) stored = await activateRun(db, run.id);
+    return { run: stored, model, report, dataset, heldOut, activation: decision };
   } catch (error) {
     model?.dispose();
     await failRun(db, run.id, error instanceof Error ? error.message : String(error)).catch(() => undefined);
