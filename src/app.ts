@@ -13,7 +13,11 @@ import { FALLBACK_MODEL } from "./services/recommender";
 import { ensureData, ensureTrained } from "./services/bootstrap";
 import { Explainer } from "./services/explain";
 import { ItemCache } from "./services/itemCache";
+import { countJobsByState } from "./db/jobs";
+import { JobQueue } from "./db/queue";
+import { JobRunner, type JobRunnerHooks } from "./services/jobRunner";
 import { JobManager } from "./services/jobs";
+import { RetrainScheduler } from "./services/retrain";
 import { RecommenderService } from "./services/recommender";
 import { createLogger, loggerFromSink, type Logger } from "./util/log";
 
@@ -22,6 +26,8 @@ export interface App {
   connection: Connected;
   recommender: RecommenderService;
   jobs: JobManager;
+  /** The in-process worker (absent with IN_PROCESS_WORKER=off). */
+  runner: JobRunner | undefined;
   server: ApiServer;
   logger: Logger;
   close(): Promise<void>;
@@ -44,7 +50,8 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
   const connection = await connect({ ...config, ...config.database, log });
   try {
     log(`database: ${redactUrl(connection.db.url)}`);
-    // Runs a crashed or killed process left QUEUED/RUNNING will never finish: say so.
+    // Runs a crashed or killed process left QUEUED/RUNNING outside any job will never finish:
+    // say so. Runs of unfinished jobs are the reaper's (their worker may be alive elsewhere).
     const interrupted = await failInterruptedRuns(connection.db, "the server stopped while it ran");
     if (interrupted > 0) log(`marked ${interrupted} interrupted model run(s) as failed`);
     await ensureData(connection.db, { ...config, offline: options.offline, log });
@@ -59,9 +66,26 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       itemCache.clear();
       void services?.explainer.rebuildInSlices();
     };
-    const metrics = new ApiMetrics(recommender);
-    const jobs = new JobManager(connection.db, recommender, log, onCatalogChanged, { ...config.jobs, onJobFinished: (job) => metrics.jobFinished(job) });
+    const metrics = new ApiMetrics(recommender, () => countJobsByState(connection.db));
+    const queue = new JobQueue(connection.db.url, { schedule: config.jobs.inProcessWorker, onError: (error) => logger.warn(`job queue: ${error.message}`) });
+    await queue.start();
+    const jobs = new JobManager(connection.db, queue, { ...config.jobs, log });
+    jobs.start();
     services = createServices(connection.db, recommender, jobs, itemCache, config.security);
+    const db = connection.db;
+    const hooks: JobRunnerHooks = {
+      onImported: async () => {
+        await recommender.refreshCatalog();
+        onCatalogChanged();
+      },
+      // The API process serves what its own worker activated before the job reads done.
+      onRunStored: async (run, artifact) => {
+        if (run.active && recommender.getServed(run.model)?.run.id !== run.id) recommender.install(run, await artifact());
+      },
+      onJobFinished: (job) => metrics.jobFinished(job),
+    };
+    const worker = config.jobs.inProcessWorker ? await startWorkers(db, queue, jobs, config, hooks, log) : undefined;
+    if (!worker) log("in-process worker off (IN_PROCESS_WORKER=off): jobs run in `npm run worker` processes");
     services.explainer.interactionGraph();
     fs.mkdirSync(config.security.importRoots[0], { recursive: true });
     const { security } = config;
@@ -84,11 +108,14 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       connection,
       recommender,
       jobs,
+      runner: worker?.runner,
       server,
       logger,
       async close() {
         await server.close();
-        await jobs.idle();
+        await worker?.stop();
+        await jobs.stop();
+        await queue.stop();
         for (const served of recommender.servedModels()) served.model.dispose();
         await connection.close();
       },
@@ -97,6 +124,29 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     await connection.close();
     throw error;
   }
+}
+
+/** The job runner and the retraining schedules of one process (`npm start`'s in-process worker, or `npm run worker`). */
+export async function startWorkers(
+  db: Db,
+  queue: JobQueue,
+  jobs: JobManager,
+  config: AppConfig,
+  hooks: JobRunnerHooks,
+  log: (message: string) => void,
+): Promise<{ runner: JobRunner; scheduler: RetrainScheduler; stop(): Promise<void> }> {
+  const scheduler = new RetrainScheduler(db, queue, jobs, config.jobs.retrain, { checkIntervalMs: config.jobs.retrainCheckIntervalMs, log });
+  const runner = new JobRunner(db, queue, { ...config.jobs, importRoots: config.security.importRoots, log }, hooks);
+  await runner.start();
+  await scheduler.start();
+  return {
+    runner,
+    scheduler,
+    async stop() {
+      await scheduler.stop();
+      await runner.stop();
+    },
+  };
 }
 
 /** What the API needs, built from the configuration's security part. */

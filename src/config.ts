@@ -1,5 +1,6 @@
 // Environment configuration, read once. Every setting has a default that works on a
 // fresh clone; the README lists them (Configuration and Security).
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOG_LEVELS } from "./util/log";
@@ -77,7 +78,33 @@ export interface AppConfig {
   security: SecurityConfig;
   observability: ObservabilityConfig;
   database: { connectTimeoutMs: number; queryTimeoutMs: number };
-  jobs: { importTimeLimitMs: number; trainTimeLimitMs: number };
+  jobs: JobsConfig;
+}
+
+/** A model retrained on its own: on a cron schedule, after N new interactions, or both. */
+export interface RetrainRule {
+  model: string;
+  /** Cron expression (minute hour day month weekday), in `timeZone`. */
+  cron?: string;
+  timeZone?: string;
+  /** Retrain once this many ratings were added or changed since the model's last training started. */
+  afterInteractions?: number;
+  /** Hyper-parameters of the retraining (default: the model's defaults). */
+  params: Record<string, unknown>;
+  /** The new version is activated only if its held-out quality is at most this much (relative) worse than the active one's. */
+  tolerance: number;
+  /** Held-out metric compared (default ndcg@20). */
+  metric?: string;
+}
+
+export interface JobsConfig {
+  importTimeLimitMs: number;
+  trainTimeLimitMs: number;
+  /** Whether `npm start` also runs jobs (IN_PROCESS_WORKER); off for API-only processes beside `npm run worker`. */
+  inProcessWorker: boolean;
+  retrain: RetrainRule[];
+  /** How often workers count new interactions for `afterInteractions` rules. */
+  retrainCheckIntervalMs: number;
 }
 
 export const DEFAULT_LIMITS: EdgeLimits = {
@@ -137,6 +164,74 @@ export function parseRatingScale(raw: string | undefined): [number, number] | un
   return scale;
 }
 
+/**
+ * Retraining rules from RETRAIN_CONFIG (a JSON file: { "<model>": { "cron", "timeZone",
+ * "afterInteractions", "params", "tolerance", "metric" } }) and the shortcuts RETRAIN_CRON
+ * ("ials=0 3 * * *;ease=30 3 * * 0") and RETRAIN_AFTER_INTERACTIONS ("ials=5000"); the
+ * shortcuts add to (and override) the file's entries. RETRAIN_TOLERANCE is the default
+ * tolerance (0.05). Model names are checked against the registry when the workers start.
+ */
+export function retrainRulesFromEnv(env: NodeJS.ProcessEnv, readFile: (file: string) => string = (file) => fs.readFileSync(file, "utf8")): RetrainRule[] {
+  const defaultTolerance = env.RETRAIN_TOLERANCE === undefined || env.RETRAIN_TOLERANCE === "" ? 0.05 : Number(env.RETRAIN_TOLERANCE);
+  if (!(defaultTolerance >= 0 && defaultTolerance <= 1)) throw new Error(`RETRAIN_TOLERANCE must be a number in [0, 1], got ${JSON.stringify(env.RETRAIN_TOLERANCE)}`);
+  const rules = new Map<string, RetrainRule>();
+  const rule = (model: string) => rules.get(model) ?? rules.set(model, { model, params: {}, tolerance: defaultTolerance }).get(model)!;
+  if (env.RETRAIN_CONFIG) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFile(env.RETRAIN_CONFIG));
+    } catch (error) {
+      throw new Error(`RETRAIN_CONFIG: cannot read ${env.RETRAIN_CONFIG} as JSON (${(error as Error).message.split("\n")[0]})`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("RETRAIN_CONFIG must hold a JSON object keyed by model name");
+    for (const [model, raw] of Object.entries(parsed as Record<string, unknown>)) {
+      const entry = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+      const target = rule(model);
+      for (const key of Object.keys(entry)) {
+        if (!["cron", "timeZone", "afterInteractions", "params", "tolerance", "metric"].includes(key)) throw new Error(`RETRAIN_CONFIG: ${model}.${key} is not a setting (cron, timeZone, afterInteractions, params, tolerance, metric)`);
+      }
+      if (entry.cron !== undefined) target.cron = stringSetting(entry.cron, `${model}.cron`);
+      if (entry.timeZone !== undefined) target.timeZone = stringSetting(entry.timeZone, `${model}.timeZone`);
+      if (entry.metric !== undefined) target.metric = stringSetting(entry.metric, `${model}.metric`);
+      if (entry.afterInteractions !== undefined) target.afterInteractions = positiveSetting(entry.afterInteractions, `RETRAIN_CONFIG ${model}.afterInteractions`);
+      if (entry.tolerance !== undefined) {
+        if (typeof entry.tolerance !== "number" || !(entry.tolerance >= 0 && entry.tolerance <= 1)) throw new Error(`RETRAIN_CONFIG: ${model}.tolerance must be a number in [0, 1]`);
+        target.tolerance = entry.tolerance;
+      }
+      if (entry.params !== undefined) {
+        if (typeof entry.params !== "object" || entry.params === null || Array.isArray(entry.params)) throw new Error(`RETRAIN_CONFIG: ${model}.params must be an object`);
+        target.params = entry.params as Record<string, unknown>;
+      }
+    }
+  }
+  for (const [model, cron] of pairsFromEnv(env, "RETRAIN_CRON")) rule(model).cron = cron;
+  for (const [model, count] of pairsFromEnv(env, "RETRAIN_AFTER_INTERACTIONS")) rule(model).afterInteractions = positiveSetting(Number(count), `RETRAIN_AFTER_INTERACTIONS ${model}`);
+  const result = [...rules.values()];
+  for (const entry of result) {
+    if (entry.cron === undefined && entry.afterInteractions === undefined) throw new Error(`retraining of ${entry.model}: give a cron schedule or afterInteractions`);
+  }
+  return result;
+}
+
+/** "a=x;b=y" → [[a, x], [b, y]]. */
+function pairsFromEnv(env: NodeJS.ProcessEnv, name: string): [string, string][] {
+  return (listFromEnv(env, name, ";") ?? []).map((pair) => {
+    const at = pair.indexOf("=");
+    if (at <= 0 || at === pair.length - 1) throw new Error(`${name} must look like model=value;model=value, got ${JSON.stringify(pair)}`);
+    return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+  });
+}
+
+function stringSetting(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.trim() === "") throw new Error(`RETRAIN_CONFIG: ${name} must be a non-empty string`);
+  return value.trim();
+}
+
+function positiveSetting(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === "production";
   const homeDir = path.resolve(env.GRAPHREC_HOME || path.join(projectRoot, ".data"));
@@ -190,6 +285,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobs: {
       importTimeLimitMs: intFromEnv(env, "IMPORT_TIME_LIMIT_S", 3_600) * 1000,
       trainTimeLimitMs: intFromEnv(env, "TRAIN_TIME_LIMIT_S", 4 * 3_600) * 1000,
+      inProcessWorker: switchFromEnv(env, "IN_PROCESS_WORKER") ?? true,
+      retrain: retrainRulesFromEnv(env),
+      retrainCheckIntervalMs: intFromEnv(env, "RETRAIN_CHECK_INTERVAL_S", 60) * 1000,
     },
   };
 }

@@ -12,6 +12,10 @@ export type ErrorCode =
   | "DATABASE_UNAVAILABLE"
   | "CANCELLED"
   | "TIME_LIMIT"
+  /** A job stopped because its worker process shut down. */
+  | "SHUTDOWN"
+  /** A job whose worker process died or lost the database. */
+  | "WORKER_LOST"
   | "INTERNAL";
 
 export class AppError extends Error {

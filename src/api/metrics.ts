@@ -6,7 +6,9 @@
 // - graphql_errors_total{code}: each error in a GraphQL response, by extensions.code;
 // - recommendation_duration_seconds{model,source}: the recommender call of recommendations,
 //   recommendationsForProfile and nextItems;
-// - jobs_total{kind,status}, job_duration_seconds{kind,status}: finished background jobs;
+// - jobs_total{kind,status}, job_duration_seconds{kind,status}: background jobs this
+//   process's worker finished; jobs{kind,status}: every job in the database by state (all
+//   processes, read on each scrape);
 // - catalog_users, catalog_items, catalog_ratings, served_models: read on each scrape;
 // - Node's default metrics (nodejs_eventloop_lag_seconds and the rest).
 // Label values from clients are bounded: operation names that are not plain GraphQL names
@@ -39,7 +41,7 @@ export class ApiMetrics {
   private readonly jobDuration: Histogram<"kind" | "status">;
   private readonly operationNames = new Set<string>();
 
-  constructor(recommender: RecommenderService) {
+  constructor(recommender: RecommenderService, readJobStates?: () => Promise<{ kind: string; status: string; count: number }[]>) {
     const registers = [this.registry];
     this.httpDuration = new Histogram({ name: "http_request_duration_seconds", help: "HTTP requests by route and status code", labelNames: ["route", "status"], registers });
     this.operationDuration = new Histogram({
@@ -77,6 +79,18 @@ export class ApiMetrics {
     gauge("catalog_items", "Items in the served catalogue", () => recommender.catalog.nItems);
     gauge("catalog_ratings", "Ratings in the served catalogue", () => recommender.catalog.nRatings);
     gauge("served_models", "Models being served", () => recommender.servedModels().length);
+    if (readJobStates) {
+      new Gauge({
+        name: "jobs",
+        help: "Background jobs in the database by kind and status (all processes)",
+        labelNames: ["kind", "status"],
+        registers,
+        async collect() {
+          this.reset();
+          for (const { kind, status, count } of await readJobStates().catch(() => [])) this.set({ kind, status }, count);
+        },
+      });
+    }
     collectDefaultMetrics({ register: this.registry });
   }
 

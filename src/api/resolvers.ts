@@ -137,7 +137,7 @@ export const resolvers: Resolvers = {
   } as never, // internal values of the enum (the import format names)
 
   Query: {
-    health: (_root, _args, { services }) => {
+    health: async (_root, _args, { services }) => {
       const { catalog } = services.recommender;
       return {
         ok: true,
@@ -147,7 +147,7 @@ export const resolvers: Resolvers = {
         defaultModel: services.recommender.defaultModel,
         servedModels: services.recommender.servedModels().map((served) => served.name),
         tfBackend: services.tfBackend?.() ?? null,
-        pendingJobs: services.jobs.pending(),
+        pendingJobs: await services.jobs.pending(),
       };
     },
     user: (_root, { id }, { loaders }) => loaders.user.load(id),
@@ -233,7 +233,7 @@ export const resolvers: Resolvers = {
     },
     job: (_root, { id }, context) => {
       requireAdmin(context.identity, context.services.adminConfigured);
-      return context.services.jobs.get(id) ?? null;
+      return context.services.jobs.get(id);
     },
     jobs: (_root, args, context) => {
       requireAdmin(context.identity, context.services.adminConfigured);
@@ -265,7 +265,7 @@ export const resolvers: Resolvers = {
       const request = { format, path: args.path, encoding: args.encoding ?? undefined, importRoots: context.services.importRoots };
       // Path outside the import root, not a regular file, unknown encoding: refused now, not as a failed job.
       validateImportRequest(request);
-      return context.services.jobs.startImport(format, args.path, request.encoding, { importRoots: request.importRoots });
+      return context.services.jobs.submitImport({ format, path: args.path, encoding: request.encoding });
     },
     cancelJob: (_root, { id }, context) => {
       requireAdmin(context.identity, context.services.adminConfigured);
@@ -276,7 +276,7 @@ export const resolvers: Resolvers = {
       const params = args.params ?? {};
       if (typeof params !== "object" || Array.isArray(params)) throw new ValidationError("params", params, "a JSON object of hyper-parameters");
       if (args.seed !== null && args.seed !== undefined && (args.seed < 0 || !Number.isInteger(args.seed))) throw new ValidationError("seed", args.seed, "a non-negative integer");
-      return context.services.jobs.startTraining(args.model, params as Record<string, unknown>, args.seed ?? undefined, args.activate ?? true);
+      return context.services.jobs.submitTraining({ model: args.model, params: params as Record<string, unknown>, seed: args.seed ?? undefined, activate: args.activate ?? true });
     },
     activateModelRun: async (_root, args, context) => {
       requireAdmin(context.identity, context.services.adminConfigured);
@@ -340,6 +340,7 @@ export const resolvers: Resolvers = {
     id: (run) => String(run.id),
   },
   Job: {
+    worker: (job) => job.workerId,
     modelRun: async (job, _args, { services }) => (job.modelRunId === null ? null : getRun(services.db, job.modelRunId)),
   },
 };

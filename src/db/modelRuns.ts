@@ -62,17 +62,19 @@ export async function failUnfinishedRun(db: Db, id: number, message: string): Pr
 }
 
 /**
- * At start-up: a run still QUEUED or RUNNING belongs to a process that died (kill -9, OOM,
- * power loss) and will never finish; marks each FAILED with error "interrupted: <reason>".
- * Returns how many. Assumes one server process per database: a second process starting
- * would fail the first one's trainings in progress.
+ * At start-up: a run still QUEUED or RUNNING that no unfinished job owns was trained
+ * outside the job queue (start-up bootstrap, `npm run train`) by a process that died and
+ * will never finish; marks each FAILED with error "interrupted: <reason>". Returns how many.
+ * Runs of QUEUED or RUNNING jobs are left to the job reaper, which knows whether their
+ * worker is alive (src/services/jobs.ts).
  */
 export async function failInterruptedRuns(db: Db, reason: string): Promise<number> {
-  const { count } = await db.prisma.modelRun.updateMany({
-    where: { status: { in: ["QUEUED", "RUNNING"] } },
-    data: { status: "FAILED", error: `interrupted: ${reason}`, finishedAt: new Date() },
-  });
-  return count;
+  return db.pool.query(
+    `update model_runs set status = 'FAILED', error = $1, finished_at = now()
+      where status in ('QUEUED', 'RUNNING')
+        and id not in (select model_run_id from jobs where status in ('QUEUED', 'RUNNING') and model_run_id is not null)`,
+    [`interrupted: ${reason}`],
+  ).then((result) => result.rowCount ?? 0);
 }
 
 /** Makes `id` the served version of its model (and no other run of that model). */

@@ -1,422 +1,263 @@
-// Background jobs for the admin mutations. One queue, one job at a time (a 2-core machine
-// gains nothing from parallel training, and imports must not interleave). Imports run on
-// the main thread (they mostly wait on COPY); training runs in a worker thread. Job state
-// lives in this process; model runs (the durable result) are in the database.
+// Background jobs as every API process sees them: submitted into the database (table `jobs`)
+// and the durable queue (pg-boss), run by whichever worker process fetches them
+// (src/services/jobRunner.ts: `npm run worker`, or the worker inside `npm start`), listed,
+// read and cancelled from any process. A restart loses nothing: the jobs are rows.
 //
-// Every job can be stopped: by an admin (cancel) or by its time limit. A queued job is just
-// dropped. A running import is aborted through the AbortSignal it was given (the import
-// rolls back); a running training's worker is terminated and its model run marked FAILED
-// here, since the worker cannot do it any more. A worker that dies by itself (crash, out of
-// memory) leaves its run FAILED too. Once the durable result exists (import committed,
-// training reported done) a job can no longer be stopped: cancel answers CONFLICT.
-// If stopped work does not wind down within `stopGraceMs` (an import stuck on a database
-// that stopped answering), the job is reported failed anyway and the queue moves on.
-// Job errors are meant for the admin API: typed errors keep their messages (the data
-// layer's messages quote at most a short excerpt of input); anything else is cut to one
-// line without connection strings, and an unreachable database reads DATABASE_UNAVAILABLE.
+// Cancel: a QUEUED job is failed at once (errorCode CANCELLED) and its delivery dropped; a
+// RUNNING one gets a flag its worker reads with its next progress report (≤ 1 s) and stops
+// on, the job ending FAILED/CANCELLED shortly after; once the durable result exists
+// (import committed, run stored) cancel answers CONFLICT.
+//
+// Orphans: every process with a JobManager runs the reaper every `reapIntervalMs`. A RUNNING
+// job whose worker no longer holds its lease (the worker process died: kill -9, out of
+// memory, lost machine) is failed with WORKER_LOST, its model run failed with it, so no job
+// or run stays RUNNING for a worker that is gone; the served versions do not change.
+// Deliveries are not retried: an admin (or the schedule) starts the training again.
 import crypto from "node:crypto";
-import { Worker, type ResourceLimits } from "node:worker_threads";
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, type Db } from "../db/client";
-import { failUnfinishedRun, getRun, readArtifact } from "../db/modelRuns";
-import { AppError, isAppError, NotFoundError } from "../errors";
+import type { Db } from "../db/client";
+import {
+  createJob,
+  countUnfinishedJobs,
+  finishJob,
+  getJob,
+  isJobOrphaned,
+  listJobs,
+  requestJobCancel,
+  runningJobs,
+  type JobKind,
+  type JobRow,
+  type JobStatus,
+} from "../db/jobs";
+import { failUnfinishedRun } from "../db/modelRuns";
+import type { JobQueue } from "../db/queue";
+import { createTrainingJobUnlessPending } from "../db/retrain";
+import { AppError, NotFoundError } from "../errors";
 import { resolveParams } from "../models/registry";
-import { importDataset, type ImportRequest } from "./importService";
-import type { RecommenderService } from "./recommender";
-import { createTrainingRun } from "./training";
-import type { TrainingWorkerInput, TrainingWorkerMessage } from "./trainingWorker";
+import type { ActivationOptions } from "./activation";
 
-export type JobKind = "IMPORT" | "TRAIN";
-export type JobStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+export type { JobKind, JobStatus };
 
 export interface Job {
   id: string;
   kind: JobKind;
   status: JobStatus;
+  /** admin, schedule (cron) or interactions (retrain after N new interactions). */
+  trigger: string;
   progress: number;
   message: string | null;
   error: string | null;
   errorCode: string | null;
   result: Record<string, unknown> | null;
   modelRunId: number | null;
+  /** host:pid of the worker process that ran it. */
+  workerId: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
 }
 
-export interface JobManagerOptions {
+/** What an import job does (stored as the job's request). */
+export interface ImportJobRequest {
+  format: string;
+  path: string;
+  encoding?: string;
+}
+
+/** What a training job does (stored as the job's request). */
+export interface TrainJobRequest {
+  model: string;
+  params: Record<string, unknown>;
+  seed?: number;
+  activate: boolean;
+  /** How the finished run becomes the served version (default: always, when `activate`). */
+  activation?: ActivationOptions;
+}
+
+export interface JobLimits {
   /** Longest an import may run (default 1 hour). */
   importTimeLimitMs?: number;
   /** Longest a training may run, snapshot read included (default 4 hours). */
   trainTimeLimitMs?: number;
   /** After a stop, how long to wait for the work to wind down before reporting the job failed anyway (default 30 s). */
   stopGraceMs?: number;
-  /**
-   * Heap limits of the training worker thread (node's Worker resourceLimits): a training that
-   * outgrows them dies alone (ERR_WORKER_OUT_OF_MEMORY, run FAILED) instead of taking the
-   * server with it. Default: node's defaults.
-   */
-  trainWorkerResourceLimits?: ResourceLimits;
-  /** Called once when a job has finished (SUCCEEDED or FAILED), e.g. to count it; errors it throws are ignored. */
-  onJobFinished?: (job: Job) => void;
 }
 
-/**
- * Further ImportRequest fields the API layer passes through (e.g. `importRoots`); the job
- * manager forwards them to importDataset without interpreting them.
- */
-export type ImportExtras = Omit<ImportRequest, "format" | "path" | "encoding" | "onProgress" | "signal">;
+export interface JobManagerOptions extends JobLimits {
+  /** How often to look for jobs whose worker died (default 2 s; 0: never). */
+  reapIntervalMs?: number;
+  log?: (message: string) => void;
+}
 
 export const CANCELLED_MESSAGE = "cancelled by an admin";
+export const WORKER_LOST_MESSAGE = "the worker process running it stopped (it exited, was killed or lost the database)";
+export const DEFAULT_IMPORT_TIME_LIMIT_MS = 60 * 60_000;
+export const DEFAULT_TRAIN_TIME_LIMIT_MS = 4 * 60 * 60_000;
+export const DEFAULT_STOP_GRACE_MS = 30_000;
 
-const KEEP_FINISHED = 200;
-const DEFAULT_IMPORT_TIME_LIMIT_MS = 60 * 60_000;
-const DEFAULT_TRAIN_TIME_LIMIT_MS = 4 * 60 * 60_000;
-const DEFAULT_STOP_GRACE_MS = 30_000;
-/** Longest job error message for errors that are not typed (AppError). */
-const MAX_UNTYPED_ERROR = 300;
-
-type StopCode = "CANCELLED" | "TIME_LIMIT";
-
-/** The stop reason, thrown into the work so that it ends with it. */
-class JobStopped extends AppError {
-  constructor(code: StopCode, message: string) {
-    super(code, message);
-  }
-}
-
-/** What the manager keeps per unfinished job to stop it. */
-interface Control {
-  abort: AbortController;
-  /** Set by stop(): why the job ends. */
-  stopped: JobStopped | undefined;
-  /** The durable result exists: the job can no longer be stopped. */
-  finishing: boolean;
-  /** Stops running work beyond the abort signal (terminates a training worker). */
-  halt: (() => void) | undefined;
-  /** Rejects `stopGraceMs` after a stop, for work that does not wind down. */
-  gaveUp: Promise<never>;
-  giveUp: (reason: JobStopped) => void;
-  graceTimer: NodeJS.Timeout | undefined;
+export function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    trigger: row.trigger,
+    progress: row.progress,
+    message: row.message,
+    error: row.error,
+    errorCode: row.errorCode,
+    result: (row.result as Record<string, unknown> | null) ?? null,
+    modelRunId: row.modelRunId,
+    workerId: row.workerId,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
 }
 
 export class JobManager {
-  private readonly jobs = new Map<string, Job>();
-  private readonly controls = new Map<string, Control>();
-  private queue: Promise<void> = Promise.resolve();
   private readonly importTimeLimitMs: number;
   private readonly trainTimeLimitMs: number;
   private readonly stopGraceMs: number;
-  private readonly trainWorkerResourceLimits: ResourceLimits | undefined;
-  private readonly onJobFinished: ((job: Job) => void) | undefined;
+  private readonly reapIntervalMs: number;
+  private readonly log: (message: string) => void;
+  private reapTimer: NodeJS.Timeout | undefined;
+  private reaping: Promise<void> | undefined;
 
   constructor(
     private readonly db: Db,
-    private readonly recommender: RecommenderService,
-    private readonly log: (message: string) => void = () => undefined,
-    /** Called after an import changed the catalogue (clears caches of item rows). */
-    private readonly onCatalogChanged: () => void = () => undefined,
+    private readonly queue: JobQueue,
     options: JobManagerOptions = {},
   ) {
     this.importTimeLimitMs = positive("importTimeLimitMs", options.importTimeLimitMs ?? DEFAULT_IMPORT_TIME_LIMIT_MS);
     this.trainTimeLimitMs = positive("trainTimeLimitMs", options.trainTimeLimitMs ?? DEFAULT_TRAIN_TIME_LIMIT_MS);
     this.stopGraceMs = positive("stopGraceMs", options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
-    this.trainWorkerResourceLimits = options.trainWorkerResourceLimits;
-    this.onJobFinished = options.onJobFinished;
+    this.reapIntervalMs = options.reapIntervalMs ?? 2_000;
+    this.log = options.log ?? (() => undefined);
   }
 
-  get(id: string): Job | undefined {
-    return this.jobs.get(id);
+  /** Starts the reaper (see the header). */
+  start(): void {
+    if (this.reapIntervalMs <= 0 || this.reapTimer) return;
+    this.reapTimer = setInterval(() => void this.reapOnce(), this.reapIntervalMs);
+    this.reapTimer.unref();
   }
 
-  list(limit: number): Job[] {
-    return [...this.jobs.values()].reverse().slice(0, limit);
+  async stop(): Promise<void> {
+    clearInterval(this.reapTimer);
+    this.reapTimer = undefined;
+    await this.reaping;
   }
 
-  pending(): number {
-    return [...this.jobs.values()].filter((job) => job.status === "QUEUED" || job.status === "RUNNING").length;
+  async get(id: string): Promise<Job | null> {
+    if (!isUuid(id)) return null;
+    const row = await getJob(this.db, id);
+    return row ? toJob(row) : null;
   }
 
-  /** Resolves when every job queued so far has finished. */
-  idle(): Promise<void> {
-    return this.queue;
+  async list(limit: number, offset = 0): Promise<Job[]> {
+    return (await listJobs(this.db, { take: limit, skip: offset })).map(toJob);
+  }
+
+  /** QUEUED and RUNNING jobs, over all processes. */
+  pending(): Promise<number> {
+    return countUnfinishedJobs(this.db);
+  }
+
+  /** Queues an import; the path was validated by the caller (validateImportRequest) and is checked again by the worker. */
+  submitImport(request: ImportJobRequest, trigger = "admin"): Promise<Job> {
+    return this.submit("IMPORT", { ...request }, trigger, this.importTimeLimitMs);
+  }
+
+  /** Validates the parameters at once (a bad parameter is the caller's error, not a failed job), then queues the training. */
+  submitTraining(request: TrainJobRequest, trigger = "admin"): Promise<Job> {
+    resolveParams(request.model, request.params);
+    return this.submit("TRAIN", { ...request }, trigger, this.trainTimeLimitMs);
   }
 
   /**
-   * Stops job `id`: a queued job is dropped at once (FAILED, errorCode CANCELLED); a running
-   * one is asked to stop and ends FAILED/CANCELLED shortly (the returned job is still
-   * RUNNING then; `idle()` or polling shows the end). Unknown id: NotFoundError; a finished
-   * job, or one whose result is already stored: CONFLICT.
+   * Queues a training of `request.model` unless one is already queued or running (any
+   * process): what schedules use, so that a slow training is not stacked up. Null when skipped.
    */
-  cancel(id: string): Job {
-    const job = this.jobs.get(id);
-    if (!job) throw new NotFoundError("job", id);
-    const control = this.controls.get(id);
-    if (job.finishedAt !== null || !control) throw new AppError("CONFLICT", `job ${id} has already finished (${job.status})`, { id });
-    if (control.finishing) throw new AppError("CONFLICT", `job ${id} is storing its result and can no longer be cancelled`, { id });
-    if (control.stopped) return job; // a second cancel, or the time limit came first
-    if (job.status === "QUEUED") {
-      this.finish(job, "FAILED", "cancelled");
-      job.error = CANCELLED_MESSAGE;
-      job.errorCode = "CANCELLED";
-      this.controls.delete(id);
-      return job;
-    }
-    this.stop(job, control, new JobStopped("CANCELLED", CANCELLED_MESSAGE));
-    return job;
+  async submitTrainingUnlessPending(request: TrainJobRequest, trigger: string): Promise<Job | null> {
+    resolveParams(request.model, request.params);
+    const id = crypto.randomUUID();
+    if (!(await createTrainingJobUnlessPending(this.db, { id, kind: "TRAIN", request: { ...request }, trigger }, request.model))) return null;
+    await this.enqueue(id, this.trainTimeLimitMs);
+    return this.require(id);
   }
 
-  /** `extras` are handed to importDataset as they are (see ImportExtras). */
-  startImport(format: string, path: string, encoding?: string, extras: ImportExtras = {}): Job {
-    return this.enqueue("IMPORT", async (job, control) => {
-      const summary = await importDataset(this.db, {
-        ...extras,
-        format,
-        path,
-        encoding,
-        signal: control.abort.signal,
-        onProgress: ({ phase, bytesDone, bytesTotal }) => {
-          if (control.stopped) return;
-          job.progress = bytesTotal > 0 ? (0.9 * bytesDone) / bytesTotal : 0;
-          job.message = `${phase}: ${(bytesDone / 1048576).toFixed(1)}/${(bytesTotal / 1048576).toFixed(1)} MB`;
-        },
-      });
-      // Committed: from here on the job completes whatever happens.
-      control.finishing = true;
-      if (job.finishedAt !== null) {
-        // Reported stopped after the grace period, yet it committed: serve the new data, leave the job as reported.
-        this.log(`job ${job.id}: the import committed after it was reported stopped (import ${summary.importId})`);
-        await this.recommender.refreshCatalog();
-        this.onCatalogChanged();
-        return;
+  /** See the header. Unknown id: NOT_FOUND; a finished job, or one whose result is already stored: CONFLICT. */
+  async cancel(id: string): Promise<Job> {
+    const row = isUuid(id) ? await getJob(this.db, id) : null;
+    if (!row) throw new NotFoundError("job", id);
+    if (row.status === "QUEUED") {
+      const dropped = await finishJob(this.db, id, { status: "FAILED", message: "cancelled", error: CANCELLED_MESSAGE, errorCode: "CANCELLED" }, ["QUEUED"]);
+      if (dropped) {
+        await this.queue.cancel(id).catch((error: unknown) => this.log(`job ${id}: could not drop its queued delivery: ${(error as Error).message}`));
+        return this.require(id);
       }
-      job.message = "refreshing the served catalogue";
-      await this.recommender.refreshCatalog();
-      this.onCatalogChanged();
-      job.result = { ...summary };
-    });
+      // A worker claimed it meanwhile: cancel it as a running job.
+    }
+    if (await requestJobCancel(this.db, id)) return this.require(id);
+    const now = await this.require(id);
+    if (now.finishedAt !== null) throw new AppError("CONFLICT", `job ${id} has already finished (${now.status})`, { id });
+    throw new AppError("CONFLICT", `job ${id} is storing its result and can no longer be cancelled`, { id });
   }
 
-  /** Validates the request at once (a bad parameter is the caller's error, not a failed job). */
-  startTraining(model: string, params: Record<string, unknown>, seed: number | undefined, activate: boolean): Job {
-    resolveParams(model, params);
-    return this.enqueue("TRAIN", (job, control) => this.train(job, control, { databaseUrl: this.db.url, model, params, seed, activate }));
+  /** One pass of the reaper; returns the ids of the jobs it failed. */
+  async reap(): Promise<string[]> {
+    const reaped: string[] = [];
+    for (const job of await runningJobs(this.db)) {
+      if (!(await isJobOrphaned(this.db, job.id))) continue;
+      const failed = await finishJob(this.db, job.id, { status: "FAILED", message: "failed", error: WORKER_LOST_MESSAGE, errorCode: "WORKER_LOST" });
+      if (!failed) continue; // it finished while we looked
+      reaped.push(job.id);
+      if (job.modelRunId !== null) await failUnfinishedRun(this.db, job.modelRunId, `interrupted: ${WORKER_LOST_MESSAGE}`);
+      await this.queue.fail(job.id, WORKER_LOST_MESSAGE).catch(() => undefined);
+      this.log(`job ${job.id} failed: ${WORKER_LOST_MESSAGE}`);
+    }
+    return reaped;
   }
 
-  private async train(job: Job, control: Control, input: TrainingWorkerInput): Promise<void> {
-    // The run exists before the worker does, so whatever becomes of the worker, the run can be failed here.
-    const created = await createTrainingRun(this.db, input.model, input.params, input.seed);
-    const runId = created.id;
-    job.modelRunId = runId;
-    let outcome: Extract<TrainingWorkerMessage, { type: "done" }>;
+  private reapOnce(): void {
+    if (this.reaping) return;
+    this.reaping = this.reap()
+      .then(() => undefined)
+      .catch((error: unknown) => this.log(`job reaper: ${(error as Error).message}`))
+      .finally(() => {
+        this.reaping = undefined;
+      });
+  }
+
+  private async submit(kind: JobKind, request: Record<string, unknown>, trigger: string, limitMs: number): Promise<Job> {
+    const id = crypto.randomUUID();
+    const row = await createJob(this.db, { id, kind, request, trigger });
+    await this.enqueue(id, limitMs);
+    return toJob(row);
+  }
+
+  private async enqueue(id: string, limitMs: number): Promise<void> {
     try {
-      if (control.stopped) throw control.stopped; // stopped while the run was being created
-      outcome = await this.runWorker(job, control, { ...input, runId });
+      // pg-boss fails a delivery nobody finished by then; the worker's own limit (plus its grace) comes first.
+      await this.queue.send(id, (limitMs + this.stopGraceMs) / 1000 + 60);
     } catch (error) {
-      // The worker could not record the end of its run (never started, terminated, crashed):
-      // do it here. A run the worker reported failed itself is left as it wrote it.
-      if (!(error instanceof WorkerReportedError)) {
-        const message = control.stopped ? control.stopped.message : untypedMessage(error);
-        const failed = await failUnfinishedRun(this.db, runId, message).catch((dbError: unknown) => {
-          this.log(`job ${job.id}: could not mark model run ${runId} failed: ${untypedMessage(dbError)}`);
-          return true;
-        });
-        if (!failed && control.stopped) {
-          // The run finished before the stop took effect: the job reports what is stored.
-          const run = await getRun(this.db, runId);
-          if (run?.status === "SUCCEEDED") {
-            this.log(`job ${job.id}: model run ${runId} finished before the stop took effect`);
-            control.stopped = undefined;
-            await this.finishTraining(job, runId, { trainSeconds: run.trainSeconds ?? 0, epochs: epochsOf(run.metrics) });
-            return;
-          }
-        }
-      }
-      throw error instanceof WorkerReportedError ? error.original : error;
+      await finishJob(this.db, id, { status: "FAILED", message: "failed", error: "could not be queued", errorCode: "INTERNAL" }, ["QUEUED"]).catch(() => undefined);
+      throw error;
     }
-    await this.finishTraining(job, outcome.runId, outcome);
+    this.queue.wake();
   }
 
-  private async finishTraining(job: Job, runId: number, outcome: { trainSeconds: number; epochs: number }): Promise<void> {
-    job.modelRunId = runId;
-    const run = await getRun(this.db, runId);
-    if (run?.active) {
-      job.message = "swapping in the new version";
-      this.recommender.install(run, await readArtifact(this.db, run.id));
-    }
-    job.result = { runId, trainSeconds: outcome.trainSeconds, epochs: outcome.epochs, activated: run?.active ?? false };
-  }
-
-  /** Runs the training worker; settles when it reported done (resolve) or failed, or ended without a word (reject). */
-  private runWorker(job: Job, control: Control, input: TrainingWorkerInput): Promise<Extract<TrainingWorkerMessage, { type: "done" }>> {
-    return new Promise((resolve, reject) => {
-      const worker = new Worker(new URL("./trainingWorker.bootstrap.mjs", import.meta.url), {
-        workerData: input,
-        ...(this.trainWorkerResourceLimits ? { resourceLimits: this.trainWorkerResourceLimits } : {}),
-      });
-      let settled = false;
-      const settle = (outcome: { done: Extract<TrainingWorkerMessage, { type: "done" }> } | { error: unknown }) => {
-        if (settled) return;
-        settled = true;
-        control.halt = undefined;
-        if ("done" in outcome) resolve(outcome.done);
-        else reject(outcome.error);
-      };
-      control.halt = () => {
-        // The run row is failed by train() once the worker is gone.
-        void worker.terminate();
-      };
-      worker.on("message", (message: TrainingWorkerMessage) => {
-        if (settled) return;
-        if (message.type === "run") job.modelRunId = message.runId;
-        else if (message.type === "progress") {
-          if (control.stopped) return;
-          job.progress = message.epochs > 0 ? Math.min(0.95, message.epoch / message.epochs) : job.progress;
-          const loss = message.loss !== undefined ? `, loss ${message.loss.toPrecision(4)}` : "";
-          const validation = message.validation ? `, ${Object.entries(message.validation).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}` : "";
-          job.message = message.message ?? `epoch ${message.epoch}/${message.epochs}${loss}${validation}`;
-        } else if (message.type === "done") {
-          // Stored (and activated when asked): too late to stop.
-          control.finishing = true;
-          settle({ done: message });
-        } else {
-          settle({ error: new WorkerReportedError(Object.assign(new Error(message.message), { code: message.code })) });
-        }
-      });
-      // An uncaught exception in the worker, or ERR_WORKER_OUT_OF_MEMORY.
-      worker.on("error", (error) => settle({ error: new Error(`training worker crashed: ${untypedMessage(error)}`) }));
-      worker.on("exit", (code) => {
-        settle({ error: control.stopped ?? new Error(`training worker exited with code ${code}`) });
-      });
-    });
-  }
-
-  private enqueue(kind: JobKind, work: (job: Job, control: Control) => Promise<void>): Job {
-    const job: Job = {
-      id: crypto.randomUUID(),
-      kind,
-      status: "QUEUED",
-      progress: 0,
-      message: "queued",
-      error: null,
-      errorCode: null,
-      result: null,
-      modelRunId: null,
-      createdAt: new Date(),
-      startedAt: null,
-      finishedAt: null,
-    };
-    let giveUp: (reason: JobStopped) => void = () => undefined;
-    const gaveUp = new Promise<never>((_, reject) => {
-      giveUp = reject;
-    });
-    // Only ever awaited through Promise.race; keeps a rejection after the race from being "unhandled".
-    gaveUp.catch(() => undefined);
-    const control: Control = { abort: new AbortController(), stopped: undefined, finishing: false, halt: undefined, gaveUp, giveUp, graceTimer: undefined };
-    this.jobs.set(job.id, job);
-    this.controls.set(job.id, control);
-    this.prune();
-    this.queue = this.queue.then(() => this.execute(job, control, work));
-    return job;
-  }
-
-  private async execute(job: Job, control: Control, work: (job: Job, control: Control) => Promise<void>): Promise<void> {
-    if (job.status !== "QUEUED") return; // cancelled while it waited
-    job.status = "RUNNING";
-    job.startedAt = new Date();
-    const limitMs = job.kind === "IMPORT" ? this.importTimeLimitMs : this.trainTimeLimitMs;
-    const what = job.kind === "IMPORT" ? "import" : "training";
-    const limitTimer = setTimeout(() => {
-      if (!control.finishing && !control.stopped) {
-        this.stop(job, control, new JobStopped("TIME_LIMIT", `stopped by the time limit: a ${what} may run for at most ${formatDuration(limitMs)}`));
-      }
-    }, limitMs);
-    limitTimer.unref();
-    try {
-      await Promise.race([work(job, control), control.gaveUp]);
-      this.finish(job, "SUCCEEDED", "done");
-      job.progress = 1;
-    } catch (error) {
-      const { code, message } = control.stopped ?? describeFailure(error);
-      this.finish(job, "FAILED", control.stopped ? (control.stopped.code === "CANCELLED" ? "cancelled" : "stopped by the time limit") : "failed");
-      job.error = message;
-      job.errorCode = code;
-      this.log(`job ${job.id} (${job.kind}) failed: ${message}${control.stopped ? "" : ` [${untypedMessage(error)}]`}`);
-    } finally {
-      clearTimeout(limitTimer);
-      clearTimeout(control.graceTimer);
-      this.controls.delete(job.id);
-    }
-  }
-
-  private stop(job: Job, control: Control, reason: JobStopped): void {
-    control.stopped = reason;
-    job.message = reason.code === "CANCELLED" ? "cancelling" : "stopping: time limit reached";
-    control.abort.abort(reason);
-    control.halt?.();
-    control.graceTimer = setTimeout(() => {
-      this.log(`job ${job.id} (${job.kind}): the work did not stop within ${formatDuration(this.stopGraceMs)}; reporting it stopped anyway`);
-      control.giveUp(reason);
-    }, this.stopGraceMs);
-    control.graceTimer.unref();
-  }
-
-  private finish(job: Job, status: "SUCCEEDED" | "FAILED", message: string): void {
-    job.status = status;
-    job.message = message;
-    job.finishedAt = new Date();
-    try {
-      this.onJobFinished?.(job);
-    } catch {
-      // an observer's failure is not the job's
-    }
-  }
-
-  private prune(): void {
-    const finished = [...this.jobs.values()].filter((job) => job.finishedAt !== null);
-    for (const job of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(job.id);
+  private async require(id: string): Promise<Job> {
+    const row = await getJob(this.db, id);
+    if (!row) throw new NotFoundError("job", id);
+    return toJob(row);
   }
 }
 
-/** A failure the training worker reported itself (it has already marked its run FAILED). */
-class WorkerReportedError extends Error {
-  constructor(readonly original: Error & { code?: string }) {
-    super(original.message);
-  }
-}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Code and message a job shows for a failure (see the header). */
-function describeFailure(error: unknown): { code: string; message: string } {
-  if (isDatabaseUnavailable(error)) return { code: "DATABASE_UNAVAILABLE", message: DATABASE_UNAVAILABLE_MESSAGE };
-  if (isAppError(error)) return { code: error.code, message: error.message };
-  const code = (error as { code?: unknown } | null)?.code;
-  return { code: typeof code === "string" && /^[A-Z_]+$/.test(code) ? code : "INTERNAL", message: untypedMessage(error) };
-}
-
-/** First line, connection strings blanked, at most MAX_UNTYPED_ERROR characters. */
-function untypedMessage(error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
-  const line =
-    raw
-      .split("\n")
-      .map((part) => part.trim())
-      .find((part) => part !== "") ?? "unknown error";
-  const clean = line.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, "<url>");
-  return clean.length > MAX_UNTYPED_ERROR ? `${clean.slice(0, MAX_UNTYPED_ERROR)}…` : clean;
-}
-
-function epochsOf(metrics: unknown): number {
-  const epochs = (metrics as { epochs?: unknown } | null)?.epochs;
-  return typeof epochs === "number" ? epochs : 0;
-}
-
-/** "250 ms", "90 s", "2 min", "1 h", "1 h 30 min". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 120_000) return `${+(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+/** Job ids are UUIDs; anything else is unknown (and never reaches a uuid column). */
+function isUuid(id: string): boolean {
+  return UUID.test(id);
 }
 
 function positive(name: string, value: number): number {

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, openDb } from "../db/client";
 import { isAppError } from "../errors";
-import { trainModel } from "./training";
+import { trainModel, type TrainRequest } from "./training";
 
 export interface TrainingWorkerInput {
   databaseUrl: string;
@@ -11,6 +11,8 @@ export interface TrainingWorkerInput {
   params: Record<string, unknown>;
   seed?: number;
   activate: boolean;
+  /** Activation policy (default: activate when it succeeds). */
+  activation?: TrainRequest["activation"];
   /** The QUEUED run to train into (see TrainRequest.runId); a new one when absent. */
   runId?: number;
 }
@@ -18,7 +20,7 @@ export interface TrainingWorkerInput {
 export type TrainingWorkerMessage =
   | { type: "run"; runId: number }
   | { type: "progress"; epoch: number; epochs: number; loss?: number; validation?: Record<string, number>; elapsed: number; message?: string }
-  | { type: "done"; runId: number; trainSeconds: number; epochs: number; notes?: Record<string, unknown> }
+  | { type: "done"; runId: number; trainSeconds: number; epochs: number; notes?: Record<string, unknown>; activation?: Record<string, unknown> }
   | { type: "error"; message: string; code?: string };
 
 async function main(): Promise<void> {
@@ -33,12 +35,13 @@ async function main(): Promise<void> {
       params: input.params,
       seed: input.seed,
       activate: input.activate,
+      activation: input.activation,
       runId: input.runId,
       onRunCreated: (run) => post({ type: "run", runId: run.id }),
       onProgress: (p) => post({ type: "progress", epoch: p.epoch, epochs: p.epochs, loss: p.loss, validation: p.validation, elapsed: p.elapsed, message: p.message }),
     });
     result.model.dispose();
-    post({ type: "done", runId: result.run.id, trainSeconds: result.run.trainSeconds ?? 0, epochs: result.report.epochs, notes: result.report.notes });
+    post({ type: "done", runId: result.run.id, trainSeconds: result.run.trainSeconds ?? 0, epochs: result.report.epochs, notes: result.report.notes, activation: { ...result.activation } });
   } catch (error) {
     if (isDatabaseUnavailable(error)) post({ type: "error", message: DATABASE_UNAVAILABLE_MESSAGE, code: "DATABASE_UNAVAILABLE" });
     else post({ type: "error", message: error instanceof Error ? error.message : String(error), code: isAppError(error) ? error.code : undefined });

@@ -9,6 +9,9 @@ import { createServices } from "../../src/app";
 import { loadConfig, type EdgeLimits, type SecurityConfig } from "../../src/config";
 import { importDataset } from "../../src/services/importService";
 import { ItemCache } from "../../src/services/itemCache";
+import { countJobsByState } from "../../src/db/jobs";
+import { JobQueue } from "../../src/db/queue";
+import { JobRunner } from "../../src/services/jobRunner";
 import { JobManager } from "../../src/services/jobs";
 import { RecommenderService } from "../../src/services/recommender";
 import { trainModel } from "../../src/services/training";
@@ -67,8 +70,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const recommender = new RecommenderService(database.db, models[0].model);
   await recommender.init();
   const itemCache = new ItemCache();
-  const metrics = new ApiMetrics(recommender);
-  const jobs = new JobManager(database.db, recommender, () => undefined, () => itemCache.clear(), { onJobFinished: (job) => metrics.jobFinished(job) });
+  const metrics = new ApiMetrics(recommender, () => countJobsByState(database.db));
+  const queue = new JobQueue(database.url, { schedule: false });
+  await queue.start();
+  const jobs = new JobManager(database.db, queue);
+  jobs.start();
   // The configuration a real server would load, with the test's choices on top.
   const base = loadConfig({ NODE_ENV: options.production ? "production" : "development" }).security;
   const security: SecurityConfig = {
@@ -83,6 +89,23 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     limits: { ...base.limits, ...options.limits },
   };
   const services = createServices(database.db, recommender, jobs, itemCache, security);
+  // The in-process worker, as `npm start` runs it.
+  const runner = new JobRunner(
+    database.db,
+    queue,
+    { importRoots: security.importRoots },
+    {
+      onImported: async () => {
+        await recommender.refreshCatalog();
+        itemCache.clear();
+      },
+      onRunStored: async (run, artifact) => {
+        if (run.active && recommender.getServed(run.model)?.run.id !== run.id) recommender.install(run, await artifact());
+      },
+      onJobFinished: (job) => metrics.jobFinished(job),
+    },
+  );
+  await runner.start();
   const server = await startApiServer({
     services,
     port: 0,
@@ -105,7 +128,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataset: ml100k ? "ml-100k" : "synthetic",
     async close() {
       await server.close();
-      await jobs.idle();
+      await runner.stop();
+      await jobs.stop();
+      await queue.stop();
       for (const served of recommender.servedModels()) served.model.dispose();
       await database.drop();
     },

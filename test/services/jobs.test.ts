@@ -1,14 +1,19 @@
-// JobManager with real parts: trainings in real worker threads against the test database,
-// imports of MovieLens 100K (or a generated CSV when DATASETS_DIR is unset) through the real
-// import path. Cancels and time limits must end the job FAILED with their code, leave no
-// model run RUNNING, keep the served version, and roll imports back completely.
+// Durable jobs with real parts: the jobs table and pg-boss on the test database, the job
+// runner (the worker `npm start` and `npm run worker` run) with trainings in real worker
+// threads, imports of MovieLens 100K (or a generated CSV when DATASETS_DIR is unset) through
+// the real import path. Cancels and time limits must end the job FAILED with their code,
+// leave no model run RUNNING, keep the served version, and roll imports back completely;
+// a job whose worker is gone is failed by the reaper of any other process.
 import path from "node:path";
 import { importSyntheticCatalogue } from "../../src/services/bootstrap";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb } from "../../src/db/client";
-import { activeRuns } from "../../src/db/modelRuns";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openDb, type Db } from "../../src/db/client";
+import { JobLeases, claimJob, processWorkerId } from "../../src/db/jobs";
+import { activeRuns, createRun } from "../../src/db/modelRuns";
+import { JobQueue } from "../../src/db/queue";
 import { AppError } from "../../src/errors";
-import { JobManager, type Job } from "../../src/services/jobs";
+import { JobRunner, type JobRunnerOptions } from "../../src/services/jobRunner";
+import { JobManager, type Job, type JobManagerOptions } from "../../src/services/jobs";
 import { RecommenderService } from "../../src/services/recommender";
 import { trainModel } from "../../src/services/training";
 import { datasetPath } from "../helpers/datasets";
@@ -24,6 +29,7 @@ let t: TestDb;
 let recommender: RecommenderService;
 let activeLightGcn: number;
 const logs: string[] = [];
+const stacks: Stack[] = [];
 
 beforeAll(async () => {
   t = await createTestDb();
@@ -37,21 +43,77 @@ beforeAll(async () => {
   await recommender.init();
 });
 
+// Each test's workers stop before the next test's start: they share the database's queue.
+afterEach(async () => {
+  for (const stack of stacks.splice(0)) await stack.close();
+});
+
 afterAll(async () => {
   for (const served of recommender?.servedModels() ?? []) served.model.dispose();
   await t?.drop();
 });
 
-function manager(options: ConstructorParameters<typeof JobManager>[4] = {}): JobManager {
-  return new JobManager(t.db, recommender, (message) => logs.push(message), () => undefined, options);
+interface Stack {
+  jobs: JobManager;
+  runner: JobRunner | undefined;
+  queue: JobQueue;
+  close(): Promise<void>;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * A queue, a job manager (the API side, on the test database) and, unless `runner` is
+ * false, a runner on `runnerDb` (default: the test database) that swaps activated runs into
+ * `recommender`. Each test uses a stack of its own; the queue is shared by the database.
+ */
+async function stack(options: { manager?: JobManagerOptions; runner?: Partial<JobRunnerOptions> | false; runnerDb?: Db } = {}): Promise<Stack> {
+  const queue = new JobQueue(t.url, { schedule: false });
+  await queue.start();
+  const jobs = new JobManager(t.db, queue, { reapIntervalMs: 0, log: (message) => logs.push(message), ...options.manager });
+  let runner: JobRunner | undefined;
+  if (options.runner !== false) {
+    runner = new JobRunner(
+      options.runnerDb ?? t.db,
+      queue,
+      // Progress every 50 ms, so that the tests see the import's phases.
+      { importRoots: ["/"], progressIntervalMs: 50, log: (message) => logs.push(message), ...options.runner },
+      {
+        onRunStored: async (run, artifact) => {
+          if (run.active) recommender.install(run, await artifact());
+        },
+      },
+    );
+    await runner.start();
   }
+  let closed = false;
+  const result: Stack = {
+    jobs,
+    runner,
+    queue,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await runner?.stop();
+      await jobs.stop();
+      await queue.stop();
+    },
+  };
+  stacks.push(result);
+  return result;
+}
+
+/** The job, re-read until `condition` holds. */
+async function until(jobs: JobManager, id: string, condition: (job: Job) => boolean, what: string, timeoutMs = 60_000): Promise<Job> {
+  const started = Date.now();
+  for (;;) {
+    const job = await jobs.get(id);
+    if (job && condition(job)) return job;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what} (job: ${JSON.stringify(job)})`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function finished(jobs: JobManager, id: string, timeoutMs = 60_000): Promise<Job> {
+  return until(jobs, id, (job) => job.finishedAt !== null, "the job to finish", timeoutMs);
 }
 
 async function counts(): Promise<Record<string, number>> {
@@ -68,9 +130,9 @@ async function unfinishedRuns(): Promise<number> {
   return t.db.prisma.modelRun.count({ where: { status: { in: ["QUEUED", "RUNNING"] } } });
 }
 
-function expectCode(work: () => unknown, code: string): void {
+async function expectCode(work: () => Promise<unknown>, code: string): Promise<void> {
   try {
-    work();
+    await work();
   } catch (error) {
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe(code);
@@ -90,22 +152,23 @@ function largeImport(): { format: string; path: string } {
 
 describe("cancel", () => {
   it("drops a queued job at once and stops a running training; its run is FAILED, the served version stays", async () => {
-    const jobs = manager();
-    const running = jobs.startTraining("lightgcn", SLOW, 7, true);
-    const queued = jobs.startTraining("popularity", {}, undefined, true);
+    const { jobs } = await stack();
+    const running = await jobs.submitTraining({ model: "lightgcn", params: SLOW, seed: 7, activate: true });
+    const queued = await jobs.submitTraining({ model: "popularity", params: {}, activate: true });
     const runsBefore = await t.db.prisma.modelRun.count();
 
-    const dropped = jobs.cancel(queued.id);
+    const dropped = await jobs.cancel(queued.id);
     expect(dropped).toMatchObject({ status: "FAILED", errorCode: "CANCELLED", error: "cancelled by an admin" });
     expect(dropped.finishedAt).toBeInstanceOf(Date);
-    expectCode(() => jobs.cancel(queued.id), "CONFLICT");
+    await expectCode(() => jobs.cancel(queued.id), "CONFLICT");
 
     // Cancel once the worker has created its run and is training.
-    await until(() => running.modelRunId !== null && /^epoch/.test(running.message ?? ""), "the training to run");
-    expect(jobs.cancel(running.id).status).toBe("RUNNING");
-    await jobs.idle();
-    expect(running).toMatchObject({ status: "FAILED", errorCode: "CANCELLED", error: "cancelled by an admin" });
-    const run = await t.db.prisma.modelRun.findUniqueOrThrow({ where: { id: running.modelRunId! } });
+    const training = await until(jobs, running.id, (job) => job.modelRunId !== null && /epoch/.test(job.message ?? ""), "the training to run");
+    expect(training.workerId).toBe(processWorkerId());
+    expect((await jobs.cancel(running.id)).status).toBe("RUNNING");
+    const ended = await finished(jobs, running.id);
+    expect(ended).toMatchObject({ status: "FAILED", errorCode: "CANCELLED", error: "cancelled by an admin" });
+    const run = await t.db.prisma.modelRun.findUniqueOrThrow({ where: { id: ended.modelRunId! } });
     expect(run).toMatchObject({ status: "FAILED", error: "cancelled by an admin", active: false });
     expect(run.finishedAt).toBeInstanceOf(Date);
 
@@ -115,46 +178,46 @@ describe("cancel", () => {
     expect(recommender.getServed("lightgcn")?.run.id).toBe(activeLightGcn);
     expect(await unfinishedRuns()).toBe(0);
 
-    expectCode(() => jobs.cancel(running.id), "CONFLICT");
-    expectCode(() => jobs.cancel("no-such-job"), "NOT_FOUND");
+    await expectCode(() => jobs.cancel(running.id), "CONFLICT");
+    await expectCode(() => jobs.cancel("no-such-job"), "NOT_FOUND");
+    await expectCode(() => jobs.cancel("00000000-0000-4000-8000-000000000000"), "NOT_FOUND");
   });
 
   it("rolls back a running import of a large data set", async () => {
-    const jobs = manager();
+    const { jobs } = await stack();
     const before = await counts();
     const { format, path: target } = largeImport();
-    const job = jobs.startImport(format, target);
+    const job = await jobs.submitImport({ format, path: target });
     // Cancel while the ratings stream into the database.
-    await until(() => /^ratings/.test(job.message ?? ""), "the ratings phase");
-    jobs.cancel(job.id);
-    await jobs.idle();
-    expect(job).toMatchObject({ status: "FAILED", errorCode: "CANCELLED", error: "cancelled by an admin" });
+    await until(jobs, job.id, (j) => /^ratings/.test(j.message ?? ""), "the ratings phase");
+    await jobs.cancel(job.id);
+    expect(await finished(jobs, job.id)).toMatchObject({ status: "FAILED", errorCode: "CANCELLED", error: "cancelled by an admin" });
     expect(await counts()).toEqual(before);
   });
 });
 
-describe("cancel on a database that stopped answering", () => {
-  it("reports the import cancelled after the grace period, and the import still rolls back once the database answers", async () => {
+describe("cancel while the worker's database stopped answering", () => {
+  it("takes effect once the database answers again, and the import rolls back", async () => {
     const target = new URL(t.url);
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
     const db = openDb(proxy.rewrite(t.url), { connectTimeoutMs: 1_000, queryTimeoutMs: 1_000 });
     try {
-      const jobs = new JobManager(db, recommender, (message) => logs.push(message), () => undefined, { stopGraceMs: 500 });
+      const { jobs, close } = await stack({ runnerDb: db, runner: { stopGraceMs: 500 } });
       const before = await counts();
       const { format, path: file } = largeImport();
-      const job = jobs.startImport(format, file);
-      await until(() => /^ratings/.test(job.message ?? ""), "the ratings phase");
+      const job = await jobs.submitImport({ format, path: file });
+      await until(jobs, job.id, (j) => /^ratings/.test(j.message ?? ""), "the ratings phase");
       proxy.pause();
-      jobs.cancel(job.id);
-      const started = Date.now();
-      await jobs.idle();
-      expect(Date.now() - started).toBeLessThan(10_000);
-      expect(job).toMatchObject({ status: "FAILED", errorCode: "CANCELLED", error: "cancelled by an admin" });
-      expect(logs.some((line) => line.includes(`job ${job.id} (IMPORT): the work did not stop within`))).toBe(true);
+      // The API side still reaches the database: the cancel is recorded, the worker cannot read it yet.
+      expect((await jobs.cancel(job.id)).status).toBe("RUNNING");
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await jobs.get(job.id))?.status).toBe("RUNNING");
       proxy.resume();
+      expect(await finished(jobs, job.id, 30_000)).toMatchObject({ status: "FAILED", errorCode: "CANCELLED", error: "cancelled by an admin" });
       // The import's transaction ends (rolled back) once its connection delivers again.
       await expect.poll(() => db.bulkPool.totalCount - db.bulkPool.idleCount, { timeout: 30_000 }).toBe(0);
       expect(await counts()).toEqual(before);
+      await close();
     } finally {
       proxy.resume();
       await db.close();
@@ -165,9 +228,9 @@ describe("cancel on a database that stopped answering", () => {
 
 describe("time limits", () => {
   it("stops a training at its limit: TIME_LIMIT, run FAILED with the limit named", async () => {
-    const jobs = manager({ trainTimeLimitMs: 300 });
-    const job: Job = jobs.startTraining("lightgcn", SLOW, 8, true);
-    await jobs.idle();
+    const { jobs } = await stack({ runner: { trainTimeLimitMs: 300 } });
+    const submitted = await jobs.submitTraining({ model: "lightgcn", params: SLOW, seed: 8, activate: true });
+    const job = await finished(jobs, submitted.id);
     expect(job).toMatchObject({ status: "FAILED", errorCode: "TIME_LIMIT" });
     expect(job.error).toContain("300 ms");
     expect(job.modelRunId).not.toBeNull();
@@ -177,31 +240,29 @@ describe("time limits", () => {
   });
 
   it("stops an import at its limit and rolls it back", async () => {
-    const jobs = manager({ importTimeLimitMs: 150 });
+    const { jobs } = await stack({ runner: { importTimeLimitMs: 150 } });
     const before = await counts();
     const { format, path: target } = largeImport();
-    const job = jobs.startImport(format, target);
-    await jobs.idle();
+    const job = await finished(jobs, (await jobs.submitImport({ format, path: target })).id);
     expect(job).toMatchObject({ status: "FAILED", errorCode: "TIME_LIMIT" });
     expect(job.error).toContain("150 ms");
     expect(await counts()).toEqual(before);
   });
 
   it("lets a job that ends in time succeed", async () => {
-    const jobs = manager({ trainTimeLimitMs: 120_000 });
-    const job = jobs.startTraining("popularity", {}, undefined, false);
-    await jobs.idle();
-    expect(job).toMatchObject({ status: "SUCCEEDED", error: null });
-    expectCode(() => jobs.cancel(job.id), "CONFLICT");
+    const { jobs } = await stack({ runner: { trainTimeLimitMs: 120_000 } });
+    const job = await finished(jobs, (await jobs.submitTraining({ model: "popularity", params: {}, activate: false })).id);
+    expect(job).toMatchObject({ status: "SUCCEEDED", error: null, progress: 1 });
+    expect(job.result).toMatchObject({ runId: job.modelRunId, activated: false });
+    await expectCode(() => jobs.cancel(job.id), "CONFLICT");
   });
 });
 
 describe("a training worker that dies", () => {
   it("leaves its run FAILED, not RUNNING (out of memory)", async () => {
-    // A heap too small for the worker to even load its modules: node ends it with ERR_WORKER_OUT_OF_MEMORY.
-    const jobs = manager({ trainWorkerResourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 } });
-    const job = jobs.startTraining("popularity", {}, undefined, true);
-    await jobs.idle();
+    // A heap too small for the thread to even load its modules: node ends it with ERR_WORKER_OUT_OF_MEMORY.
+    const { jobs } = await stack({ runner: { trainWorkerResourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 } } });
+    const job = await finished(jobs, (await jobs.submitTraining({ model: "popularity", params: {}, activate: true })).id);
     expect(job).toMatchObject({ status: "FAILED", errorCode: "INTERNAL" });
     expect(job.error).toMatch(/^training worker (crashed|exited)/);
     expect(await t.db.prisma.modelRun.findUniqueOrThrow({ where: { id: job.modelRunId! } })).toMatchObject({ status: "FAILED", error: job.error });
@@ -209,11 +270,42 @@ describe("a training worker that dies", () => {
   });
 });
 
+describe("durability", () => {
+  it("keeps jobs across processes: a job queued while no worker runs is run by the next worker", async () => {
+    const api = await stack({ runner: false });
+    const job = await api.jobs.submitTraining({ model: "popularity", params: {}, activate: false });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await api.jobs.get(job.id))?.status).toBe("QUEUED");
+    await api.close();
+    // "Restart": a new manager and a worker, on the same database.
+    const later = await stack();
+    expect((await later.jobs.list(50)).map((j) => j.id)).toContain(job.id);
+    expect(await finished(later.jobs, job.id)).toMatchObject({ status: "SUCCEEDED" });
+  });
+
+  it("fails a RUNNING job whose worker is gone (its lease released), and its run with it", async () => {
+    const { jobs } = await stack({ runner: false });
+    const job = await jobs.submitTraining({ model: "popularity", params: {}, activate: true });
+    // Play a worker that claims the job, starts its run, and dies: its lease connection closes.
+    const leases = new JobLeases(t.url, () => undefined);
+    expect(await leases.acquire(job.id)).toBe(true);
+    expect(await claimJob(t.db, job.id, "elsewhere:1")).not.toBeNull();
+    const run = await createRun(t.db, "popularity", {});
+    await t.db.prisma.modelRun.update({ where: { id: run.id }, data: { status: "RUNNING" } });
+    await t.db.prisma.job.update({ where: { id: job.id }, data: { modelRunId: run.id } });
+    expect(await jobs.reap()).toEqual([]); // alive: not touched
+    await leases.close();
+    expect(await jobs.reap()).toEqual([job.id]);
+    expect(await jobs.get(job.id)).toMatchObject({ status: "FAILED", errorCode: "WORKER_LOST" });
+    expect(await t.db.prisma.modelRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ status: "FAILED" });
+    expect(await jobs.reap()).toEqual([]);
+  });
+});
+
 describe("job errors", () => {
   it("a failed import names the problem without connection strings", async () => {
-    const jobs = manager();
-    const job = jobs.startImport("csv", path.join(writeFiles({}), "missing.csv"));
-    await jobs.idle();
+    const { jobs } = await stack();
+    const job = await finished(jobs, (await jobs.submitImport({ format: "csv", path: path.join(writeFiles({}), "missing.csv") })).id);
     expect(job.status).toBe("FAILED");
     expect(job.error).not.toContain(t.url);
     expect(job.error).not.toMatch(/postgres(ql)?:\/\//);

@@ -108,7 +108,7 @@ export type Health = {
   items: Scalars['Int']['output'];
   /** Always true when the server answers. */
   ok: Scalars['Boolean']['output'];
-  /** Jobs queued or running. */
+  /** Jobs queued or running (all processes). */
   pendingJobs: Scalars['Int']['output'];
   ratings: Scalars['Int']['output'];
   /** Models with an active trained version loaded in this server. */
@@ -151,7 +151,10 @@ export type ItemEdge = {
   node: Item;
 };
 
-/** A background job. Poll `job(id)` for progress. */
+/**
+ * A background job, kept in the database and run by a worker process (`npm run worker`, or the
+ * one inside `npm start`). Poll `job(id)` for progress.
+ */
 export type Job = {
   __typename?: 'Job';
   createdAt: Scalars['DateTime']['output'];
@@ -172,6 +175,10 @@ export type Job = {
   result: Maybe<Scalars['JSON']['output']>;
   startedAt: Maybe<Scalars['DateTime']['output']>;
   status: JobStatus;
+  /** Who started it: admin, schedule (cron retraining) or interactions (retraining after N new interactions). */
+  trigger: Scalars['String']['output'];
+  /** The worker process that ran it (host:pid). */
+  worker: Maybe<Scalars['String']['output']>;
 };
 
 export type JobKind =
@@ -270,7 +277,10 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Admin: serves a finished trained version of its model (rollback or switch). */
   activateModelRun: ModelRun;
-  /** Admin: cancels a queued or running job (an import rolls back; a training stops and its run fails). */
+  /**
+   * Admin: cancels a queued or running job, whichever process runs it (an import rolls back; a
+   * training stops within about a second and its run fails). CONFLICT once its result is stored.
+   */
   cancelJob: Job;
   /** Admin: creates an item (external id must be new). It can be recommended by content at once. */
   createItem: Item;
@@ -376,9 +386,9 @@ export type Query = {
    * substring); `genres` keeps items that have every listed genre.
    */
   items: ItemConnection;
-  /** Admin: a background job (import or training) started by an admin mutation. */
+  /** Admin: a background job (import or training), from any API or worker process on this database. */
   job: Maybe<Job>;
-  /** Admin: recent background jobs of this server process, newest first. */
+  /** Admin: recent background jobs of every process on this database, newest first (they survive restarts). */
   jobs: Array<Job>;
   /** One registered model by name. */
   model: Maybe<ModelInfo>;
@@ -889,6 +899,8 @@ export type JobResolvers<ContextType = ApiContext, ParentType extends ResolversP
   result?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  worker?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
