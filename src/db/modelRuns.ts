@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import type { Db } from "./client";
 import type { ModelRun } from "./generated/client";
 import { AppError, NotFoundError } from "../errors";
+import { notifyInTransaction, RUNS_CHANNEL } from "./notify";
 
 export type { ModelRun };
 export type RunStatus = ModelRun["status"];
@@ -77,14 +78,27 @@ export async function failInterruptedRuns(db: Db, reason: string): Promise<numbe
   ).then((result) => result.rowCount ?? 0);
 }
 
-/** Makes `id` the served version of its model (and no other run of that model). */
+/** What activateRun announces on RUNS_CHANNEL. */
+export interface RunActivatedNotice {
+  runId: number;
+  model: string;
+}
+
+/**
+ * Makes `id` the served version of its model (and no other run of that model), and tells
+ * every process listening on RUNS_CHANNEL: the notice is part of the transaction, so it is
+ * sent exactly when the activation commits, whoever activates (API, worker thread, script).
+ */
 export async function activateRun(db: Db, id: number): Promise<ModelRun> {
   return db.prisma.$transaction(async (tx) => {
     const run = await tx.modelRun.findUnique({ where: { id } });
     if (!run) throw new NotFoundError("model run", id);
     if (run.status !== "SUCCEEDED") throw new AppError("BAD_USER_INPUT", `model run ${id} is ${run.status}; only a SUCCEEDED run can be activated`, { id });
     await tx.modelRun.updateMany({ where: { model: run.model, active: true, NOT: { id } }, data: { active: false } });
-    return tx.modelRun.update({ where: { id }, data: { active: true } });
+    const activated = await tx.modelRun.update({ where: { id }, data: { active: true } });
+    const notice: RunActivatedNotice = { runId: id, model: run.model };
+    await notifyInTransaction(tx, RUNS_CHANNEL, JSON.stringify(notice));
+    return activated;
   });
 }
 
