@@ -105,6 +105,20 @@ export async function allItemGenres(db: Db): Promise<Set<string>> {
   return new Set((await genreCounts(db)).map((g) => g.genre));
 }
 
+/**
+ * The current rows of several (user, item) pairs by database ids, in one query; a pair
+ * without a row (never rated, or deleted) is simply absent. Other replicas' writes are
+ * re-read this way instead of trusting a notice's value (see src/services/replicaSync.ts).
+ */
+export async function ratingsByPairs(db: Db, pairs: readonly { userId: number; itemId: number }[]): Promise<Rating[]> {
+  if (pairs.length === 0) return [];
+  const rows = await db.prisma.$queryRaw<{ user_id: number; item_id: number; value: number; rated_at: Date | null; updated_at: Date }[]>`
+    select r.user_id, r.item_id, r.value, r.rated_at, r.updated_at
+    from unnest(${pairs.map((p) => p.userId)}::int[], ${pairs.map((p) => p.itemId)}::int[]) as p(user_id, item_id)
+    join ratings r on r.user_id = p.user_id and r.item_id = p.item_id`;
+  return rows.map((row) => ({ userId: row.user_id, itemId: row.item_id, value: row.value, ratedAt: row.rated_at, updatedAt: row.updated_at }));
+}
+
 export async function createUser(db: Db, externalId: string, attributes: unknown): Promise<User> {
   try {
     return await db.prisma.user.create({ data: { externalId, attributes: attributes === undefined || attributes === null ? undefined : (attributes as object) } });

@@ -53,7 +53,7 @@ export async function readSnapshot(db: Db): Promise<Snapshot> {
       client,
       "copy (select user_id, item_id, value, extract(epoch from rated_at) from ratings order by user_id, item_id) to stdout",
     );
-    const version = await client.query<{ n: string; last: Date | null }>("select count(*) as n, max(updated_at) as last from ratings");
+    const version = await client.query<{ n: string; last: Date | null }>(RATINGS_VERSION_SQL);
     await client.query("commit");
 
     const users: SnapshotUsers = { ids: new Int32Array(userRows.length), externalIds: new Array(userRows.length) };
@@ -90,14 +90,40 @@ export async function readSnapshot(db: Db): Promise<Snapshot> {
       ratings.values[k] = Number(row[2]);
       ratings.times[k] = row[3] === null ? Number.NaN : Number(row[3]);
     });
-    const { n: count, last } = version.rows[0];
-    return { users, items, ratings, version: `${count}@${last ? last.toISOString() : "empty"}`, takenAt };
+    return { users, items, ratings, version: ratingsVersion(version.rows[0]), takenAt };
   } catch (error) {
     await client.query("rollback").catch(() => undefined);
     throw error;
   } finally {
     client.release();
   }
+}
+
+const RATINGS_VERSION_SQL = "select count(*) as n, max(updated_at) as last from ratings";
+
+function ratingsVersion(row: { n: string; last: Date | null }): string {
+  return `${row.n}@${row.last ? row.last.toISOString() : "empty"}`;
+}
+
+/** What a snapshot taken now would record, without reading the rows. */
+export interface CatalogStamp {
+  users: number;
+  items: number;
+  /** Snapshot.version's format: rating count and last change. */
+  ratings: string;
+}
+
+/**
+ * Counts and the ratings version, cheap next to a snapshot: a process compares them with
+ * the snapshot it serves to learn whether anything was written since (writes it may have
+ * missed before it listened for notices).
+ */
+export async function readCatalogStamp(db: Db): Promise<CatalogStamp> {
+  const [counts, version] = await Promise.all([
+    db.pool.query<{ users: string; items: string }>("select (select count(*) from users) as users, (select count(*) from items) as items"),
+    db.pool.query<{ n: string; last: Date | null }>(RATINGS_VERSION_SQL),
+  ]);
+  return { users: Number(counts.rows[0].users), items: Number(counts.rows[0].items), ratings: ratingsVersion(version.rows[0]) };
 }
 
 /** Runs a COPY ... TO STDOUT (text format) and splits it into rows of fields (null for \N). */

@@ -1,11 +1,18 @@
 // Catalogue writes from the API (new users and items, ratings): every field is checked
 // against its bound before anything is stored, then the database row is written, then the
-// served catalogue and the explanation graph follow. A refused write stores nothing.
+// served catalogue and the explanation graph follow, then the other API processes over the
+// same database are told (a NOTIFY after the commit, see replicaNotices.ts). A refused write
+// stores nothing.
+//
+// "Follow" is one set of methods (applyUser, applyItem, applyRating, applyRatingDeleted):
+// the local writes call them with the rows they wrote, and ReplicaSync calls them with the
+// rows other processes wrote, so both paths change the live state the same way.
 import { createItem, createUser, deleteRating, upsertRating, type Item, type Rating, type User } from "../db/catalog";
 import type { Db } from "../db/client";
 import { ValidationError } from "../errors";
 import type { Explainer } from "./explain";
 import type { RecommenderService } from "./recommender";
+import { PROCESS_ORIGIN, publishCatalogNotice, type CatalogNotice } from "./replicaNotices";
 import { INPUT_LIMITS, externalId, jsonValue, labels, plainText, ratingValue } from "./validation";
 
 export interface NewItemInput {
@@ -20,13 +27,24 @@ export interface NewItemInput {
 /** The scale used when neither RATING_SCALE nor the imported data says otherwise. */
 export const FALLBACK_RATING_SCALE: [number, number] = [1, 5];
 
+/** The parts of a user row the live state needs. */
+export type UserRef = Pick<User, "id" | "externalId">;
+
 export class CatalogWriter {
+  /**
+   * Called when a change notice could not be sent (the write itself committed and stands;
+   * other processes catch up at their next reload). ReplicaSync logs these.
+   */
+  onPublishError: (error: unknown) => void = () => undefined;
+
   constructor(
     private readonly db: Db,
     private readonly recommender: RecommenderService,
     private readonly explainer: Explainer,
     /** RATING_SCALE when configured; else the imported data's range. */
     private readonly configuredScale?: [number, number],
+    /** Who this writer is in change notices (one per process; tests run several in one). */
+    readonly origin: string = PROCESS_ORIGIN,
   ) {}
 
   /** The values a rating may take: configured, else the imported data's range, else 1–5. */
@@ -38,7 +56,8 @@ export class CatalogWriter {
     const externalUserId = externalId(id, "input.id");
     const checked = attributes === undefined || attributes === null ? undefined : jsonValue(attributes, "input.attributes");
     const user = await createUser(this.db, externalUserId, checked);
-    this.recommender.catalog.addUser(user.externalId, user.id);
+    this.applyUser(user);
+    await this.announce({ kind: "user", userId: user.id, userExternalId: user.externalId });
     return user;
   }
 
@@ -53,8 +72,8 @@ export class CatalogWriter {
       year,
       metadata: input.metadata === undefined || input.metadata === null ? undefined : jsonValue(input.metadata, "input.metadata"),
     });
-    this.recommender.catalog.addItem(item.externalId, item.id, { title: item.title, genres: item.genres, tags: item.tags, year: item.year });
-    this.recommender.onItemAdded();
+    this.applyItem(item);
+    await this.announce({ kind: "item", itemId: item.id, itemExternalId: item.externalId });
     return item;
   }
 
@@ -91,13 +110,18 @@ export class CatalogWriter {
   private readonly pairWrites = new Map<string, Promise<void>>();
 
   private async writeRating(userId: string, itemId: string, value: number, ratedAt: Date): Promise<Rating> {
-    const written = await upsertRating(this.db, userId, itemId, value, ratedAt);
-    const { recommender } = this;
-    const user = recommender.catalog.users.index(written.user.externalId) ?? recommender.catalog.addUser(written.user.externalId, written.user.id);
-    const item = recommender.requireItemIndex(written.item.externalId);
-    recommender.catalog.setRating(user, item, value, ratedAt.getTime() / 1000);
-    this.explainer.onRating(user, item, value);
-    return written.rating;
+    const { user, item, rating } = await upsertRating(this.db, userId, itemId, value, ratedAt);
+    this.applyRating(user, item, value, ratedAt);
+    await this.announce({
+      kind: "rating",
+      userId: user.id,
+      userExternalId: user.externalId,
+      itemId: item.id,
+      itemExternalId: item.externalId,
+      value,
+      ratedAt: ratedAt.toISOString(),
+    });
+    return rating;
   }
 
   async deleteRating(userId: string, itemId: string): Promise<boolean> {
@@ -107,16 +131,76 @@ export class CatalogWriter {
   }
 
   private async removeRating(userId: string, itemId: string): Promise<boolean> {
-    const result = await deleteRating(this.db, userId, itemId);
-    if (result.deleted) {
-      const { recommender } = this;
-      const user = recommender.catalog.users.index(result.user.externalId);
-      const item = recommender.catalog.items.index(result.item.externalId);
-      if (user !== undefined && item !== undefined) {
-        recommender.catalog.deleteRating(user, item);
-        this.explainer.onRatingDeleted(user, item);
-      }
+    const { user, item, deleted } = await deleteRating(this.db, userId, itemId);
+    if (deleted) {
+      this.applyRatingDeleted(user.externalId, item.externalId);
+      await this.announce({
+        kind: "rating",
+        userId: user.id,
+        userExternalId: user.externalId,
+        itemId: item.id,
+        itemExternalId: item.externalId,
+        value: null,
+        ratedAt: null,
+      });
     }
-    return result.deleted;
+    return deleted;
+  }
+
+  // The live state follows a stored row. Idempotent: a change applied twice (a notice
+  // replayed after a reload) leaves the same state.
+
+  /** The user's catalogue index, adding the user when new. */
+  applyUser(user: UserRef): number {
+    const { catalog } = this.recommender;
+    return catalog.users.index(user.externalId) ?? catalog.addUser(user.externalId, user.id);
+  }
+
+  /** The item's catalogue index, adding it when new (and telling served content models). */
+  applyItem(item: Item): number {
+    const { catalog } = this.recommender;
+    const known = catalog.items.index(item.externalId);
+    if (known !== undefined) return known;
+    const index = catalog.addItem(item.externalId, item.id, { title: item.title, genres: item.genres, tags: item.tags, year: item.year });
+    this.recommender.onItemAdded();
+    return index;
+  }
+
+  /**
+   * A rating row as stored. The item joins the catalogue when it is not there yet: it may
+   * have been created through another process a moment ago, and its notice not be here yet.
+   */
+  applyRating(user: UserRef, item: Item, value: number, ratedAt: Date): void {
+    const userIndex = this.applyUser(user);
+    const itemIndex = this.applyItem(item);
+    this.recommender.catalog.setRating(userIndex, itemIndex, value, ratedAt.getTime() / 1000);
+    this.explainer.onRating(userIndex, itemIndex, value);
+  }
+
+  /** The pair has no rating any more (nothing to do for a user or item the catalogue lacks). */
+  applyRatingDeleted(userExternalId: string, itemExternalId: string): void {
+    const { catalog } = this.recommender;
+    const user = catalog.users.index(userExternalId);
+    const item = catalog.items.index(itemExternalId);
+    if (user === undefined || item === undefined) return;
+    if (catalog.deleteRating(user, item)) this.explainer.onRatingDeleted(user, item);
+  }
+
+  /**
+   * Tells the other processes, after the commit. Awaited, so that a write's notice leaves
+   * before the write returns (and a pair's notices leave in the order of onePairAtATime);
+   * a failure is reported, not thrown: the write is stored and answered as stored.
+   */
+  private async announce(change: DistributiveOmit<Exclude<CatalogNotice, { kind: "reload" }>, "origin" | "generation">): Promise<void> {
+    // The catalogue the change was just applied to (see UserNotice.generation).
+    const notice = { ...change, origin: this.origin, generation: this.recommender.catalog.generation } as CatalogNotice;
+    try {
+      await publishCatalogNotice(this.db, notice);
+    } catch (error) {
+      this.onPublishError(error);
+    }
   }
 }
+
+/** Omit over each member of a union (plain Omit merges the members). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

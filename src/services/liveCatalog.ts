@@ -24,6 +24,13 @@ export class LiveCatalog {
   private ratingDelta = 0;
   /** Bumped on every change; caches keyed by it stay valid until the next change. */
   version = 0;
+  private static built = 0;
+  /**
+   * Which catalogue of this process this is (each reload builds a new one). A replica's own
+   * change notices carry it: a change applied to a catalogue that was replaced before the
+   * notice came back must be applied again (see src/services/replicaSync.ts).
+   */
+  readonly generation = ++LiveCatalog.built;
 
   constructor(readonly snapshot: DbDataset) {
     this.users = snapshot.users;
