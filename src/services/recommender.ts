@@ -87,9 +87,30 @@ export class RecommenderService {
     }
   }
 
-  /** Re-reads the database (after an import). Served models stay valid: catalogues only grow at the end. */
+  /**
+   * Re-reads the database (after an import, or when another process changed it). Trained
+   * models stay valid: the database's ids only grow, so the items they were trained on keep
+   * their indices. Items added since (through the API, here or in other processes) are
+   * appended in the order this process learnt of them, which may differ from the database's;
+   * a model extended with those (content models) has rows in the old order and is loaded
+   * again from its artifact, its artifact read before the swap so that no request sees the
+   * new catalogue with the old rows.
+   */
   async refreshCatalog(): Promise<void> {
-    this.catalog = new LiveCatalog(datasetFromSnapshot(await readSnapshot(this.db)));
+    const previous = this.catalog as LiveCatalog | undefined;
+    const next = new LiveCatalog(datasetFromSnapshot(await readSnapshot(this.db)));
+    const same = previous ? commonPrefix(previous.itemDbIdArray(), next.itemDbIdArray()) : Infinity;
+    const moved = this.servedModels().filter((served) => served.model.nItems > same);
+    const artifacts = await Promise.all(moved.map((served) => readArtifact(this.db, served.run.id)));
+    this.catalog = next;
+    moved.forEach((served, k) => {
+      try {
+        // install() extends the fresh model with the items it lacks, in the new order.
+        if (this.served.get(served.name) === served) this.install(served.run, artifacts[k]);
+      } catch (error) {
+        this.log(`model ${served.name} (run ${served.run.id}) could not be reloaded for the new item order: ${(error as Error).message}`);
+      }
+    });
     for (const served of this.served.values()) this.extendWithNewItems(served.model);
   }
 
@@ -328,4 +349,12 @@ function toScored(ranked: Ranked, offset: number): ScoredItem[] {
 
 function sequentialModels(): string[] {
   return MODEL_DEFINITIONS.filter((d) => d.capabilities.sequential).map((d) => d.name);
+}
+
+/** How many leading entries two id arrays share. */
+function commonPrefix(a: Int32Array, b: Int32Array): number {
+  const n = Math.min(a.length, b.length);
+  let k = 0;
+  while (k < n && a[k] === b[k]) k++;
+  return k;
 }
