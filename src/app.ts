@@ -19,6 +19,7 @@ import { JobRunner, type JobRunnerHooks } from "./services/jobRunner";
 import { JobManager } from "./services/jobs";
 import { RetrainScheduler } from "./services/retrain";
 import { RecommenderService } from "./services/recommender";
+import { publishCatalogReload, ReplicaSync } from "./services/replicaSync";
 import { createLogger, loggerFromSink, type Logger } from "./util/log";
 
 export interface App {
@@ -48,6 +49,8 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
   const logger = options.logger ?? (options.log ? loggerFromSink(options.log, observability.logLevel) : createLogger({ production: config.production, level: observability.logLevel }));
   const log = (message: string) => logger.info(message);
   const connection = await connect({ ...config, ...config.database, log });
+  // What to stop, newest first, if start-up fails half-way.
+  const started: (() => Promise<void>)[] = [];
   try {
     log(`database: ${redactUrl(connection.db.url)}`);
     // Runs a crashed or killed process left QUEUED/RUNNING outside any job will never finish:
@@ -69,14 +72,23 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     const metrics = new ApiMetrics(recommender, () => countJobsByState(connection.db));
     const queue = new JobQueue(connection.db.url, { schedule: config.jobs.inProcessWorker, onError: (error) => logger.warn(`job queue: ${error.message}`) });
     await queue.start();
+    started.push(() => queue.stop());
     const jobs = new JobManager(connection.db, queue, { ...config.jobs, log });
     jobs.start();
+    started.push(() => jobs.stop());
     services = createServices(connection.db, recommender, jobs, itemCache, config.security);
+    // Other API processes over this database: their writes and model activations reach this one (LISTEN/NOTIFY).
+    const replicaSync = new ReplicaSync({ db: connection.db, recommender, writer: services.catalogWriter, log, onCatalogReloaded: onCatalogChanged });
+    await replicaSync.start();
+    started.push(() => replicaSync.stop());
+    services.probes = { queue: () => queue.healthy(2_000), listening: () => replicaSync.state().listening };
     const db = connection.db;
     const hooks: JobRunnerHooks = {
       onImported: async () => {
         await recommender.refreshCatalog();
         onCatalogChanged();
+        // The other API processes reload too (this one ignores its own notice).
+        await publishCatalogReload(db);
       },
       // The API process serves what its own worker activated before the job reads done.
       onRunStored: async (run, artifact) => {
@@ -85,6 +97,7 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       onJobFinished: (job) => metrics.jobFinished(job),
     };
     const worker = config.jobs.inProcessWorker ? await startWorkers(db, queue, jobs, config, hooks, log) : undefined;
+    if (worker) started.push(() => worker.stop());
     if (!worker) log("in-process worker off (IN_PROCESS_WORKER=off): jobs run in `npm run worker` processes");
     services.explainer.interactionGraph();
     fs.mkdirSync(config.security.importRoots[0], { recursive: true });
@@ -113,6 +126,7 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       logger,
       async close() {
         await server.close();
+        await replicaSync.stop();
         await worker?.stop();
         await jobs.stop();
         await queue.stop();
@@ -121,6 +135,7 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       },
     };
   } catch (error) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
     await connection.close();
     throw error;
   }
@@ -168,12 +183,17 @@ export function createServices(db: Db, recommender: RecommenderService, jobs: Jo
   return services;
 }
 
-/** Ready: the database answers (within 2 s) and the default model and the fallback are served. */
-export async function readiness(services: Pick<Services, "db" | "recommender">): Promise<Readiness> {
-  const database = await pingDatabase(services.db, 2_000);
+/**
+ * Ready: the database answers (within 2 s), the job queue answers (where there is one), and
+ * the default model and the fallback are served. `listening` (the replica sync's session) is
+ * reported, not required: without it the process still serves, catching up by its periodic check.
+ */
+export async function readiness(services: Pick<Services, "db" | "recommender" | "probes">): Promise<Readiness> {
+  const [database, queue] = await Promise.all([pingDatabase(services.db, 2_000), services.probes?.queue?.()]);
   const servedModels = services.recommender.servedModels().map((served) => served.name);
   const models = servedModels.includes(services.recommender.defaultModel) && servedModels.includes(FALLBACK_MODEL);
-  return { ready: database && models, database, models, servedModels };
+  const listening = services.probes?.listening?.();
+  return { ready: database && models && queue !== false, database, models, servedModels, ...(queue !== undefined ? { queue } : {}), ...(listening !== undefined ? { listening } : {}) };
 }
 
 /** What a person deploying this should notice: risky settings at warn level. */

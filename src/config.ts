@@ -105,6 +105,8 @@ export interface JobsConfig {
   retrain: RetrainRule[];
   /** How often workers count new interactions for `afterInteractions` rules. */
   retrainCheckIntervalMs: number;
+  /** Port of `npm run worker`'s /healthz and /metrics (WORKER_PORT); none when unset. */
+  workerPort: number | undefined;
 }
 
 export const DEFAULT_LIMITS: EdgeLimits = {
@@ -288,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       inProcessWorker: switchFromEnv(env, "IN_PROCESS_WORKER") ?? true,
       retrain: retrainRulesFromEnv(env),
       retrainCheckIntervalMs: intFromEnv(env, "RETRAIN_CHECK_INTERVAL_S", 60) * 1000,
+      workerPort: env.WORKER_PORT ? intFromEnv(env, "WORKER_PORT", 0) : undefined,
     },
   };
 }

@@ -29,6 +29,16 @@ export interface Readiness {
   /** The default model and the popularity fallback are served. */
   models: boolean;
   servedModels: string[];
+  /** The job queue (pg-boss's tables) answers; absent where the process has no queue. */
+  queue?: boolean;
+  /** Other processes' writes and activations reach this one at once (LISTEN session open); informational, not required. */
+  listening?: boolean;
+}
+
+/** Readiness parts the app adds to what the services know. */
+export interface ReadinessProbes {
+  queue?: () => Promise<boolean>;
+  listening?: () => boolean;
 }
 
 export interface Services {
@@ -51,6 +61,8 @@ export interface Services {
   /** Registered models (the cost of the `models` list). */
   modelCount: number;
   readiness(): Promise<Readiness>;
+  /** Set by the app once the queue and the replica sync exist. */
+  probes?: ReadinessProbes;
 }
 
 export interface Loaders {

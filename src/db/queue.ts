@@ -26,6 +26,8 @@ export interface QueueOptions {
   schedule?: boolean;
   /** How often an idle worker asks for a job (seconds, ≥ 0.5). */
   pollingIntervalSeconds?: number;
+  /** How often the cron clock looks at the schedules and hands due slots on (seconds, 1–45; pg-boss's defaults when unset). */
+  cronIntervalSeconds?: number;
   onError?: (error: Error) => void;
 }
 
@@ -42,6 +44,7 @@ export class JobQueue {
       application_name: "graphrec-queue",
       max: 4,
       schedule: options.schedule ?? true,
+      ...(options.cronIntervalSeconds ? { cronMonitorIntervalSeconds: options.cronIntervalSeconds, cronWorkerIntervalSeconds: options.cronIntervalSeconds } : {}),
       // Maintenance (expiry, archiving) every 30 s rather than pg-boss's default 2 min.
       maintenanceIntervalSeconds: 30,
     });
@@ -54,6 +57,22 @@ export class JobQueue {
     await this.boss.start();
     this.started = true;
     if (!(await this.boss.getQueue(JOB_QUEUE))) await this.createQueue(JOB_QUEUE);
+  }
+
+  /** Whether the queue's tables answer within `timeoutMs` (readiness). */
+  async healthy(timeoutMs: number): Promise<boolean> {
+    if (!this.started) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.boss.getQueue(JOB_QUEUE).then((queue) => queue !== null), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Hands job `jobId` to the workers; it expires (fails) `expireInSeconds` after it started if nobody finished it. */
@@ -102,7 +121,7 @@ export class JobQueue {
 
   /** Handles the firings of schedule `name`. */
   async onSchedule(name: string, onFire: (data: Record<string, unknown>) => Promise<void>): Promise<void> {
-    const id = await this.boss.work<Record<string, unknown>>(RETRAIN_QUEUE_PREFIX + name, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
+    const id = await this.boss.work<Record<string, unknown>>(RETRAIN_QUEUE_PREFIX + name, { batchSize: 1, pollingIntervalSeconds: Math.max(1, this.pollingIntervalSeconds) }, async ([job]) => {
       await onFire(job.data);
     });
     this.workerIds.push(id);

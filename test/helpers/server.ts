@@ -64,7 +64,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
   const models = (options.models ?? ["popularity"]).map((m) => (typeof m === "string" ? { model: m } : m));
   for (const request of models) {
-    const result = await trainModel(database.db, request);
+    // Tests of other behaviour skip the held-out evaluation (test/services/training.test.ts covers it).
+    const result = await trainModel(database.db, { ...request, holdout: { enabled: false } });
     result.model.dispose();
   }
   const recommender = new RecommenderService(database.db, models[0].model);
