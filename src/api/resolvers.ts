@@ -276,7 +276,21 @@ export const resolvers: Resolvers = {
       const params = args.params ?? {};
       if (typeof params !== "object" || Array.isArray(params)) throw new ValidationError("params", params, "a JSON object of hyper-parameters");
       if (args.seed !== null && args.seed !== undefined && (args.seed < 0 || !Number.isInteger(args.seed))) throw new ValidationError("seed", args.seed, "a non-negative integer");
-      return context.services.jobs.submitTraining({ model: args.model, params: params as Record<string, unknown>, seed: args.seed ?? undefined, activate: args.activate ?? true });
+      const activation = args.activation
+        ? {
+            policy: args.activation.policy === "IF_NOT_WORSE" ? ("ifNotWorse" as const) : ("always" as const),
+            ...(args.activation.tolerance !== null && args.activation.tolerance !== undefined ? { tolerance: args.activation.tolerance } : {}),
+            ...(args.activation.metric ? { metric: args.activation.metric } : {}),
+          }
+        : undefined;
+      return context.services.jobs.submitTraining({
+        model: args.model,
+        params: params as Record<string, unknown>,
+        seed: args.seed ?? undefined,
+        activate: args.activate ?? true,
+        ...(activation ? { activation } : {}),
+        ...(args.heldOut === false ? { holdout: { enabled: false } } : {}),
+      });
     },
     activateModelRun: async (_root, args, context) => {
       requireAdmin(context.identity, context.services.adminConfigured);

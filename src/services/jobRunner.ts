@@ -250,7 +250,7 @@ export class JobRunner {
     const run = await createTrainingRun(this.db, request.model, request.params, request.seed);
     job.modelRunId = run.id;
     await this.report(running);
-    const input: TrainingWorkerInput = { databaseUrl: this.db.url, model: request.model, params: request.params, seed: request.seed, activate: request.activate, activation: request.activation, runId: run.id };
+    const input: TrainingWorkerInput = { databaseUrl: this.db.url, model: request.model, params: request.params, seed: request.seed, activate: request.activate, activation: request.activation, holdout: request.holdout, runId: run.id };
     let outcome: Extract<TrainingWorkerMessage, { type: "done" }>;
     try {
       if (control.stopped) throw control.stopped; // stopped while the run was being created

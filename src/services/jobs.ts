@@ -33,7 +33,8 @@ import type { JobQueue } from "../db/queue";
 import { createTrainingJobUnlessPending } from "../db/retrain";
 import { AppError, NotFoundError } from "../errors";
 import { resolveParams } from "../models/registry";
-import type { ActivationOptions } from "./activation";
+import { resolveActivation, type ActivationOptions } from "./activation";
+import { resolveHoldout, type HoldoutOptions } from "./heldOut";
 
 export type { JobKind, JobStatus };
 
@@ -71,6 +72,8 @@ export interface TrainJobRequest {
   activate: boolean;
   /** How the finished run becomes the served version (default: always, when `activate`). */
   activation?: ActivationOptions;
+  /** The held-out evaluation (default: on, K = 20). */
+  holdout?: HoldoutOptions;
 }
 
 export interface JobLimits {
@@ -169,7 +172,7 @@ export class JobManager {
 
   /** Validates the parameters at once (a bad parameter is the caller's error, not a failed job), then queues the training. */
   submitTraining(request: TrainJobRequest, trigger = "admin"): Promise<Job> {
-    resolveParams(request.model, request.params);
+    validateTraining(request);
     return this.submit("TRAIN", { ...request }, trigger, this.trainTimeLimitMs);
   }
 
@@ -178,7 +181,7 @@ export class JobManager {
    * process): what schedules use, so that a slow training is not stacked up. Null when skipped.
    */
   async submitTrainingUnlessPending(request: TrainJobRequest, trigger: string): Promise<Job | null> {
-    resolveParams(request.model, request.params);
+    validateTraining(request);
     const id = crypto.randomUUID();
     if (!(await createTrainingJobUnlessPending(this.db, { id, kind: "TRAIN", request: { ...request }, trigger }, request.model))) return null;
     await this.enqueue(id, this.trainTimeLimitMs);
@@ -251,6 +254,12 @@ export class JobManager {
     if (!row) throw new NotFoundError("job", id);
     return toJob(row);
   }
+}
+
+/** Hyper-parameters, the holdout and the activation policy, checked before anything is queued. */
+function validateTraining(request: TrainJobRequest): void {
+  resolveParams(request.model, request.params);
+  resolveActivation(request.activation, request.model, resolveHoldout(request.holdout));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -13,6 +13,7 @@ export interface TrainingWorkerInput {
   activate: boolean;
   /** Activation policy (default: activate when it succeeds). */
   activation?: TrainRequest["activation"];
+  holdout?: TrainRequest["holdout"];
   /** The QUEUED run to train into (see TrainRequest.runId); a new one when absent. */
   runId?: number;
 }
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       seed: input.seed,
       activate: input.activate,
       activation: input.activation,
+      holdout: input.holdout,
       runId: input.runId,
       onRunCreated: (run) => post({ type: "run", runId: run.id }),
       onProgress: (p) => post({ type: "progress", epoch: p.epoch, epochs: p.epochs, loss: p.loss, validation: p.validation, elapsed: p.elapsed, message: p.message }),

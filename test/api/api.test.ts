@@ -356,6 +356,30 @@ describe("admin jobs", () => {
     expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "popularity.minValue" });
   });
 
+  it("trains with the IF_NOT_WORSE policy: held-out metrics stored, the decision in the run; refuses the policy without a holdout", async () => {
+    const refused = await errorOf(`mutation { trainModel(model: "popularity", activation: { policy: IF_NOT_WORSE }, heldOut: false) { id } }`, {}, admin);
+    expect(refused.extensions).toMatchObject({ code: "BAD_USER_INPUT" });
+    const tolerance = await errorOf(`mutation { trainModel(model: "popularity", activation: { policy: IF_NOT_WORSE, tolerance: 3 }) { id } }`, {}, admin);
+    expect(tolerance.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "activation.tolerance" });
+    const started = await gql<{ trainModel: { id: string; trigger: string } }>(
+      t.url,
+      `mutation { trainModel(model: "popularity", activation: { policy: IF_NOT_WORSE, tolerance: 1 }) { id trigger } }`,
+      {},
+      admin,
+    );
+    expect(started.errors).toBeUndefined();
+    expect(started.data!.trainModel.trigger).toBe("admin");
+    const job = await waitForJob(started.data!.trainModel.id);
+    expect(job.status).toBe("SUCCEEDED");
+    const run = await gql<{ modelRuns: { edges: { node: { id: string; metrics: { heldOut: Record<string, number>; activation: { activated: boolean; policy: string } } } }[] } }>(
+      t.url,
+      `{ modelRuns(model: "popularity", first: 1) { edges { node { id metrics } } } }`,
+    );
+    const metrics = run.data!.modelRuns.edges[0].node.metrics;
+    expect(metrics.heldOut["ndcg@20"]).toBeGreaterThan(0);
+    expect(metrics.activation).toMatchObject({ activated: true, policy: "ifNotWorse" });
+  });
+
   it("imports through a job; a malformed file fails the job with file:line and changes nothing", async () => {
     const ratingsBefore = await t.database.db.prisma.rating.count();
     const bad = writeFiles({ "r.csv": "user,item,rating\nnew-u1,new-i1,4\nnew-u2,new-i2\n" });

@@ -24,6 +24,21 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+export type ActivationInput = {
+  /** Held-out metric compared: ndcg@20 (default), recall@20, or rmse/mae for rating predictors. */
+  metric?: InputMaybe<Scalars['String']['input']>;
+  policy?: ActivationPolicy;
+  /** Relative (0.05: at most 5 % worse); 0–1, default 0.05. */
+  tolerance?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/** How a finished training becomes the served version. */
+export type ActivationPolicy =
+  /** Whenever it succeeds. */
+  | 'ALWAYS'
+  /** Only if its held-out metric is within `tolerance` of the active version's; otherwise the run stays available for activateModelRun, with the reason in `metrics.activation`. */
+  | 'IF_NOT_WORSE';
+
 export type Contribution = {
   __typename?: 'Contribution';
   item: Item;
@@ -351,6 +366,8 @@ export type MutationRateItemArgs = {
 
 export type MutationTrainModelArgs = {
   activate?: InputMaybe<Scalars['Boolean']['input']>;
+  activation?: InputMaybe<ActivationInput>;
+  heldOut?: InputMaybe<Scalars['Boolean']['input']>;
   model: Scalars['String']['input'];
   params?: InputMaybe<Scalars['JSON']['input']>;
   seed?: InputMaybe<Scalars['Int']['input']>;
@@ -709,6 +726,8 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ActivationInput: ActivationInput;
+  ActivationPolicy: ActivationPolicy;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Contribution: ResolverTypeWrapper<ContributionModel>;
   CreateItemInput: CreateItemInput;
@@ -760,6 +779,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  ActivationInput: ActivationInput;
   Boolean: Scalars['Boolean']['output'];
   Contribution: ContributionModel;
   CreateItemInput: CreateItemInput;
@@ -976,7 +996,7 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   deleteRating?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRatingArgs, 'itemId' | 'userId'>>;
   importDataset?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationImportDatasetArgs, 'format' | 'path'>>;
   rateItem?: Resolver<ResolversTypes['Rating'], ParentType, ContextType, RequireFields<MutationRateItemArgs, 'itemId' | 'userId' | 'value'>>;
-  trainModel?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationTrainModelArgs, 'activate' | 'model'>>;
+  trainModel?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationTrainModelArgs, 'activate' | 'heldOut' | 'model'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
