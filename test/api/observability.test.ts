@@ -88,7 +88,7 @@ describe("/metrics", () => {
     expect(after.some((s) => s.name === "nodejs_eventloop_lag_seconds")).toBe(true);
   });
 
-  it("a finished job counts in jobs_total and job_duration_seconds", async () => {
+  it("a finished job counts in jobs_total and job_duration_seconds, and in the jobs gauge read from the database", async () => {
     const started = await gql<{ trainModel: { id: string } }>(t.url, `mutation { trainModel(model: "popularity") { id } }`, {}, { "x-api-key": ADMIN_KEY });
     expect(started.errors).toBeUndefined();
     const job = await waitForJob(t.url, started.data!.trainModel.id, "status", 600);
@@ -96,6 +96,8 @@ describe("/metrics", () => {
     const samples = await scrape(t);
     expect(total(samples, "jobs_total", { kind: "TRAIN", status: "SUCCEEDED" })).toBe(1);
     expect(total(samples, "job_duration_seconds_count", { kind: "TRAIN", status: "SUCCEEDED" })).toBe(1);
+    expect(total(samples, "jobs", { kind: "TRAIN", status: "SUCCEEDED" })).toBe(await t.database.db.prisma.job.count({ where: { kind: "TRAIN", status: "SUCCEEDED" } }));
+    expect(total(samples, "jobs", { kind: "TRAIN", status: "SUCCEEDED" })).toBeGreaterThanOrEqual(1);
   });
 
   it("operation names are bounded: 300 names give at most 200 labels and 'other'; long or odd names read 'invalid'", async () => {

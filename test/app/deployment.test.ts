@@ -81,7 +81,9 @@ async function startApi(name: string): Promise<Proc> {
 }
 
 async function startWorker(): Promise<Proc> {
-  const proc = launch("worker", "scripts/worker.ts", {});
+  const port = await freePort();
+  const proc = launch("worker", "scripts/worker.ts", { WORKER_PORT: String(port) });
+  proc.url = `http://127.0.0.1:${port}`;
   await waitFor("the worker ready", async () => proc.output.join("").includes("ready: running jobs"), 120_000, proc);
   return proc;
 }
@@ -182,6 +184,11 @@ describe("two API processes and a worker over one database", () => {
     );
     console.log(`activation reached API 1 after ${lag1} ms and API 2 after ${lag2} ms (from the job reading SUCCEEDED)`);
     expect(Math.max(lag1, lag2)).toBeLessThan(2_000);
+    // The worker's own metrics count the job it ran.
+    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+    expect(metrics).toMatch(/^jobs_total\{kind="TRAIN",status="SUCCEEDED"\} 1$/m);
+    expect(metrics).toMatch(/^job_duration_seconds_count\{kind="TRAIN",status="SUCCEEDED"\} 1$/m);
+    expect(await (await fetch(`${worker.url}/healthz`)).json()).toMatchObject({ ok: true, worker: `${os.hostname()}:${worker.child.pid}` });
   }, 180_000);
 
   it("a rating through API 2 changes API 1's recommendations for that user within ~1 s", async () => {
