@@ -112,6 +112,21 @@ export async function requestJobCancel(db: Db, id: string): Promise<boolean> {
   return count === 1;
 }
 
+/**
+ * Creates a QUEUED model run for training job `jobId` and records it on the job, in one
+ * statement: no moment exists in which the run is unfinished but owned by no job (a process
+ * starting then would fail it as interrupted; see failInterruptedRuns).
+ */
+export async function createJobRun(db: Db, jobId: string, model: string, params: Record<string, unknown>): Promise<number> {
+  const { rows } = await db.pool.query<{ id: number }>(
+    `with run as (insert into model_runs (model, params, status) values ($2, $3, 'QUEUED') returning id)
+     update jobs set model_run_id = (select id from run), updated_at = now() where id = $1 returning (select id from run) as id`,
+    [jobId, model, JSON.stringify(params)],
+  );
+  if (rows.length !== 1) throw new Error(`job ${jobId} vanished before its run could be created`);
+  return rows[0].id;
+}
+
 export async function runningJobs(db: Db): Promise<Pick<JobRow, "id" | "modelRunId">[]> {
   return db.prisma.job.findMany({ where: { status: "RUNNING" }, select: { id: true, modelRunId: true } });
 }

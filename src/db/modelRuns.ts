@@ -84,22 +84,43 @@ export interface RunActivatedNotice {
   model: string;
 }
 
+// Arbitrary constant: first key of the transaction locks that serialise activations of one model.
+const ACTIVATION_LOCK_NAMESPACE = 7_243_914;
+
 /**
  * Makes `id` the served version of its model (and no other run of that model), and tells
  * every process listening on RUNS_CHANNEL: the notice is part of the transaction, so it is
  * sent exactly when the activation commits, whoever activates (API, worker thread, script).
+ * With `ifActive` (a run id, or null for "none"), it activates only if that is still the
+ * model's active run, else CONFLICT: a decision taken against one version (ifNotWorse) is
+ * not applied over another activated meanwhile. Activations of one model are serialised.
  */
-export async function activateRun(db: Db, id: number): Promise<ModelRun> {
+export async function activateRun(db: Db, id: number, options: { ifActive?: number | null } = {}): Promise<ModelRun> {
   return db.prisma.$transaction(async (tx) => {
     const run = await tx.modelRun.findUnique({ where: { id } });
     if (!run) throw new NotFoundError("model run", id);
     if (run.status !== "SUCCEEDED") throw new AppError("BAD_USER_INPUT", `model run ${id} is ${run.status}; only a SUCCEEDED run can be activated`, { id });
+    await tx.$queryRaw`select pg_advisory_xact_lock(${ACTIVATION_LOCK_NAMESPACE}::int, hashtext(${run.model}))::text as locked`;
+    if (options.ifActive !== undefined) {
+      const current = (await tx.modelRun.findFirst({ where: { model: run.model, active: true }, select: { id: true } }))?.id ?? null;
+      if (current !== options.ifActive && current !== id) {
+        throw new AppError("CONFLICT", `the active version of ${run.model} changed (now run ${current ?? "none"}, was ${options.ifActive ?? "none"}) while run ${id} was being decided`, {
+          id,
+          active: current,
+        });
+      }
+    }
     await tx.modelRun.updateMany({ where: { model: run.model, active: true, NOT: { id } }, data: { active: false } });
     const activated = await tx.modelRun.update({ where: { id }, data: { active: true } });
     const notice: RunActivatedNotice = { runId: id, model: run.model };
     await notifyInTransaction(tx, RUNS_CHANNEL, JSON.stringify(notice));
     return activated;
   });
+}
+
+/** Replaces the stored metrics of run `id` (an activation decision revised after the run was stored). */
+export async function updateRunMetrics(db: Db, id: number, metrics: Record<string, unknown>): Promise<ModelRun> {
+  return db.prisma.modelRun.update({ where: { id }, data: { metrics: metrics as object } });
 }
 
 export async function activeRuns(db: Db): Promise<ModelRun[]> {

@@ -247,9 +247,8 @@ export class JobRunner {
   private async runTraining(running: Running, request: TrainJobRequest): Promise<void> {
     const { job, control } = running;
     // The run exists before the thread does, so whatever becomes of the thread, the run can be failed here.
-    const run = await createTrainingRun(this.db, request.model, request.params, request.seed);
+    const run = await createTrainingRun(this.db, request.model, request.params, request.seed, job.id);
     job.modelRunId = run.id;
-    await this.report(running);
     const input: TrainingWorkerInput = { databaseUrl: this.db.url, model: request.model, params: request.params, seed: request.seed, activate: request.activate, activation: request.activation, holdout: request.holdout, runId: run.id };
     let outcome: Extract<TrainingWorkerMessage, { type: "done" }>;
     try {

@@ -3,10 +3,11 @@
 // (by default) make it the served version, subject to the activation policy (./activation.ts).
 import crypto from "node:crypto";
 import type { Db } from "../db/client";
-import { activateRun, activeRuns, completeRun, createRun, failRun, getRun, markRunning, type ModelRun } from "../db/modelRuns";
+import { activateRun, activeRuns, completeRun, createRun, failRun, getRun, markRunning, updateRunMetrics, type ModelRun } from "../db/modelRuns";
+import { createJobRun } from "../db/jobs";
 import { readSnapshot } from "../db/snapshot";
 import { datasetFromSnapshot, type DbDataset } from "../data/fromSnapshot";
-import { AppError, NotFoundError } from "../errors";
+import { AppError, isAppError, NotFoundError } from "../errors";
 import { createModel, resolveParams, serializeModel } from "../models/registry";
 import type { FitReport, Recommender, TrainingData, TrainingProgress } from "../models/types";
 import { decideActivation, resolveActivation, type ActivationDecision, type ActivationOptions } from "./activation";
@@ -98,8 +99,18 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
       notes: { snapshot: dataset.version, itemIdsHash: idsHash(dataset.itemDbIds, model.nItems), userIdsHash: idsHash(dataset.userDbIds, model.nUsers), ...report.notes },
     });
     let stored = await completeRun(db, run.id, { metrics, trainSeconds, dataFingerprint, artifact });
-    if (decision.activated) stored = await activateRun(db, run.id);
-    return { run: stored, model, report, dataset, heldOut, activation: decision };
+    let final = decision;
+    if (decision.activated) {
+      try {
+        // ifNotWorse compared with `active`: activate only if it is still the active run.
+        stored = await activateRun(db, run.id, activation.policy === "ifNotWorse" ? { ifActive: active?.id ?? null } : {});
+      } catch (error) {
+        if (!(isAppError(error) && error.code === "CONFLICT")) throw error;
+        final = { ...decision, activated: false, reason: `not activated: ${error.message}; compare again or activate it with activateModelRun` };
+        stored = await updateRunMetrics(db, run.id, { ...metrics, activation: final });
+      }
+    }
+    return { run: stored, model, report, dataset, heldOut, activation: final };
   } catch (error) {
     model?.dispose();
     await failRun(db, run.id, error instanceof Error ? error.message : String(error)).catch(() => undefined);
@@ -107,9 +118,16 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
   }
 }
 
-/** Creates the QUEUED run trainModel({ runId }) will train into; validates the parameters first. */
-export async function createTrainingRun(db: Db, model: string, params: Record<string, unknown>, seed: number | undefined): Promise<ModelRun> {
-  return createRun(db, model, { ...resolveParams(model, params), seed: seed ?? DEFAULT_SEED });
+/**
+ * Creates the QUEUED run trainModel({ runId }) will train into; validates the parameters
+ * first. With `jobId`, the run is recorded on that job in the same statement.
+ */
+export async function createTrainingRun(db: Db, model: string, params: Record<string, unknown>, seed: number | undefined, jobId?: string): Promise<ModelRun> {
+  const stored = { ...resolveParams(model, params), seed: seed ?? DEFAULT_SEED };
+  if (jobId === undefined) return createRun(db, model, stored);
+  const run = await getRun(db, await createJobRun(db, jobId, model, stored));
+  if (!run) throw new AppError("INTERNAL", `the run of job ${jobId} vanished`);
+  return run;
 }
 
 async function queuedRun(db: Db, id: number): Promise<ModelRun> {

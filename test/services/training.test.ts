@@ -287,3 +287,16 @@ describe("decideActivation", () => {
     expect(decision).toMatchObject({ activated: false, sameData: false, reason: expect.stringContaining("(measured on different data)") });
   });
 });
+
+describe("activation against a version that changed meanwhile", () => {
+  it("activateRun({ ifActive }) refuses (CONFLICT) when another run became active since the decision", async () => {
+    const first = await train({ model: "popularity", holdout: { enabled: false } });
+    const second = await train({ model: "popularity", holdout: { enabled: false }, activate: false });
+    const third = await train({ model: "popularity", holdout: { enabled: false }, activate: false });
+    // Decided against `first`; `third` was activated meanwhile.
+    await activateRun(t.db, third.run.id);
+    await expect(activateRun(t.db, second.run.id, { ifActive: first.run.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect((await activeRuns(t.db)).find((r) => r.model === "popularity")?.id).toBe(third.run.id);
+    expect(await activateRun(t.db, second.run.id, { ifActive: third.run.id })).toMatchObject({ id: second.run.id, active: true });
+  });
+});
