@@ -115,7 +115,8 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
       metricsToken: observability.metricsToken,
       logger,
     });
-    log(`GraphQL API ready at ${server.url} (Apollo Sandbox: open it in a browser)`);
+    const origin = server.url.replace(/\/graphql$/, "");
+    log(`GraphQL API ready at ${server.url}; web app at ${origin}/, GraphQL explorer (offline) at ${origin}/explorer, Apollo Sandbox (online) at ${server.url}`);
     return {
       config,
       connection,

@@ -22,7 +22,7 @@ export const MAX_OPERATION_NAMES = 200;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_OPERATION_NAME_LENGTH = 64;
 
-export type Route = "graphql" | "healthz" | "readyz" | "metrics" | "other";
+export type Route = "graphql" | "healthz" | "readyz" | "metrics" | "web" | "other";
 
 /** What one request carries between the HTTP handler and the Apollo plugin. */
 export interface RequestInfo {
@@ -173,5 +173,6 @@ export function routeOf(pathname: string): Route {
   if (pathname === "/healthz") return "healthz";
   if (pathname === "/readyz") return "readyz";
   if (pathname === "/metrics") return "metrics";
+  if (pathname === "/explorer" || pathname.startsWith("/assets/")) return "web";
   return "other";
 }

@@ -13,6 +13,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { loadWebApp, type WebApp } from "./webApp";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from "@apollo/server/plugin/landingPage/default";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   metricsToken?: string;
   /** Request lines at debug level. Default: silent. */
   logger?: Logger;
+  /** The web app and explorer pages (default: web/dist as built by `npm run build:web`). */
+  webApp?: WebApp;
 }
 
 export interface ApiServer {
@@ -73,6 +76,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const authenticator = options.services.authenticator;
   const metrics = options.metrics ?? new ApiMetrics(options.services.recommender);
   const logger = options.logger ?? silentLogger();
+  const webApp = options.webApp ?? loadWebApp();
   const guard = documentGuard({ maxTokens: limits.maxTokens });
   const armor = new ApolloArmor({
     // Tokens are bounded before Apollo sees the document (documentGuard); the cost estimate
@@ -155,6 +159,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       sendJson(res, readiness.ready ? 200 : 503, readiness);
       return;
     }
+    // The web app at / and /explorer (GraphQL stays at /graphql, and at / for POST and GET ?query=).
+    if (webApp.serve(req, res, url)) return;
     if (url.pathname !== "/graphql" && url.pathname !== "/") {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found: the GraphQL endpoint is /graphql\n");
