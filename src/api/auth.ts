@@ -8,7 +8,7 @@
 // user's own writes (rateItem, deleteRating, createUser) need that user's token or the admin
 // key; anonymous callers may write only when ANONYMOUS_WRITES is on. Reads are public.
 import crypto from "node:crypto";
-import { errors as joseErrors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions, type KeyObject } from "jose";
+import { errors as joseErrors, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWTVerifyOptions, type KeyObject } from "jose";
 import type { SecurityConfig } from "../config";
 import { AppError } from "../errors";
 import { INPUT_LIMITS, hasControlCharacters } from "../services/validation";
@@ -63,6 +63,22 @@ export class Authenticator {
 
   get userTokensEnabled(): boolean {
     return this.verifyKey !== undefined;
+  }
+
+  /**
+   * Demo sign-in (the web app's "sign in as" in development): where anyone may already act as
+   * any user (anonymous writes on), a token for `userId` adds nothing an attacker lacks, so
+   * one is issued (HS256, 1 hour) when USER_TOKEN_SECRET is set, and null when tokens are not
+   * used at all. With anonymous writes off this is FORBIDDEN: users get tokens from the
+   * identity provider that holds the secret.
+   */
+  async demoToken(userId: string): Promise<string | null> {
+    if (!this.anonymousWrites) throw new AppError("FORBIDDEN", "demo sign-in is only available while anonymous writes are on (development); get a user token from your identity provider");
+    if (!this.config.userTokenSecret) return null;
+    let token = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(userId).setIssuedAt().setExpirationTime("1h");
+    if (this.config.userTokenIssuer) token = token.setIssuer(this.config.userTokenIssuer);
+    if (this.config.userTokenAudience) token = token.setAudience(this.config.userTokenAudience);
+    return token.sign(new TextEncoder().encode(this.config.userTokenSecret));
   }
 
   async identify(credentials: Credentials): Promise<Identity> {

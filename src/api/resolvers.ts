@@ -8,7 +8,7 @@ import { getDefinition, MODEL_DEFINITIONS } from "../models/registry";
 import type { ParamSpec } from "../models/params";
 import type { CandidateFilter, RecommendationResult } from "../services/recommender";
 import { validateImportRequest } from "../services/importService";
-import { INPUT_LIMITS, atMost, dbId, isoDateTime, plainText, ratingValue } from "../services/validation";
+import { INPUT_LIMITS, atMost, dbId, externalId, isoDateTime, plainText, ratingValue } from "../services/validation";
 import { requireActingAs, requireAdmin } from "./auth";
 import { connection, countedConnection, decodeCursor, pageSize } from "./pagination";
 import type { ApiContext } from "./context";
@@ -150,6 +150,12 @@ export const resolvers: Resolvers = {
         pendingJobs: await services.jobs.pending(),
       };
     },
+    serverInfo: (_root, _args, { services }) => ({
+      anonymousWrites: services.authenticator.anonymousWrites,
+      userTokens: services.authenticator.userTokensEnabled,
+      adminEnabled: services.adminConfigured,
+      defaultModel: services.recommender.defaultModel,
+    }),
     user: (_root, { id }, { loaders }) => loaders.user.load(id),
     users: async (_root, args, { services }) => {
       const take = pageSize(args.first, "first", 20);
@@ -242,6 +248,11 @@ export const resolvers: Resolvers = {
   },
 
   Mutation: {
+    demoUserToken: async (_root, { userId }, { services }) => {
+      externalId(userId, "userId");
+      services.recommender.requireUserIndex(userId);
+      return services.authenticator.demoToken(userId);
+    },
     createUser: (_root, { input }, context) => {
       requireActingAs(context.identity, input.id, context.services.authenticator.anonymousWrites);
       return context.services.catalogWriter.createUser(input.id, input.attributes);

@@ -351,6 +351,20 @@ describe("admin jobs", () => {
     expect(await recommend({ first: 3 })).toEqual(servedBefore);
   });
 
+  it("demo sign-in (anonymous writes on): a token for an existing user that rates as that user only", async () => {
+    const info = await gql<{ serverInfo: { anonymousWrites: boolean; userTokens: boolean } }>(t.url, `{ serverInfo { anonymousWrites userTokens defaultModel } }`);
+    expect(info.data!.serverInfo).toMatchObject({ anonymousWrites: true, userTokens: true });
+    expect((await errorOf(`mutation { demoUserToken(userId: "no-such-user") }`)).extensions?.code).toBe("NOT_FOUND");
+    const issued = await gql<{ demoUserToken: string }>(t.url, `mutation { demoUserToken(userId: "1") }`);
+    const token = issued.data!.demoUserToken;
+    expect(token.split(".")).toHaveLength(3);
+    const item = (await gql<{ items: { edges: { node: { id: string } }[] } }>(t.url, `{ items(first: 1) { edges { node { id } } } }`)).data!.items.edges[0].node.id;
+    const asUser = await gql(t.url, `mutation($i: ID!) { rateItem(userId: "1", itemId: $i, value: 3) { value } }`, { i: item }, { authorization: `Bearer ${token}` });
+    expect(asUser.errors).toBeUndefined();
+    const asOther = await errorOf(`mutation($i: ID!) { rateItem(userId: "2", itemId: $i, value: 3) { value } }`, { i: item }, { authorization: `Bearer ${token}` });
+    expect(asOther.extensions?.code).toBe("FORBIDDEN");
+  });
+
   it("rejects bad hyper-parameters at once, with the field", async () => {
     const error = await errorOf(`mutation { trainModel(model: "popularity", params: { minValue: "lots" }) { id } }`, {}, admin);
     expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "popularity.minValue" });

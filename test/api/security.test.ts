@@ -154,6 +154,9 @@ describe("who may write what", () => {
     expect((await firstError(`mutation { createItem(input: { id: "user-item", title: "x" }) { id } }`, {}, { authorization: `Bearer ${await token(userId)}` })).extensions?.code).toBe("UNAUTHENTICATED");
     expect((await firstError(`mutation { rateItem(userId: "${userId}", itemId: "${itemId}", value: 1) { value } }`)).extensions?.code).toBe("UNAUTHENTICATED");
     expect((await firstError(`mutation { createUser(input: { id: "anon-user" }) { id } }`)).extensions?.code).toBe("UNAUTHENTICATED");
+    // No demo sign-in where anonymous writes are off; serverInfo tells frontends so.
+    expect((await firstError(`mutation { demoUserToken(userId: "${userId}") }`)).extensions?.code).toBe("FORBIDDEN");
+    expect((await gql(t.url, `{ serverInfo { anonymousWrites userTokens adminEnabled } }`)).data).toEqual({ serverInfo: { anonymousWrites: false, userTokens: true, adminEnabled: true } });
     expect(await counts()).toEqual(before);
   });
 

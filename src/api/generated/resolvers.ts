@@ -304,6 +304,11 @@ export type Mutation = {
   /** Deletes a rating; true when there was one. Needs that user's token, the admin key, or anonymous writes. */
   deleteRating: Scalars['Boolean']['output'];
   /**
+   * Demo sign-in, only while anonymous writes are on (development): a 1-hour token for the user
+   * when the server verifies tokens, null when it does not use them. FORBIDDEN otherwise.
+   */
+  demoUserToken: Maybe<Scalars['String']['output']>;
+  /**
    * Admin: imports a data set from a path on the server (one transaction). Only paths under the
    * import root (IMPORT_ROOT) are read. Returns a job.
    */
@@ -345,6 +350,11 @@ export type MutationCreateUserArgs = {
 
 export type MutationDeleteRatingArgs = {
   itemId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationDemoUserTokenArgs = {
   userId: Scalars['ID']['input'];
 };
 
@@ -431,6 +441,8 @@ export type Query = {
    * that recommend before sign-up.
    */
   recommendationsForProfile: RecommendationConnection;
+  /** What this server allows, for frontends deciding what to show. */
+  serverInfo: ServerInfo;
   /**
    * Items similar to an item. Models with item embeddings or an item–item graph answer from
    * them; the `content` model answers from genres, tags and title words and also covers
@@ -607,6 +619,18 @@ export type RecommendationSource =
   /** The model cannot score this user (no usable history): most popular items instead. */
   | 'POPULARITY_FALLBACK';
 
+export type ServerInfo = {
+  __typename?: 'ServerInfo';
+  /** Admin operations are enabled (ADMIN_API_KEY is set). */
+  adminEnabled: Scalars['Boolean']['output'];
+  /** Callers without a token may create users and rate as any user (development default; off in production). */
+  anonymousWrites: Scalars['Boolean']['output'];
+  /** Registry name of the model served when a query names none. */
+  defaultModel: Scalars['String']['output'];
+  /** User tokens (JWT) are verified: writes as a user need one unless anonymous writes are on. */
+  userTokens: Scalars['Boolean']['output'];
+};
+
 export type SimilarItem = {
   __typename?: 'SimilarItem';
   item: Item;
@@ -769,6 +793,7 @@ export type ResolversTypes = ResolversObject<{
   RecommendationEdge: ResolverTypeWrapper<Omit<RecommendationEdge, 'node'> & { node: ResolversTypes['Recommendation'] }>;
   RecommendationFilter: RecommendationFilter;
   RecommendationSource: RecommendationSource;
+  ServerInfo: ResolverTypeWrapper<ServerInfo>;
   SimilarItem: ResolverTypeWrapper<SimilarItemModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserModel>;
@@ -815,6 +840,7 @@ export type ResolversParentTypes = ResolversObject<{
   RecommendationConnection: Omit<RecommendationConnection, 'edges'> & { edges: Array<ResolversParentTypes['RecommendationEdge']> };
   RecommendationEdge: Omit<RecommendationEdge, 'node'> & { node: ResolversParentTypes['Recommendation'] };
   RecommendationFilter: RecommendationFilter;
+  ServerInfo: ServerInfo;
   SimilarItem: SimilarItemModel;
   String: Scalars['String']['output'];
   User: UserModel;
@@ -994,6 +1020,7 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   createItem?: Resolver<ResolversTypes['Item'], ParentType, ContextType, RequireFields<MutationCreateItemArgs, 'input'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deleteRating?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRatingArgs, 'itemId' | 'userId'>>;
+  demoUserToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationDemoUserTokenArgs, 'userId'>>;
   importDataset?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationImportDatasetArgs, 'format' | 'path'>>;
   rateItem?: Resolver<ResolversTypes['Rating'], ParentType, ContextType, RequireFields<MutationRateItemArgs, 'itemId' | 'userId' | 'value'>>;
   trainModel?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationTrainModelArgs, 'activate' | 'heldOut' | 'model'>>;
@@ -1019,6 +1046,7 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   nextItems?: Resolver<ResolversTypes['RecommendationConnection'], ParentType, ContextType, RequireFields<QueryNextItemsArgs, 'first' | 'model' | 'userId'>>;
   recommendations?: Resolver<ResolversTypes['RecommendationConnection'], ParentType, ContextType, RequireFields<QueryRecommendationsArgs, 'diversity' | 'excludeRated' | 'first' | 'userId'>>;
   recommendationsForProfile?: Resolver<ResolversTypes['RecommendationConnection'], ParentType, ContextType, RequireFields<QueryRecommendationsForProfileArgs, 'diversity' | 'first' | 'ratings'>>;
+  serverInfo?: Resolver<ResolversTypes['ServerInfo'], ParentType, ContextType>;
   similarItems?: Resolver<Array<ResolversTypes['SimilarItem']>, ParentType, ContextType, RequireFields<QuerySimilarItemsArgs, 'first' | 'itemId'>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
@@ -1065,6 +1093,14 @@ export type RecommendationConnectionResolvers<ContextType = ApiContext, ParentTy
 export type RecommendationEdgeResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RecommendationEdge'] = ResolversParentTypes['RecommendationEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Recommendation'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServerInfoResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ServerInfo'] = ResolversParentTypes['ServerInfo']> = ResolversObject<{
+  adminEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  anonymousWrites?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  defaultModel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userTokens?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1125,6 +1161,7 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   Recommendation?: RecommendationResolvers<ContextType>;
   RecommendationConnection?: RecommendationConnectionResolvers<ContextType>;
   RecommendationEdge?: RecommendationEdgeResolvers<ContextType>;
+  ServerInfo?: ServerInfoResolvers<ContextType>;
   SimilarItem?: SimilarItemResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;

@@ -300,6 +300,11 @@ export type Mutation = {
   /** Deletes a rating; true when there was one. Needs that user's token, the admin key, or anonymous writes. */
   deleteRating: Scalars['Boolean']['output'];
   /**
+   * Demo sign-in, only while anonymous writes are on (development): a 1-hour token for the user
+   * when the server verifies tokens, null when it does not use them. FORBIDDEN otherwise.
+   */
+  demoUserToken?: Maybe<Scalars['String']['output']>;
+  /**
    * Admin: imports a data set from a path on the server (one transaction). Only paths under the
    * import root (IMPORT_ROOT) are read. Returns a job.
    */
@@ -341,6 +346,11 @@ export type MutationCreateUserArgs = {
 
 export type MutationDeleteRatingArgs = {
   itemId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationDemoUserTokenArgs = {
   userId: Scalars['ID']['input'];
 };
 
@@ -427,6 +437,8 @@ export type Query = {
    * that recommend before sign-up.
    */
   recommendationsForProfile: RecommendationConnection;
+  /** What this server allows, for frontends deciding what to show. */
+  serverInfo: ServerInfo;
   /**
    * Items similar to an item. Models with item embeddings or an item–item graph answer from
    * them; the `content` model answers from genres, tags and title words and also covers
@@ -602,6 +614,18 @@ export type RecommendationSource =
   | 'MODEL'
   /** The model cannot score this user (no usable history): most popular items instead. */
   | 'POPULARITY_FALLBACK';
+
+export type ServerInfo = {
+  __typename?: 'ServerInfo';
+  /** Admin operations are enabled (ADMIN_API_KEY is set). */
+  adminEnabled: Scalars['Boolean']['output'];
+  /** Callers without a token may create users and rate as any user (development default; off in production). */
+  anonymousWrites: Scalars['Boolean']['output'];
+  /** Registry name of the model served when a query names none. */
+  defaultModel: Scalars['String']['output'];
+  /** User tokens (JWT) are verified: writes as a user need one unless anonymous writes are on. */
+  userTokens: Scalars['Boolean']['output'];
+};
 
 export type SimilarItem = {
   __typename?: 'SimilarItem';
