@@ -2,7 +2,7 @@
 // fresh unique name (on DATABASE_URL's server or the embedded one), dropped at the end and on
 // failure or Ctrl-C, never one the bench did not create; the real server (`scripts/start.ts`)
 // as a child process; its resident memory from /proc; the load average.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -104,6 +104,10 @@ export interface ServerOptions {
   echo?: "always" | "until-ready" | "never";
   /** Give up waiting for readiness after this long (default 15 minutes: import and training come first). */
   readyTimeoutMs?: number;
+  /** The script to run, relative to the project root (default `scripts/start.ts`; `scripts/worker.ts` for a worker). */
+  script?: string;
+  /** The stderr text that means ready (default the API's "GraphQL API ready"; a worker logs "ready: running jobs"). */
+  readyText?: string;
 }
 
 export interface BenchServer {
@@ -123,10 +127,14 @@ export interface BenchServer {
 
 const LOG_TAIL_CHARS = 64 * 1024;
 
-/** Starts `scripts/start.ts` in its own Node process (node --import tsx), so its pid is the server's. */
+/**
+ * Starts `scripts/start.ts` (or `options.script`) in its own Node process (node --import tsx), so
+ * its pid is the server's.
+ */
 export function startServer(options: ServerOptions): BenchServer {
   const echo = options.echo ?? "always";
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts", "start.ts")], {
+  const readyText = options.readyText ?? "GraphQL API ready";
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, options.script ?? path.join("scripts", "start.ts"))], {
     cwd: projectRoot,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "inherit", "pipe"],
@@ -148,7 +156,7 @@ export function startServer(options: ServerOptions): BenchServer {
       const text = chunk.toString();
       log = (log + text).slice(-LOG_TAIL_CHARS);
       if (echo === "always" || (echo === "until-ready" && !isReady)) process.stderr.write(text);
-      if (!isReady && log.includes("GraphQL API ready")) {
+      if (!isReady && log.includes(readyText)) {
         isReady = true;
         clearTimeout(timer);
         resolve();
@@ -230,6 +238,41 @@ export class RssSampler {
 export function loadAverage(): [number, number, number] {
   const [one, five, fifteen] = os.loadavg().map((value) => Math.round(value * 100) / 100);
   return [one, five, fifteen];
+}
+
+let clockTicks: number | undefined;
+
+/** CPU seconds (user + system, all threads) a process has used so far; undefined once it has ended. */
+export function processCpuSeconds(pid: number): number | undefined {
+  clockTicks ??= (() => {
+    try {
+      return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      return 100;
+    }
+  })();
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The whole machine's CPU time counters (all processes, every tenant), from /proc/stat. */
+export function machineCpuTimes(): { busy: number; total: number } {
+  const line = fs.readFileSync("/proc/stat", "utf8").split("\n")[0];
+  const values = line.trim().split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
+  const total = values.reduce((sum, value) => sum + value, 0);
+  return { busy: total - values[3] - values[4], total };
+}
+
+/** Cores' worth of CPU the whole machine was busy between two `machineCpuTimes()` readings. */
+export function machineBusyCores(before: { busy: number; total: number }, after: { busy: number; total: number }): number {
+  const total = after.total - before.total;
+  return total > 0 ? Math.round(((after.busy - before.busy) / total) * os.cpus().length * 100) / 100 : 0;
 }
 
 export function machine(): string {
