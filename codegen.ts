@@ -35,6 +35,7 @@ const config: CodegenConfig = {
           ModelInfo: "../mappers#ModelInfoModel",
           ModelRun: "../mappers#ModelRunModel",
           Job: "../mappers#JobModel",
+          EvaluationReport: "../mappers#EvaluationReportModel",
         },
         // DateTime inputs arrive as Date: the scalar parses and checks them (strict ISO-8601).
         scalars: { ID: "string", JSON: "unknown", DateTime: { input: "Date", output: "Date | string" } },

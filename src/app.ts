@@ -1,6 +1,7 @@
 // The main job: database (embedded by default), data, trained default model, GraphQL server.
 import fs from "node:fs";
-import { loadConfig, type AppConfig, type SecurityConfig } from "./config";
+import path from "node:path";
+import { loadConfig, projectRoot, type AppConfig, type SecurityConfig } from "./config";
 import { connect, pingDatabase, redactUrl, type Connected, type Db } from "./db/client";
 import { failInterruptedRuns } from "./db/modelRuns";
 import { Authenticator } from "./api/auth";
@@ -11,6 +12,7 @@ import { MODEL_DEFINITIONS } from "./models/registry";
 import { CatalogWriter } from "./services/catalogWrites";
 import { FALLBACK_MODEL } from "./services/recommender";
 import { ensureData, ensureTrained } from "./services/bootstrap";
+import { EvaluationReports } from "./services/evaluationReports";
 import { Explainer } from "./services/explain";
 import { ItemCache } from "./services/itemCache";
 import { countJobsByState } from "./db/jobs";
@@ -166,7 +168,15 @@ export async function startWorkers(
 }
 
 /** What the API needs, built from the configuration's security part. */
-export function createServices(db: Db, recommender: RecommenderService, jobs: JobManager, itemCache: ItemCache, security: SecurityConfig): Services {
+export function createServices(
+  db: Db,
+  recommender: RecommenderService,
+  jobs: JobManager,
+  itemCache: ItemCache,
+  security: SecurityConfig,
+  // The project's results/ folder (what `npm run evaluate` writes); tests may point elsewhere.
+  resultsDir: string = path.join(projectRoot, "results"),
+): Services {
   const explainer = new Explainer(recommender);
   const services: Services = {
     db,
@@ -179,6 +189,7 @@ export function createServices(db: Db, recommender: RecommenderService, jobs: Jo
     adminConfigured: security.adminApiKey !== undefined,
     importRoots: security.importRoots,
     modelCount: MODEL_DEFINITIONS.length,
+    evaluationReports: new EvaluationReports(resultsDir),
     readiness: () => readiness(services),
   };
   return services;

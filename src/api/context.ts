@@ -16,6 +16,7 @@ import {
   type User,
 } from "../db/catalog";
 import type { CatalogWriter } from "../services/catalogWrites";
+import type { EvaluationReports } from "../services/evaluationReports";
 import type { Explainer } from "../services/explain";
 import type { ItemCache } from "../services/itemCache";
 import type { JobManager } from "../services/jobs";
@@ -60,6 +61,8 @@ export interface Services {
   importRoots: string[];
   /** Registered models (the cost of the `models` list). */
   modelCount: number;
+  /** The evaluation reports in the results folder (admin: evaluationReports). */
+  evaluationReports: EvaluationReports;
   readiness(): Promise<Readiness>;
   /** Set by the app once the queue and the replica sync exist. */
   probes?: ReadinessProbes;

@@ -35,6 +35,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
+import { EVALUATION_REPORT_LIMITS } from "../services/evaluationReports";
 import { decodeCursor } from "./pagination";
 
 /** Items scored per unit of cost. */
@@ -83,6 +84,8 @@ const FIELD_WORK: Record<string, (args: Args, inputs: CostInputs) => number> = {
   // Batched: one page query and one count for all the users of a list (DataLoader).
   "User.ratings": () => 1,
   "Job.modelRun": () => DB_QUERY,
+  // A folder listing and a stat per file; files are parsed once per change (cached by mtime).
+  "Query.evaluationReports": () => DB_QUERY,
 };
 
 /** Fixed lengths of lists that take no `first`. */
@@ -95,6 +98,8 @@ const LIST_SIZE: Record<string, (args: Args, inputs: CostInputs) => number> = {
   "Explanation.becauseYouRated": () => 5,
   "GraphPath.nodes": () => 4,
   "ModelInfo.parameters": () => 20,
+  "Query.evaluationReports": (args) => numberArg(args.first, 10),
+  "EvaluationReport.rows": () => EVALUATION_REPORT_LIMITS.maxRows,
 };
 
 function numberArg(value: unknown, fallback: number): number {

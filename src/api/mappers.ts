@@ -2,6 +2,7 @@
 import type { Item, Rating, User } from "../db/catalog";
 import type { ModelRun } from "../db/modelRuns";
 import type { ModelDefinition } from "../models/definition";
+import type { EvaluationReportSummary } from "../services/evaluationReports";
 import type { Job } from "../services/jobs";
 
 export type UserModel = User;
@@ -10,6 +11,7 @@ export type RatingModel = Rating;
 export type ModelRunModel = ModelRun;
 export type ModelInfoModel = ModelDefinition;
 export type JobModel = Job;
+export type EvaluationReportModel = EvaluationReportSummary;
 
 /** A page of a user's ratings, fetched only for the parts that are selected (edges, totalCount). */
 export interface RatingPageModel {

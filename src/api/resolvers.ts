@@ -17,6 +17,8 @@ import type { RecommendationModel } from "./mappers";
 
 /** Rankings page at most this deep (offset + first): deeper pages are not recommendations any more. */
 export const MAX_RANK_DEPTH = 1_000;
+/** Reports per evaluationReports answer (each up to EVALUATION_REPORT_LIMITS.maxRows rows; see src/api/cost.ts). */
+export const MAX_EVALUATION_REPORTS = 20;
 /** Entries of a recommendation filter's lists. */
 const MAX_FILTER_ENTRIES = 100;
 const MAX_EXCLUDED_ITEMS = 500;
@@ -244,6 +246,10 @@ export const resolvers: Resolvers = {
     jobs: (_root, args, context) => {
       requireAdmin(context.identity, context.services.adminConfigured);
       return context.services.jobs.list(pageSize(args.first, "first", 20));
+    },
+    evaluationReports: (_root, args, context) => {
+      requireAdmin(context.identity, context.services.adminConfigured);
+      return context.services.evaluationReports.list(pageSize(args.first, "first", 10, MAX_EVALUATION_REPORTS));
     },
   },
 

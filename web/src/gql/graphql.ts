@@ -72,6 +72,39 @@ export type DatasetFormat =
   | 'movielens_100k'
   | 'movielens_latest';
 
+/** An offline evaluation of several models on one data set and protocol (`npm run evaluate`; see the README's Measured results). */
+export type EvaluationReport = {
+  __typename?: 'EvaluationReport';
+  /** Data set evaluated on (e.g. movielens-100k). */
+  dataset: Scalars['String']['output'];
+  /** When the file was last written. */
+  date: Scalars['DateTime']['output'];
+  /** What the protocol measures, from the report's notes. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** Metric names over all rows, in the report's order (recall@20, ndcg@20, rmse, ...). */
+  metricNames: Array<Scalars['String']['output']>;
+  /** File name in the results folder (e.g. ml100k-holdout.json). */
+  name: Scalars['String']['output'];
+  /** Evaluation protocol: holdout, rating-5fold, loo-sampled, given-split. */
+  protocol: Scalars['String']['output'];
+  /** One row per model. */
+  rows: Array<EvaluationRow>;
+};
+
+/** One model's result in an evaluation report. */
+export type EvaluationRow = {
+  __typename?: 'EvaluationRow';
+  /** Why the model failed in this evaluation (its metrics are then empty). */
+  error?: Maybe<Scalars['String']['output']>;
+  /** Wall seconds of scoring and metrics (summed over folds). */
+  evalSeconds?: Maybe<Scalars['Float']['output']>;
+  /** Metric name → value (rmse and mae: lower is better; the others: higher is better). */
+  metrics: Scalars['JSON']['output'];
+  model: Scalars['String']['output'];
+  /** Wall seconds of training (summed over folds). */
+  trainSeconds?: Maybe<Scalars['Float']['output']>;
+};
+
 export type Explanation = {
   __typename?: 'Explanation';
   /** The user's rated items that support this item most: the summed weight (normalised-adjacency entries) of the paths user → that item → another user → this item in the interaction graph, as shares of the total. */
@@ -394,6 +427,12 @@ export type ProfileRatingInput = {
 export type Query = {
   __typename?: 'Query';
   /**
+   * Admin: the model-quality reports written by `npm run evaluate` (JSON files directly in the
+   * server's results/ folder), newest first (`first`: 1–20). Files that are not evaluation
+   * reports (benchmarks, curves) or are larger than 1 MiB are left out; at most 50 rows each.
+   */
+  evaluationReports: Array<EvaluationReport>;
+  /**
    * Why an item is recommended to a user: the user's rated items that support it most, and
    * paths in the user–item interaction graph (user → item they rated → other user → this item).
    */
@@ -449,6 +488,11 @@ export type Query = {
   user?: Maybe<User>;
   /** Users, in creation order. */
   users: UserConnection;
+};
+
+
+export type QueryEvaluationReportsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
