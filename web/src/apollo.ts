@@ -46,6 +46,12 @@ export const client = new ApolloClient({
       // Items are identified by their external id; recommendations are lists computed per request.
       Item: { keyFields: ["id"] },
       User: { keyFields: ["id"] },
+      // admin: models and reports are named, not numbered; health and serverInfo are one object each,
+      // asked for with different fields by the header and the admin console.
+      ModelInfo: { keyFields: ["name"] },
+      EvaluationReport: { keyFields: ["name"] },
+      Health: { merge: true },
+      ServerInfo: { merge: true },
     },
   }),
   defaultOptions: { watchQuery: { fetchPolicy: "cache-and-network" } },
