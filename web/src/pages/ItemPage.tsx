@@ -9,11 +9,12 @@ import { SimilarItems } from "../shop/SimilarItems";
 import { Stars } from "../shop/Stars";
 import { itemLabel, starString } from "../shop/format";
 import { useRate } from "../shop/useRate";
-import { useUserId } from "../shop/user";
+import { useCanRate, useUserId } from "../shop/user";
 
 export function ItemPage({ id }: { id: string }) {
   const result = useQuery(ShopItemDocument, { variables: { id } });
   const userId = useUserId();
+  const canRate = useCanRate();
   const item = result.data?.item;
   if (result.error) return <ErrorNote error={result.error} what={`item ${id}`} />;
   if (!item) return <p>{result.loading ? "Loading…" : `There is no item "${id}".`}</p>;
@@ -43,7 +44,7 @@ export function ItemPage({ id }: { id: string }) {
       </dl>
       {userId ? (
         <>
-          <RateThis userId={userId} itemId={item.id} label={label} />
+          {canRate ? <RateThis userId={userId} itemId={item.id} label={label} /> : null}
           <Explanation userId={userId} itemId={item.id} />
         </>
       ) : (

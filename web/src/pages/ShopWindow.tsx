@@ -12,7 +12,7 @@ import { SignIn } from "../shop/SignIn";
 import { UpNext } from "../shop/UpNext";
 import { starString, yearBound } from "../shop/format";
 import { useRate } from "../shop/useRate";
-import { useUserId } from "../shop/user";
+import { useCanRate, useUserId } from "../shop/user";
 
 export function ShopWindow() {
   const userId = useUserId();
@@ -51,6 +51,7 @@ function ForUser({ userId }: { userId: string }) {
     notifyOnNetworkStatusChange: true,
   });
   const rating = useRate(userId);
+  const canRate = useCanRate();
   // Keep showing the previous row while a new one loads (no flash of an empty list).
   const data = (recs.data ?? recs.previousData)?.recommendations;
   return (
@@ -68,7 +69,7 @@ function ForUser({ userId }: { userId: string }) {
         model={data?.model}
         source={data?.source}
         loading={recs.loading || rating.busy}
-        onRate={(itemId, label, value) => void rating.rate(itemId, label, value)}
+        onRate={canRate ? (itemId, label, value) => void rating.rate(itemId, label, value) : undefined}
         busy={rating.busy}
       />
       <UpNext userId={userId} />

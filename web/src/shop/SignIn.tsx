@@ -53,6 +53,13 @@ export function SignIn() {
     await signInAs(id, token.trim());
   }
 
+  function leave(): void {
+    // The fields would otherwise still hold the last user's id and token.
+    setIdText("");
+    setToken("");
+    signOut();
+  }
+
   if (userId) {
     const readOnly = needsToken && !hasToken;
     return (
@@ -61,7 +68,7 @@ export function SignIn() {
           Signed in as <strong>user {userId}</strong>
           {readOnly ? " (read-only: paste a token to rate)" : ""}
         </p>
-        <button type="button" onClick={signOut}>
+        <button type="button" onClick={leave}>
           Sign out
         </button>
       </div>

@@ -1,8 +1,10 @@
 // The signed-in shopper as React state. `session` (apollo.ts) keeps it in sessionStorage so
 // the Apollo link can send the token; this store lets every mounted component re-render
 // when someone signs in or out (the sign-in box, the row, the item page's "why this?").
+import { useQuery } from "@apollo/client";
 import { useSyncExternalStore } from "react";
 import { session } from "../apollo";
+import { ShopServerInfoDocument } from "../gql/graphql";
 
 const listeners = new Set<() => void>();
 
@@ -41,4 +43,14 @@ export function tokenSubject(token: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether the signed-in visitor can rate: with a token, or on a server that accepts
+ * anonymous writes. Without either the pages stay read-only instead of failing on a click.
+ */
+export function useCanRate(): boolean {
+  const hasToken = useHasToken();
+  const info = useQuery(ShopServerInfoDocument).data?.serverInfo;
+  return hasToken || (info?.anonymousWrites ?? false);
 }
