@@ -157,13 +157,17 @@ describe.skipIf(!browserPath)("the shop window", () => {
     const { page, foreign, errors, context } = await restrictedPage(browser, origin, { width: 390, height: 844 });
     await page.goto(`${origin}/#/`);
     expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
-    // A random user of the catalogue this time (a demo token, as anonymous writes are on).
+    // The screenshot with the fixed user (the same picture each run), then a random user.
+    await signIn(page, userId);
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "shop-window-390.png") });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    // A random user of the catalogue (a demo token, as anonymous writes are on).
     await page.getByRole("button", { name: "Random user" }).click();
     await expect.poll(() => page.getByText(/^Signed in as user \S+$/).count()).toBe(1);
     await expect.poll(() => row(page).getByRole("listitem").count(), { timeout: 20_000 }).toBe(10);
     expect(await page.evaluate<string | null>("sessionStorage.getItem('graphrec.userToken')")).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: path.join(SCREENSHOTS, "shop-window-390.png") });
     // Every card's stars are on screen and big enough to tap.
     for (const stars of await row(page).locator(".shop-stars").all()) {
       const box = (await stars.boundingBox())!;
