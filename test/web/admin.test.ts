@@ -120,7 +120,7 @@ describe.skipIf(!browserPath)("admin console", () => {
     await form.getByRole("button", { name: "Train ials" }).click();
 
     // The job appears in the jobs list with a progress bar, and is followed under the form.
-    const progress = form.getByRole("status", { name: "Training progress" });
+    const progress = form.getByRole("group", { name: "Training progress" });
     await progress.waitFor();
     const jobs = page.getByRole("region", { name: "Jobs" });
     const row = jobs.locator("li[data-job-id]").first();

@@ -32,9 +32,20 @@ export function TrainProgress({ jobId, onFinished }: { jobId: string; onFinished
   if (problem) return <p className="admin-error" role="alert">Job {shortId(jobId)} could not be read: {problem.message}</p>;
   if (!job) return <p className="admin-muted" role="status">Job {shortId(jobId)} submitted…</p>;
   const decision = activationOf(job.modelRun?.metrics);
+  const outcome =
+    job.status === "SUCCEEDED" && job.modelRun
+      ? {
+          className: job.modelRun.active ? "admin-ok" : "admin-warn",
+          text: `${job.modelRun.active ? `Version #${job.modelRun.id} of ${job.modelRun.model} is now active.` : `Version #${job.modelRun.id} was not activated.`}${decision ? ` Reason: ${decision.reason}.` : ""}`,
+        }
+      : job.status === "FAILED"
+        ? { className: "admin-error", text: `${job.errorCode ? `${job.errorCode}: ` : ""}${job.error ?? "failed"}` }
+        : null;
+  // Live regions only where the text changes on a state change: the per-epoch message and the
+  // percentage would otherwise be read out every second.
   return (
-    <div className="admin-train-progress" role="status" aria-label="Training progress">
-      <div className="admin-row-head">
+    <div className="admin-train-progress" role="group" aria-label="Training progress">
+      <div className="admin-row-head" role="status">
         <p>
           Job <span title={job.id}>{shortId(job.id)}</span>
           {job.modelRun ? ` · version #${job.modelRun.id}` : ""}
@@ -43,18 +54,7 @@ export function TrainProgress({ jobId, onFinished }: { jobId: string; onFinished
       </div>
       <ProgressBar value={job.progress} label={`Progress of training job ${shortId(job.id)}`} />
       {job.message ? <p className="admin-job-message">{job.message}</p> : null}
-      {job.status === "SUCCEEDED" && job.modelRun ? (
-        <p className={job.modelRun.active ? "admin-ok" : "admin-warn"}>
-          {job.modelRun.active ? `Version #${job.modelRun.id} of ${job.modelRun.model} is now active.` : `Version #${job.modelRun.id} was not activated.`}
-          {decision ? ` Reason: ${decision.reason}.` : ""}
-        </p>
-      ) : null}
-      {job.status === "FAILED" ? (
-        <p className="admin-error">
-          {job.errorCode ? `${job.errorCode}: ` : ""}
-          {job.error}
-        </p>
-      ) : null}
+      <div role="status">{outcome ? <p className={outcome.className}>{outcome.text}</p> : null}</div>
     </div>
   );
 }
