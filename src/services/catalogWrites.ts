@@ -12,7 +12,7 @@ import type { Db } from "../db/client";
 import { ValidationError } from "../errors";
 import type { Explainer } from "./explain";
 import type { RecommenderService } from "./recommender";
-import { PROCESS_ORIGIN, publishCatalogNotice, type CatalogNotice } from "./replicaNotices";
+import { PROCESS_ORIGIN, publishCatalogNotice, type CatalogNotice, type RatingNotice } from "./replicaNotices";
 import { INPUT_LIMITS, externalId, jsonValue, labels, plainText, ratingValue } from "./validation";
 
 export interface NewItemInput {
@@ -112,15 +112,7 @@ export class CatalogWriter {
   private async writeRating(userId: string, itemId: string, value: number, ratedAt: Date): Promise<Rating> {
     const { user, item, rating } = await upsertRating(this.db, userId, itemId, value, ratedAt);
     this.applyRating(user, item, value, ratedAt);
-    await this.announce({
-      kind: "rating",
-      userId: user.id,
-      userExternalId: user.externalId,
-      itemId: item.id,
-      itemExternalId: item.externalId,
-      value,
-      ratedAt: ratedAt.toISOString(),
-    });
+    await this.announce(ratingNotice(user, item, value, ratedAt));
     return rating;
   }
 
@@ -134,15 +126,7 @@ export class CatalogWriter {
     const { user, item, deleted } = await deleteRating(this.db, userId, itemId);
     if (deleted) {
       this.applyRatingDeleted(user.externalId, item.externalId);
-      await this.announce({
-        kind: "rating",
-        userId: user.id,
-        userExternalId: user.externalId,
-        itemId: item.id,
-        itemExternalId: item.externalId,
-        value: null,
-        ratedAt: null,
-      });
+      await this.announce(ratingNotice(user, item, null, null));
     }
     return deleted;
   }
@@ -204,3 +188,8 @@ export class CatalogWriter {
 
 /** Omit over each member of a union (plain Omit merges the members). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The notice of a rating written (value, time) or deleted (null, null) for (user, item). */
+function ratingNotice(user: User, item: Item, value: number | null, ratedAt: Date | null): Omit<RatingNotice, "origin" | "generation"> {
+  return { kind: "rating", userId: user.id, userExternalId: user.externalId, itemId: item.id, itemExternalId: item.externalId, value, ratedAt: ratedAt?.toISOString() ?? null };
+}

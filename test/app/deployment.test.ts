@@ -7,7 +7,6 @@
 // version; a restarted API lists the same jobs.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +16,7 @@ import { migrate } from "../../src/db/migrate";
 import { importSyntheticCatalogue } from "../../src/services/bootstrap";
 import { importDataset } from "../../src/services/importService";
 import { trainModel } from "../../src/services/training";
+import { freePort } from "../../scripts/lib/benchServer";
 import { datasetPath } from "../helpers/datasets";
 import { createEmptyDatabase } from "../helpers/db";
 import { gql } from "../helpers/graphql";
@@ -36,17 +36,6 @@ let database: { url: string; drop(): Promise<void> };
 let db: Db;
 let home: string;
 const procs: Proc[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A node process running `script` with tsx's loader in-process (no wrapper process: kill -9 hits the real one). */
 function launch(name: string, script: string, env: Record<string, string>): Proc {
