@@ -93,9 +93,7 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
         await publishCatalogReload(db);
       },
       // The API process serves what its own worker activated before the job reads done.
-      onRunStored: async (run, artifact) => {
-        if (run.active && recommender.getServed(run.model)?.run.id !== run.id) recommender.install(run, await artifact());
-      },
+      onRunStored: (run, artifact) => recommender.serveIfActive(run, artifact),
       onJobFinished: (job) => metrics.jobFinished(job),
     };
     const worker = config.jobs.inProcessWorker ? await startWorkers(db, queue, jobs, config, hooks, log) : undefined;

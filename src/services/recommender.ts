@@ -132,6 +132,14 @@ export class RecommenderService {
     return served;
   }
 
+  /**
+   * Serves `run` if it is the active version and not served yet (a worker in this process
+   * stored it; the replica sync may have installed it first). `read` loads its artifact.
+   */
+  async serveIfActive(run: ModelRun, read: () => Promise<Uint8Array>): Promise<void> {
+    if (run.active && this.served.get(run.model)?.run.id !== run.id) this.install(run, await read());
+  }
+
   servedModels(): ServedModel[] {
     return [...this.served.values()];
   }

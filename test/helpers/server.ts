@@ -100,9 +100,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         await recommender.refreshCatalog();
         itemCache.clear();
       },
-      onRunStored: async (run, artifact) => {
-        if (run.active && recommender.getServed(run.model)?.run.id !== run.id) recommender.install(run, await artifact());
-      },
+      onRunStored: (run, artifact) => recommender.serveIfActive(run, artifact),
       onJobFinished: (job) => metrics.jobFinished(job),
     },
   );

@@ -77,9 +77,7 @@ async function stack(options: { manager?: JobManagerOptions; runner?: Partial<Jo
       // Progress every 50 ms, so that the tests see the import's phases.
       { importRoots: ["/"], progressIntervalMs: 50, log: (message) => logs.push(message), ...options.runner },
       {
-        onRunStored: async (run, artifact) => {
-          if (run.active) recommender.install(run, await artifact());
-        },
+        onRunStored: (run, artifact) => recommender.serveIfActive(run, artifact),
       },
     );
     await runner.start();
