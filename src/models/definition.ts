@@ -23,3 +23,21 @@ export interface ModelDefinition<N extends string = string, S extends ParamSchem
 export function defineModel<N extends string, S extends ParamSchema>(definition: ModelDefinition<N, S>): ModelDefinition<N, S> {
   return definition;
 }
+
+/**
+ * A model's capabilities from the ones it has: every capability not named is false, so a model
+ * file states only what it can do (`capabilities("personalized", "similarItems", "foldIn")`).
+ */
+export function capabilities(...present: (keyof Capabilities)[]): Capabilities {
+  const all: Capabilities = {
+    personalized: false,
+    ratingPrediction: false,
+    similarItems: false,
+    foldIn: false,
+    sequential: false,
+    coldStartItems: false,
+    usesContent: false,
+  };
+  for (const name of present) all[name] = true;
+  return Object.freeze(all);
+}
