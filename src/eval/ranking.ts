@@ -1,12 +1,12 @@
 // Full-ranking evaluation: every evaluated user's scores over the whole catalogue, their
 // training items masked out (−∞), the best max(K) items selected with a partial top-K
-// (./topk.ts, the src/math/topk.ts rule; never a sort of the catalogue), then the metrics of
+// (src/math/topk.ts RowTopK; never a sort of the catalogue), then the metrics of
 // src/eval/metrics.ts at each K.
 // Users are scored in batches through model.scoreUsers into one reused buffer.
 import type { Interactions } from "../data/interactions";
 import type { Recommender } from "../models/types";
 import { RANKING_METRICS, rankingScores, selfInformation, type RankingMetric, type Relevance } from "./metrics";
-import { RowTopK } from "./topk";
+import { RowTopK } from "../math/topk";
 
 export interface FullRankingOptions {
   /** Cut-offs, e.g. [10, 20]. */

@@ -1,5 +1,14 @@
-// Top-K selection without sorting the catalogue: a bounded min-heap over the scores,
-// O(n log k), no per-item allocation. Ties are broken by the lower index.
+// Top-K selection without sorting the catalogue: a bounded min-heap over the scores (the worst
+// kept entry at the root), O(n log k), no per-item allocation. Higher scores first; equal scores
+// by the lower index; NaN and −∞ are never returned.
+//  - topK(scores, k, options): any array-like, with exclusions, candidate lists and predicates
+//    (serving, similar items, validation);
+//  - RowTopK: rows of one Float32Array score buffer scanned in index order (full-ranking
+//    evaluation), buffers reused across rows, and a threshold test that rejects most items with
+//    one comparison. Measured on 40,981-item rows, k = 20 (2 cores, other jobs running): topK
+//    0.49–0.55 ms per row, RowTopK 0.10 ms per row.
+// Both share the heap operations below (small functions V8 inlines; RowTopK measured at the
+// same speed as its former hand-inlined copy).
 
 export interface TopK {
   /** Item indices, best first. */
@@ -34,34 +43,9 @@ export function topK(scores: ArrayLike<number>, k: number, options: TopKOptions 
     if (!(s > Number.NEGATIVE_INFINITY)) return; // NaN or -Infinity
     if (excluded !== undefined && excluded[i] === 1) return;
     if (accept && !accept(i)) return;
-    if (size < limit) {
-      // sift up
-      let pos = size++;
-      while (pos > 0) {
-        const parent = (pos - 1) >> 1;
-        if (worse(heapScore[parent], heapIdx[parent], s, i)) break;
-        heapScore[pos] = heapScore[parent];
-        heapIdx[pos] = heapIdx[parent];
-        pos = parent;
-      }
-      heapScore[pos] = s;
-      heapIdx[pos] = i;
-    } else if (limit > 0 && worse(heapScore[0], heapIdx[0], s, i)) {
-      // replace the root (the worst kept) and sift down
-      let pos = 0;
-      for (;;) {
-        const left = 2 * pos + 1;
-        if (left >= size) break;
-        const right = left + 1;
-        const child = right < size && worse(heapScore[right], heapIdx[right], heapScore[left], heapIdx[left]) ? right : left;
-        if (!worse(heapScore[child], heapIdx[child], s, i)) break;
-        heapScore[pos] = heapScore[child];
-        heapIdx[pos] = heapIdx[child];
-        pos = child;
-      }
-      heapScore[pos] = s;
-      heapIdx[pos] = i;
-    }
+    // Candidates come in any order, so a full heap compares with the tie rule, not a threshold.
+    if (size < limit) heapPush(heapScore, heapIdx, size++, s, i);
+    else if (limit > 0 && worse(heapScore[0], heapIdx[0], s, i)) heapReplaceRoot(heapScore, heapIdx, size, s, i);
   };
 
   if (options.candidates) {
@@ -75,29 +59,53 @@ export function topK(scores: ArrayLike<number>, k: number, options: TopKOptions 
   }
   if (excluded !== undefined) clearMask(excluded, options.exclude);
 
-  // Pop the heap into best-first order.
   const indices = new Int32Array(size);
   const out = new Float32Array(size);
-  for (let end = size - 1; end >= 0; end--) {
-    indices[end] = heapIdx[0];
-    out[end] = heapScore[0];
-    const lastScore = heapScore[end];
-    const lastIdx = heapIdx[end];
-    let pos = 0;
-    for (;;) {
-      const left = 2 * pos + 1;
-      if (left >= end) break;
-      const right = left + 1;
-      const child = right < end && worse(heapScore[right], heapIdx[right], heapScore[left], heapIdx[left]) ? right : left;
-      if (!worse(heapScore[child], heapIdx[child], lastScore, lastIdx)) break;
-      heapScore[pos] = heapScore[child];
-      heapIdx[pos] = heapIdx[child];
-      pos = child;
-    }
-    heapScore[pos] = lastScore;
-    heapIdx[pos] = lastIdx;
-  }
+  heapDrain(heapScore, heapIdx, size, indices, out);
   return { indices, scores: out };
+}
+
+/** Partial top-K over rows of a Float32Array score buffer, buffers reused across rows. */
+export class RowTopK {
+  private readonly heapIdx: Int32Array;
+  private readonly heapScore: Float32Array;
+  /** Best-first item indices of the last `select` (a view of length `size`). */
+  indices: Int32Array;
+  scores: Float32Array;
+  private readonly outIdx: Int32Array;
+  private readonly outScore: Float32Array;
+
+  constructor(readonly k: number) {
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+    this.heapIdx = new Int32Array(k);
+    this.heapScore = new Float32Array(k);
+    this.outIdx = new Int32Array(k);
+    this.outScore = new Float32Array(k);
+    this.indices = this.outIdx.subarray(0, 0);
+    this.scores = this.outScore.subarray(0, 0);
+  }
+
+  /** Best k of scores[offset .. offset + n) (indices relative to offset); returns how many. */
+  select(scores: Float32Array, offset: number, n: number): number {
+    const k = this.k;
+    const heapIdx = this.heapIdx;
+    const heapScore = this.heapScore;
+    let size = 0;
+    // Once the heap is full, an item must beat the worst kept score strictly: an equal score
+    // comes from a higher index (rows are scanned in index order), which ranks lower.
+    let threshold = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const s = scores[offset + i];
+      if (!(s > threshold)) continue; // also drops NaN and −∞
+      if (size < k) heapPush(heapScore, heapIdx, size++, s, i);
+      else heapReplaceRoot(heapScore, heapIdx, size, s, i);
+      if (size === k) threshold = heapScore[0];
+    }
+    heapDrain(heapScore, heapIdx, size, this.outIdx, this.outScore);
+    this.indices = this.outIdx.subarray(0, size);
+    this.scores = this.outScore.subarray(0, size);
+    return size;
+  }
 }
 
 /** True when (sa, ia) ranks below (sb, ib): lower score, or equal score and higher index. */
@@ -105,6 +113,46 @@ function worse(sa: number, ia: number, sb: number, ib: number): boolean {
   return sa < sb || (sa === sb && ia > ib);
 }
 
+/** Adds (s, i) to a min-heap of `size` entries (sift up); the caller counts it. */
+function heapPush(heapScore: Float32Array, heapIdx: Int32Array, size: number, s: number, i: number): void {
+  let pos = size;
+  while (pos > 0) {
+    const parent = (pos - 1) >> 1;
+    if (worse(heapScore[parent], heapIdx[parent], s, i)) break;
+    heapScore[pos] = heapScore[parent];
+    heapIdx[pos] = heapIdx[parent];
+    pos = parent;
+  }
+  heapScore[pos] = s;
+  heapIdx[pos] = i;
+}
+
+/** Replaces the root (the worst kept entry) of a heap of `size` entries by (s, i) and sifts it down. */
+function heapReplaceRoot(heapScore: Float32Array, heapIdx: Int32Array, size: number, s: number, i: number): void {
+  let pos = 0;
+  for (;;) {
+    const left = 2 * pos + 1;
+    if (left >= size) break;
+    const right = left + 1;
+    const child = right < size && worse(heapScore[right], heapIdx[right], heapScore[left], heapIdx[left]) ? right : left;
+    if (!worse(heapScore[child], heapIdx[child], s, i)) break;
+    heapScore[pos] = heapScore[child];
+    heapIdx[pos] = heapIdx[child];
+    pos = child;
+  }
+  heapScore[pos] = s;
+  heapIdx[pos] = i;
+}
+
+/** Pops a heap of `size` entries into outIdx/outScore[0..size), best first (the heap is consumed). */
+function heapDrain(heapScore: Float32Array, heapIdx: Int32Array, size: number, outIdx: Int32Array, outScore: Float32Array): void {
+  for (let end = size - 1; end >= 0; end--) {
+    outIdx[end] = heapIdx[0];
+    outScore[end] = heapScore[0];
+    // The last entry moves to the root of the heap shrunk to `end` entries.
+    heapReplaceRoot(heapScore, heapIdx, end, heapScore[end], heapIdx[end]);
+  }
+}
 // One shared mask per catalogue size: set for the excluded indices, cleared after use.
 let sharedMask: Uint8Array = new Uint8Array(0);
 

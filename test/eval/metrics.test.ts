@@ -17,9 +17,8 @@ import {
   sampledRank,
   selfInformation,
 } from "../../src/eval/metrics";
-import { RowTopK } from "../../src/eval/topk";
 import { createRng } from "../../src/math/random";
-import { topK } from "../../src/math/topk";
+import { RowTopK, topK } from "../../src/math/topk";
 
 const log2 = Math.log2;
 
