@@ -5,4 +5,4 @@ export { DEFAULT_MONITOR, arrayState, runTraining, weightSetState, type BestStat
 export { rankingValidation, rmseValidation, validationSplit, validationUsers } from "./validation";
 export { Adam, Sgd, type Optimizer } from "./optimizers";
 export { BprSampler, PairSampler, identityOrder, rowOfEntries, shuffledBatches } from "./samplers";
-export { modelRng, seededStreams } from "./streams";
+export { forkedStreams, modelRng, seededStreams } from "./streams";
