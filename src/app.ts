@@ -9,6 +9,7 @@ import type { Readiness, Services } from "./api/context";
 import { ApiMetrics } from "./api/metrics";
 import { startApiServer, type ApiServer } from "./api/server";
 import { MODEL_DEFINITIONS } from "./models/registry";
+import { CatalogReader } from "./services/catalog";
 import { CatalogWriter } from "./services/catalogWrites";
 import { FALLBACK_MODEL } from "./services/recommender";
 import { ensureData, ensureTrained } from "./services/bootstrap";
@@ -19,6 +20,7 @@ import { countJobsByState } from "./db/jobs";
 import { JobQueue } from "./db/queue";
 import { JobRunner, type JobRunnerHooks } from "./services/jobRunner";
 import { JobManager } from "./services/jobs";
+import { ModelRunService } from "./services/modelRuns";
 import { RetrainScheduler } from "./services/retrain";
 import { RecommenderService } from "./services/recommender";
 import { publishCatalogReload, ReplicaSync } from "./services/replicaSync";
@@ -177,8 +179,9 @@ export function createServices(
 ): Services {
   const explainer = new Explainer(recommender);
   const services: Services = {
-    db,
+    catalogReader: new CatalogReader(db),
     recommender,
+    modelRuns: new ModelRunService(db, recommender),
     jobs,
     explainer,
     itemCache,
@@ -188,7 +191,7 @@ export function createServices(
     importRoots: security.importRoots,
     modelCount: MODEL_DEFINITIONS.length,
     evaluationReports: new EvaluationReports(resultsDir),
-    readiness: () => readiness(services),
+    readiness: () => readiness(db, services),
   };
   return services;
 }
@@ -198,8 +201,8 @@ export function createServices(
  * the default model and the fallback are served. `listening` (the replica sync's session) is
  * reported, not required: without it the process still serves, catching up by its periodic check.
  */
-export async function readiness(services: Pick<Services, "db" | "recommender" | "probes">): Promise<Readiness> {
-  const [database, queue] = await Promise.all([pingDatabase(services.db, 2_000), services.probes?.queue?.()]);
+export async function readiness(db: Db, services: Pick<Services, "recommender" | "probes">): Promise<Readiness> {
+  const [database, queue] = await Promise.all([pingDatabase(db, 2_000), services.probes?.queue?.()]);
   const servedModels = services.recommender.servedModels().map((served) => served.name);
   const models = servedModels.includes(services.recommender.defaultModel) && servedModels.includes(FALLBACK_MODEL);
   const listening = services.probes?.listening?.();

@@ -1,25 +1,13 @@
 // Per-request context: services, the caller's admin status, and request-scoped DataLoaders
 // (one batched query per kind of lookup per request, whatever the size of the result list).
 import DataLoader from "dataloader";
-import type { Db } from "../db/client";
-import {
-  itemsByExternalIds,
-  itemsByIds,
-  ratingCountsByUser,
-  ratingPagesByUser,
-  ratingStatsByItem,
-  usersByExternalIds,
-  usersByIds,
-  type Item,
-  type ItemRatingStats,
-  type Rating,
-  type User,
-} from "../db/catalog";
+import type { CatalogReader, Item, ItemRatingStats, Rating, User } from "../services/catalog";
 import type { CatalogWriter } from "../services/catalogWrites";
 import type { EvaluationReports } from "../services/evaluationReports";
 import type { Explainer } from "../services/explain";
 import type { ItemCache } from "../services/itemCache";
 import type { JobManager } from "../services/jobs";
+import type { ModelRunService } from "../services/modelRuns";
 import type { RecommenderService } from "../services/recommender";
 import type { Authenticator, Identity } from "./auth";
 import type { ApiMetrics, RequestInfo } from "./metrics";
@@ -43,8 +31,11 @@ export interface ReadinessProbes {
 }
 
 export interface Services {
-  db: Db;
+  /** Catalogue rows (users, items, ratings) as the database has them. */
+  catalogReader: CatalogReader;
   recommender: RecommenderService;
+  /** Trained model versions: list, read, activate. */
+  modelRuns: ModelRunService;
   jobs: JobManager;
   explainer: Explainer;
   /** Checked catalogue writes (users, items, ratings). */
@@ -95,17 +86,17 @@ function byKey<K, V>(rows: V[], key: (row: V) => K, keys: readonly K[]): (V | nu
   return keys.map((k) => map.get(k) ?? null);
 }
 
-export function createLoaders(db: Db, itemCache: ItemCache): Loaders {
+export function createLoaders(catalog: CatalogReader, itemCache: ItemCache): Loaders {
   return {
-    user: new DataLoader(async (ids) => byKey(await usersByExternalIds(db, ids), (u) => u.externalId, ids)),
-    userById: new DataLoader(async (ids) => byKey(await usersByIds(db, ids), (u) => u.id, ids)),
+    user: new DataLoader(async (ids) => byKey(await catalog.usersByExternalIds(ids), (u) => u.externalId, ids)),
+    userById: new DataLoader(async (ids) => byKey(await catalog.usersByIds(ids), (u) => u.id, ids)),
     item: new DataLoader(async (ids) => {
       // Cached rows first; the misses in one query.
       const misses = ids.filter((id) => !itemCache.get(id));
-      if (misses.length) for (const row of await itemsByExternalIds(db, misses)) itemCache.set(row);
+      if (misses.length) for (const row of await catalog.itemsByExternalIds(misses)) itemCache.set(row);
       return ids.map((id) => itemCache.get(id) ?? null);
     }),
-    itemById: new DataLoader(async (ids) => byKey(await itemsByIds(db, ids), (i) => i.id, ids)),
+    itemById: new DataLoader(async (ids) => byKey(await catalog.itemsByIds(ids), (i) => i.id, ids)),
     userRatingPage: new DataLoader(async (keys) => {
       // Group by page shape (offset, take): a list of users asking for `ratings(first: n)` is one group.
       const byShape = new Map<string, number[]>();
@@ -117,21 +108,21 @@ export function createLoaders(db: Db, itemCache: ItemCache): Loaders {
       const pages = new Map<string, Rating[]>();
       for (const [shape, users] of byShape) {
         const [offset, take] = shape.split(":").map(Number);
-        for (const [user, rows] of await ratingPagesByUser(db, users, offset, take)) pages.set(`${user}:${shape}`, rows);
+        for (const [user, rows] of await catalog.ratingPagesByUser(users, offset, take)) pages.set(`${user}:${shape}`, rows);
       }
       return keys.map((key) => pages.get(key) ?? []);
     }),
     userRatingCount: new DataLoader(async (ids) => {
-      const counts = await ratingCountsByUser(db, ids);
+      const counts = await catalog.ratingCountsByUser(ids);
       return ids.map((id) => counts.get(id) ?? 0);
     }),
     itemStats: new DataLoader(async (ids) => {
-      const stats = await ratingStatsByItem(db, ids);
+      const stats = await catalog.ratingStatsByItem(ids);
       return ids.map((id) => stats.get(id) ?? { count: 0, average: null });
     }),
   };
 }
 
 export function createContext(services: Services, identity: Identity): ApiContext {
-  return { services, loaders: createLoaders(services.db, services.itemCache), identity };
+  return { services, loaders: createLoaders(services.catalogReader, services.itemCache), identity };
 }

@@ -3,8 +3,8 @@
 // a database that does not answer becomes DATABASE_UNAVAILABLE; anything unexpected becomes
 // INTERNAL_SERVER_ERROR without internals in production.
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { isDatabaseUnavailable } from "../db/client";
 import { isAppError, type AppError } from "../errors";
+import { isDatabaseUnavailable } from "../services/databaseErrors";
 
 /** Extension keys a client may see in production (no stack traces, no internals). */
 const PUBLIC_EXTENSIONS = ["code", "field", "value", "allowed", "limit", "found", "rule", "cost", "what", "id", "model", "file", "line", "problem"];
@@ -15,22 +15,23 @@ function publicExtensions(extensions: Record<string, unknown> | undefined): Reco
   return out;
 }
 
-/** The innermost typed error behind Apollo's and graphql-js's wrappers, if any. */
-function appErrorIn(error: unknown): AppError | undefined {
+/** The error and the errors it wraps (Apollo's and graphql-js's wrappers, `cause`), outermost first, at most five. */
+function* wrapped(error: unknown): Generator<unknown> {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
-    if (isAppError(current)) return current;
+    yield current;
     current = current instanceof GraphQLError ? current.originalError : current instanceof Error ? current.cause : undefined;
   }
+}
+
+/** The outermost typed error behind Apollo's and graphql-js's wrappers, if any. */
+function appErrorIn(error: unknown): AppError | undefined {
+  for (const current of wrapped(error)) if (isAppError(current)) return current;
   return undefined;
 }
 
 function databaseErrorIn(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    if (isDatabaseUnavailable(current)) return true;
-    current = current instanceof GraphQLError ? current.originalError : current instanceof Error ? current.cause : undefined;
-  }
+  for (const current of wrapped(error)) if (isDatabaseUnavailable(current)) return true;
   return false;
 }
 

@@ -1,9 +1,9 @@
 // What resolvers pass between each other for object types (graphql-codegen mappers).
-import type { Item, Rating, User } from "../db/catalog";
-import type { ModelRun } from "../db/modelRuns";
 import type { ModelDefinition } from "../models/definition";
+import type { Item, Rating, User } from "../services/catalog";
 import type { EvaluationReportSummary } from "../services/evaluationReports";
 import type { Job } from "../services/jobs";
+import type { ModelRun } from "../services/modelRuns";
 
 export type UserModel = User;
 export type ItemModel = Item;

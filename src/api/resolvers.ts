@@ -1,10 +1,8 @@
 // Thin resolvers: argument checks at the edge, then services. External ids in and out.
 import { GraphQLScalarType, Kind, type ValueNode } from "graphql";
-import { genreCounts, listUsers, searchItems } from "../db/catalog";
-import { activateRun, getRun, listRuns, readArtifact } from "../db/modelRuns";
 import { parseFormat } from "../data/formats";
-import { AppError, NotFoundError, ValidationError } from "../errors";
-import { getDefinition, MODEL_DEFINITIONS } from "../models/registry";
+import { NotFoundError, ValidationError } from "../errors";
+import { MODEL_DEFINITIONS } from "../models/registry";
 import type { ParamSpec } from "../models/params";
 import type { CandidateFilter, RecommendationResult } from "../services/recommender";
 import { validateImportRequest } from "../services/importService";
@@ -12,7 +10,7 @@ import { INPUT_LIMITS, atMost, dbId, externalId, isoDateTime, plainText, ratingV
 import { requireActingAs, requireAdmin } from "./auth";
 import { connection, countedConnection, decodeCursor, pageSize } from "./pagination";
 import type { ApiContext } from "./context";
-import type { RecommendationFilter, Resolvers } from "./generated/resolvers";
+import type { QueryRecommendationsArgs, RecommendationFilter, Resolvers } from "./generated/resolvers";
 import type { RecommendationModel } from "./mappers";
 
 /** Rankings page at most this deep (offset + first): deeper pages are not recommendations any more. */
@@ -53,6 +51,20 @@ function filterArg(filter: RecommendationFilter | null | undefined, context: Api
     yearTo: filter.yearRange?.to ?? undefined,
     excludeItems: (filter.excludeItemIds ?? []).map((id) => recommender.requireItemIndex(id)),
   };
+}
+
+/** The arguments every recommendation list takes (page, diversity, filter), checked; then other requests get a turn. */
+async function listArgs(
+  args: Pick<QueryRecommendationsArgs, "first" | "after" | "diversity" | "filter">,
+  context: ApiContext,
+): Promise<{ k: number; offset: number; diversity: number; filter: CandidateFilter | undefined }> {
+  const k = pageSize(args.first);
+  const offset = decodeCursor(args.after);
+  rankDepth(offset, k);
+  const diversity = diversityArg(args.diversity);
+  const filter = filterArg(args.filter, context);
+  await yieldToEventLoop();
+  return { k, offset, diversity, filter };
 }
 
 /** The recommender call, timed into the server's metrics (recommendation_duration_seconds). */
@@ -162,7 +174,7 @@ export const resolvers: Resolvers = {
     users: async (_root, args, { services }) => {
       const take = pageSize(args.first, "first", 20);
       const offset = decodeCursor(args.after);
-      const page = await listUsers(services.db, offset, take);
+      const page = await services.catalogReader.users(offset, take);
       return countedConnection(page.rows, offset, page.totalCount);
     },
     item: (_root, { id }, { loaders }) => loaders.item.load(id),
@@ -171,17 +183,12 @@ export const resolvers: Resolvers = {
       const offset = decodeCursor(args.after);
       if (args.search !== null && args.search !== undefined) plainText(args.search, "search", INPUT_LIMITS.searchLength);
       atMost(args.genres, "genres", MAX_FILTER_ENTRIES, "genres");
-      const page = await searchItems(services.db, { search: args.search ?? undefined, genres: args.genres ?? undefined }, offset, take);
+      const page = await services.catalogReader.items({ search: args.search ?? undefined, genres: args.genres ?? undefined }, offset, take);
       return countedConnection(page.rows, offset, page.totalCount);
     },
-    genres: (_root, args, { services }) => genreCounts(services.db, pageSize(args.first, "first", 100, 1_000)),
+    genres: (_root, args, { services }) => services.catalogReader.genres(pageSize(args.first, "first", 100, 1_000)),
     recommendations: async (_root, args, context) => {
-      const k = pageSize(args.first);
-      const offset = decodeCursor(args.after);
-      rankDepth(offset, k);
-      const diversity = diversityArg(args.diversity);
-      const filter = filterArg(args.filter, context);
-      await yieldToEventLoop();
+      const { k, offset, diversity, filter } = await listArgs(args, context);
       const result = timed(context, () => context.services.recommender.recommend({
         userId: args.userId,
         model: args.model ?? undefined,
@@ -194,12 +201,7 @@ export const resolvers: Resolvers = {
       return recommendationConnection(result, k, offset, context);
     },
     recommendationsForProfile: async (_root, args, context) => {
-      const k = pageSize(args.first);
-      const offset = decodeCursor(args.after);
-      rankDepth(offset, k);
-      const diversity = diversityArg(args.diversity);
-      const filter = filterArg(args.filter, context);
-      await yieldToEventLoop();
+      const { k, offset, diversity, filter } = await listArgs(args, context);
       const result = timed(context, () => context.services.recommender.recommendForProfile({
         // A profile's values are ratings too: within the catalogue's scale (nothing is stored, but fold-in trusts them).
         ratings: args.ratings.map((r, i) => ({ itemId: r.itemId, value: ratingValue(r.value ?? 1, context.services.catalogWriter.ratingScale(), `ratings[${i}].value`) })),
@@ -227,16 +229,14 @@ export const resolvers: Resolvers = {
       const maxPaths = args.maxPaths ?? 5;
       if (!Number.isInteger(maxPaths) || maxPaths < 1 || maxPaths > 20) throw new ValidationError("maxPaths", maxPaths, "an integer in 1–20");
       await yieldToEventLoop();
-      await services.explainer.ready();
-      return services.explainer.explain(args.userId, args.itemId, args.model ?? undefined, maxPaths);
+      return services.explainer.explainWhenReady(args.userId, args.itemId, args.model ?? undefined, maxPaths);
     },
     models: () => [...MODEL_DEFINITIONS],
     model: (_root, { name }) => MODEL_DEFINITIONS.find((d) => d.name === name) ?? null,
     modelRuns: async (_root, args, { services }) => {
       const take = pageSize(args.first, "first", 20);
       const offset = decodeCursor(args.after);
-      if (args.model) getDefinition(args.model);
-      const rows = await listRuns(services.db, { model: args.model ?? undefined, take: take + 1, skip: offset });
+      const rows = await services.modelRuns.list({ model: args.model ?? undefined, take: take + 1, skip: offset });
       return connection(rows.slice(0, take), offset, rows.length > take);
     },
     job: (_root, { id }, context) => {
@@ -311,14 +311,7 @@ export const resolvers: Resolvers = {
     },
     activateModelRun: async (_root, args, context) => {
       requireAdmin(context.identity, context.services.adminConfigured);
-      const id = dbId(args.id, "id");
-      const run = await activateRun(context.services.db, id);
-      try {
-        context.services.recommender.install(run, await readArtifact(context.services.db, id));
-      } catch (error) {
-        throw new AppError("MODEL_NOT_READY", `run ${id} is active in the database but could not be served: ${(error as Error).message}`);
-      }
-      return run;
+      return context.services.modelRuns.activate(dbId(args.id, "id"));
     },
   },
 
@@ -372,7 +365,7 @@ export const resolvers: Resolvers = {
   },
   Job: {
     worker: (job) => job.workerId,
-    modelRun: async (job, _args, { services }) => (job.modelRunId === null ? null : getRun(services.db, job.modelRunId)),
+    modelRun: async (job, _args, { services }) => (job.modelRunId === null ? null : services.modelRuns.get(job.modelRunId)),
   },
 };
 

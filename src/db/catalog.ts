@@ -27,6 +27,11 @@ export async function ratingCountsByUser(db: Db, userIds: readonly number[]): Pr
   return new Map(rows.map((row) => [row.userId, row._count._all]));
 }
 
+/** Ratings stored (all users). */
+export async function ratingCount(db: Db): Promise<number> {
+  return db.prisma.rating.count();
+}
+
 export interface ItemRatingStats {
   count: number;
   average: number | null;

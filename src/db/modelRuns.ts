@@ -127,6 +127,12 @@ export async function activeRuns(db: Db): Promise<ModelRun[]> {
   return db.prisma.modelRun.findMany({ where: { active: true }, orderBy: { id: "asc" } });
 }
 
+/** Names of the models that have an active run. */
+export async function activeModelNames(db: Db): Promise<Set<string>> {
+  const rows = await db.prisma.modelRun.findMany({ where: { active: true }, select: { model: true } });
+  return new Set(rows.map((run) => run.model));
+}
+
 export async function getRun(db: Db, id: number): Promise<ModelRun | null> {
   return db.prisma.modelRun.findUnique({ where: { id } });
 }

@@ -4,6 +4,8 @@
 import path from "node:path";
 import type { Db } from "../db/client";
 import { bulkImport, type ImportSummary } from "../db/bulkImport";
+import { ratingCount } from "../db/catalog";
+import { activeModelNames } from "../db/modelRuns";
 import { detectFormat, parseFormat } from "../data/formats";
 import { generateSyntheticCatalogue, type SyntheticOptions } from "../data/synthetic";
 import { ValidationError } from "../errors";
@@ -25,7 +27,7 @@ export interface EnsureDataOptions {
 
 export async function ensureData(db: Db, options: EnsureDataOptions): Promise<DataOrigin> {
   const { log } = options;
-  const count = await db.prisma.rating.count();
+  const count = await ratingCount(db);
   if (count > 0) {
     log(`database has ${count} ratings; not importing`);
     return "existing";
@@ -73,7 +75,7 @@ export async function importSyntheticCatalogue(db: Db, options: SyntheticOptions
 
 /** Trains `model` (and popularity, the cold-start fallback) when no active run exists. */
 export async function ensureTrained(db: Db, models: string[], log: (message: string) => void, onProgress?: (model: string, p: TrainingProgress) => void): Promise<void> {
-  const active = new Set((await db.prisma.modelRun.findMany({ where: { active: true }, select: { model: true } })).map((run) => run.model));
+  const active = await activeModelNames(db);
   for (const model of models) {
     if (active.has(model)) continue;
     log(`training ${model} ...`);

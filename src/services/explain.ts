@@ -86,6 +86,12 @@ export class Explainer {
     return graph;
   }
 
+  /** `explain` once no graph rebuild is in progress (a request during a rebuild waits for it). */
+  async explainWhenReady(userId: string, itemId: string, modelName: string | undefined, maxPaths: number): Promise<ExplanationModel> {
+    await this.ready();
+    return this.explain(userId, itemId, modelName, maxPaths);
+  }
+
   explain(userId: string, itemId: string, modelName: string | undefined, maxPaths: number): ExplanationModel {
     const { recommender } = this;
     const { catalog } = recommender;
