@@ -9,17 +9,16 @@
 // of item i's reconstruction from its training ratings, clipped to the training rating range.
 // After fit, the items' codes σ(V r_i + μ) are kept, so scoring a user is one matrix product.
 // Fold-in is not offered: a new user is a new input dimension of every item vector.
-import { AppError } from "../../errors";
 import { Interactions } from "../../data/interactions";
-import type { Rng } from "../../math/random";
-import { initTf, tf } from "../../tf/backend";
-import { glorotUniform } from "../../tf/init";
+import { tf } from "../../tf/backend";
+import { glorotOrZeros } from "../../tf/init";
 import { squaredNorm } from "../../tf/ops";
-import { WeightSet, type WeightShapes } from "../../tf/weights";
-import { BaseRecommender, cosineToAll } from "../base";
-import { defineModel } from "../definition";
+import type { WeightShapes } from "../../tf/weights";
+import { cosineToAll } from "../base";
+import { capabilities, defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData } from "../types";
+import { TfRecommender } from "../tfRecommender";
+import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
 import { carveValidation, identityOrder, rmseOn, runEpochs, seededStreams, shuffledBatches, valueRange } from "./common";
 
 const params = {
@@ -40,25 +39,16 @@ const params = {
 
 type Params = ParamsOf<typeof params>;
 
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: true,
-  similarItems: true,
-  foldIn: false,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
+const AUTOREC_CAPABILITIES = capabilities("personalized", "ratingPrediction", "similarItems");
 
 /** Users scored per tf call. */
 const SCORE_USERS = 1024;
 /** Items encoded per tf call. */
 const ENCODE_ITEMS = 1024;
 
-export class AutoRec extends BaseRecommender<Params> {
+export class AutoRec extends TfRecommender<Params> {
   readonly name = "autorec";
-  readonly capabilities = capabilities;
-  private weights: WeightSet | undefined;
+  readonly capabilities = AUTOREC_CAPABILITIES;
   /** Item codes σ(V r_i + μ) from the training ratings, [nItems, hidden]. */
   private codes: tf.Tensor2D | undefined;
   private hostCodes: Float32Array | undefined;
@@ -68,7 +58,7 @@ export class AutoRec extends BaseRecommender<Params> {
   private itemMajor: Interactions | undefined;
   private range = { min: 0, max: 1 };
 
-  private shapes(): WeightShapes {
+  protected weightShapes(): WeightShapes {
     const k = this.params.hidden;
     return [
       ["encoder", [this.nUsers, k]],
@@ -80,19 +70,16 @@ export class AutoRec extends BaseRecommender<Params> {
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
-    const backend = await initTf();
-    const p = this.params;
-    this.disposeWeights();
     const { interactions } = data;
-    this.nUsers = interactions.nUsers;
-    this.nItems = interactions.nItems;
+    const backend = await this.beginFit(interactions);
+    const p = this.params;
     this.range = valueRange(interactions);
     const streams = seededStreams(context.seed);
     const split = carveValidation(interactions, p.validationFraction, streams.split);
     const train = split?.train ?? interactions;
     const items = train.transpose();
-    this.weights = this.initialWeights(streams.init);
-    const variables = this.weights.list();
+    // Glorot-uniform matrices, zero biases.
+    const weights = this.createWeights((_, shape) => glorotOrZeros(shape, streams.init));
     const optimizer = tf.train.adam(p.lr);
     const order = identityOrder(this.nItems);
     const input = new Float32Array(p.batchSize * this.nUsers);
@@ -105,7 +92,7 @@ export class AutoRec extends BaseRecommender<Params> {
         patience: p.patience,
         context,
         started,
-        weights: this.weights,
+        weights,
         lr: p.lr,
         monitor: { metric: "rmse", higherIsBetter: false },
         trainEpoch: () => {
@@ -115,13 +102,9 @@ export class AutoRec extends BaseRecommender<Params> {
             const rows = batch.length;
             const size = rows * this.nUsers;
             fillRows(items, batch, input, mask);
-            const cost = optimizer.minimize(
-              () => this.batchLoss(tf.tensor2d(input.subarray(0, size), [rows, this.nUsers]), tf.tensor2d(mask.subarray(0, size), [rows, this.nUsers]), rows),
-              true,
-              variables,
+            lossSum += this.minimize(optimizer, () =>
+              this.batchLoss(tf.tensor2d(input.subarray(0, size), [rows, this.nUsers]), tf.tensor2d(mask.subarray(0, size), [rows, this.nUsers]), rows),
             );
-            lossSum += (cost as tf.Scalar).dataSync()[0];
-            cost?.dispose();
             for (let r = 0; r < rows; r++) observed += items.userDegree(batch[r]);
           }
           // Mean squared error per observed rating (plus the decay term's share).
@@ -140,20 +123,7 @@ export class AutoRec extends BaseRecommender<Params> {
     // Codes from the full training ratings (validation ratings included) for scoring.
     this.itemMajor = interactions.transpose();
     this.encodeAll(this.itemMajor);
-    return {
-      epochs: loop.epochs,
-      seconds: (performance.now() - started) / 1000,
-      lossCurve: loop.lossCurve,
-      validationCurve: loop.validationCurve,
-      notes: {
-        backend,
-        bestEpoch: loop.bestEpoch,
-        bestValidation: loop.best,
-        meanEpochSeconds: loop.epochSeconds.reduce((a, b) => a + b, 0) / Math.max(1, loop.epochSeconds.length),
-        epochSeconds: loop.epochSeconds,
-        validationRatings: split?.test.nnz ?? 0,
-      },
-    };
+    return this.fitReport(started, backend, loop, { validationRatings: split?.test.nnz ?? 0 });
   }
 
   /** Σ masked squared error of the batch + (B / nItems)(λ/2)(‖W‖² + ‖V‖²). */
@@ -257,11 +227,11 @@ export class AutoRec extends BaseRecommender<Params> {
 
   saveState(): ModelState {
     const items = this.itemMajor;
-    if (!items) throw new AppError("MODEL_NOT_READY", "model autorec is not trained or loaded", { model: this.name });
+    if (!items) throw this.notReady();
     return {
       json: { min: this.range.min, max: this.range.max },
       arrays: {
-        ...this.requireWeights().toArrays(),
+        ...this.weightArrays(),
         // The training ratings, item-major: the encoder's inputs when scoring.
         ratingPtr: items.indptr,
         ratingUsers: items.indices,
@@ -271,24 +241,15 @@ export class AutoRec extends BaseRecommender<Params> {
   }
 
   loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    this.disposeWeights();
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
+    this.beginLoad(shape);
     this.range = { min: Number(state.json.min ?? 0), max: Number(state.json.max ?? 1) };
-    this.weights = WeightSet.fromArrays(this.name, this.shapes(), state.arrays);
+    this.loadWeights(state.arrays);
     const a = state.arrays;
     this.itemMajor = new Interactions(this.nItems, this.nUsers, a.ratingPtr as Int32Array, a.ratingUsers as Int32Array, a.ratingValues as Float32Array);
     this.encodeAll(this.itemMajor);
   }
 
-  override dispose(): void {
-    this.disposeWeights();
-    super.dispose();
-  }
-
-  private disposeWeights(): void {
-    this.weights?.dispose();
-    this.weights = undefined;
+  protected override releaseDerived(): void {
     this.codes?.dispose();
     this.codes = undefined;
     this.hostCodes = undefined;
@@ -296,23 +257,9 @@ export class AutoRec extends BaseRecommender<Params> {
     this.hostBias = undefined;
   }
 
-  private requireWeights(): WeightSet {
-    if (!this.weights) throw new AppError("MODEL_NOT_READY", "model autorec is not trained or loaded", { model: this.name });
-    return this.weights;
-  }
-
   private requireCodes(): tf.Tensor2D {
-    if (!this.codes) throw new AppError("MODEL_NOT_READY", "model autorec is not trained or loaded", { model: this.name });
+    if (!this.codes) throw this.notReady();
     return this.codes;
-  }
-
-  /** Glorot-uniform matrices, zero biases. */
-  private initialWeights(rng: Rng): WeightSet {
-    const set = new WeightSet(this.name);
-    for (const [name, shape] of this.shapes()) {
-      set.add(name, shape, shape.length === 2 ? glorotUniform(shape[0], shape[1], rng) : new Float32Array(shape[0]));
-    }
-    return set;
   }
 }
 
@@ -337,7 +284,7 @@ export const autorec = defineModel({
   description: "I-AutoRec: item-based autoencoder over users' ratings, masked squared error on observed ratings; predicts ratings",
   paper: "S. Sedhain, A. K. Menon, S. Sanner, L. Xie. AutoRec: Autoencoders Meet Collaborative Filtering. WWW 2015",
   feedback: "explicit",
-  capabilities,
+  capabilities: AUTOREC_CAPABILITIES,
   params,
   fastParams: { hidden: 32, epochs: 150, batchSize: 16, lr: 0.01, l2: 0.1, validationFraction: 0 },
   create: (p) => new AutoRec(p),
