@@ -2,6 +2,7 @@
 import type { ModelDefinition } from "../models/definition";
 import type { Item, Rating, User } from "../services/catalog";
 import type { EvaluationReportSummary } from "../services/evaluationReports";
+import type { Contribution, Explanation } from "../services/explain";
 import type { Job } from "../services/jobs";
 import type { ModelRun } from "../services/modelRuns";
 
@@ -34,4 +35,5 @@ export interface SimilarItemModel {
 }
 
 // Explanations are built by the service; the API maps them as they are.
-export type { ContributionModel, ExplanationModel } from "../services/explain";
+export type ContributionModel = Contribution;
+export type ExplanationModel = Explanation;

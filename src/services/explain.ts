@@ -7,30 +7,30 @@
 // explanation reflects a rating at once.
 import { InteractionGraph, explainPaths } from "../graph";
 import { NotFoundError } from "../errors";
-import type { LiveCatalog } from "./liveCatalog";
+import type { CatalogView } from "./liveCatalog";
 import type { RecommenderService } from "./recommender";
 
 /** One of the user's rated items that supports the explained item. */
-export interface ContributionModel {
+export interface Contribution {
   itemId: string;
   rating: number;
   weight: number;
 }
 
-/** An explanation with external ids, as the API returns it. */
-export interface ExplanationModel {
+/** An explanation with external ids (the API returns it as it is). */
+export interface Explanation {
   userId: string;
   itemId: string;
   score: number | null;
   model: string | null;
   summary: string;
-  becauseYouRated: ContributionModel[];
+  becauseYouRated: Contribution[];
   paths: { nodes: { kind: "USER" | "ITEM"; id: string; label: string | null }[]; weight: number }[];
 }
 
 export class Explainer {
   private graph: InteractionGraph | undefined;
-  private builtFor: LiveCatalog | undefined;
+  private builtFor: CatalogView | undefined;
 
   constructor(private readonly recommender: RecommenderService) {}
 
@@ -66,7 +66,7 @@ export class Explainer {
 
   private pending: Promise<void> | undefined;
 
-  private idsOf(catalog: LiveCatalog): { userIds: string[]; itemIds: string[] } {
+  private idsOf(catalog: CatalogView): { userIds: string[]; itemIds: string[] } {
     const base = catalog.snapshot.interactions;
     return {
       userIds: Array.from({ length: base.nUsers }, (_, u) => catalog.users.id(u)),
@@ -75,7 +75,7 @@ export class Explainer {
   }
 
   /** Adds what the API changed since the snapshot, then serves `graph`. */
-  private adopt(graph: InteractionGraph, catalog: LiveCatalog): InteractionGraph {
+  private adopt(graph: InteractionGraph, catalog: CatalogView): InteractionGraph {
     const base = catalog.snapshot.interactions;
     // Users and items added through the API since the snapshot, then changed histories.
     for (let u = base.nUsers; u < catalog.nUsers; u++) graph.addUser(catalog.users.id(u));
@@ -87,12 +87,12 @@ export class Explainer {
   }
 
   /** `explain` once no graph rebuild is in progress (a request during a rebuild waits for it). */
-  async explainWhenReady(userId: string, itemId: string, modelName: string | undefined, maxPaths: number): Promise<ExplanationModel> {
+  async explainWhenReady(userId: string, itemId: string, modelName: string | undefined, maxPaths: number): Promise<Explanation> {
     await this.ready();
     return this.explain(userId, itemId, modelName, maxPaths);
   }
 
-  explain(userId: string, itemId: string, modelName: string | undefined, maxPaths: number): ExplanationModel {
+  explain(userId: string, itemId: string, modelName: string | undefined, maxPaths: number): Explanation {
     const { recommender } = this;
     const { catalog } = recommender;
     const user = recommender.requireUserIndex(userId);
@@ -161,7 +161,7 @@ export class Explainer {
   }
 
   /** Makes the user's edges equal to the catalogue's current history. */
-  private syncUser(graph: InteractionGraph, catalog: LiveCatalog, user: number): void {
+  private syncUser(graph: InteractionGraph, catalog: CatalogView, user: number): void {
     const userId = catalog.users.id(user);
     const current = catalog.history(user);
     const keep = new Set<number>(current.items);
