@@ -23,7 +23,7 @@ import { JobManager } from "./services/jobs";
 import { ModelRunService } from "./services/modelRuns";
 import { RetrainScheduler } from "./services/retrain";
 import { RecommenderService } from "./services/recommender";
-import { publishCatalogReload, ReplicaSync } from "./services/replicaSync";
+import { ReplicaSync } from "./services/replicaSync";
 import { createLogger, loggerFromSink, type Logger } from "./util/log";
 
 export interface App {
@@ -66,13 +66,6 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     const recommender = new RecommenderService(connection.db, config.defaultModel, log);
     await recommender.init();
     const itemCache = new ItemCache();
-    // After an import: drop cached item rows and rebuild the explanation graph at once, in
-    // slices, so that no request pays for the rebuild (~300 ms in one block for MovieLens 100K).
-    let services: Services | undefined;
-    const onCatalogChanged = () => {
-      itemCache.clear();
-      void services?.explainer.rebuildInSlices();
-    };
     const metrics = new ApiMetrics(recommender, () => countJobsByState(connection.db));
     const queue = new JobQueue(connection.db.url, { schedule: config.jobs.inProcessWorker, onError: (error) => logger.warn(`job queue: ${error.message}`) });
     await queue.start();
@@ -80,20 +73,16 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     const jobs = new JobManager(connection.db, queue, { ...config.jobs, log });
     jobs.start();
     started.push(() => jobs.stop());
-    services = createServices(connection.db, recommender, jobs, itemCache, config.security);
+    const services = createServices(connection.db, recommender, jobs, itemCache, config.security);
     // Other API processes over this database: their writes and model activations reach this one (LISTEN/NOTIFY).
-    const replicaSync = new ReplicaSync({ db: connection.db, recommender, writer: services.catalogWriter, log, onCatalogReloaded: onCatalogChanged });
+    const replicaSync = new ReplicaSync({ db: connection.db, recommender, writer: services.catalogWriter, log });
     await replicaSync.start();
     started.push(() => replicaSync.stop());
     services.probes = { queue: () => queue.healthy(2_000), listening: () => replicaSync.state().listening };
     const db = connection.db;
     const hooks: JobRunnerHooks = {
-      onImported: async () => {
-        await recommender.refreshCatalog();
-        onCatalogChanged();
-        // The other API processes reload too (this one ignores its own notice).
-        await publishCatalogReload(db);
-      },
+      // The served catalogue, item cache and explanation graph follow; the other API processes reload too.
+      onImported: () => services.catalogWriter.reloadAfterImport(),
       // The API process serves what its own worker activated before the job reads done.
       onRunStored: (run, artifact) => recommender.serveIfActive(run, artifact),
       onJobFinished: (job) => metrics.jobFinished(job),
@@ -185,7 +174,7 @@ export function createServices(
     jobs,
     explainer,
     itemCache,
-    catalogWriter: new CatalogWriter(db, recommender, explainer, security.ratingScale),
+    catalogWriter: new CatalogWriter(db, recommender, explainer, { ratingScale: security.ratingScale, itemCache }),
     authenticator: new Authenticator(security),
     adminConfigured: security.adminApiKey !== undefined,
     importRoots: security.importRoots,

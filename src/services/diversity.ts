@@ -5,7 +5,7 @@
 import type { ItemContent } from "../data/dataset";
 import type { Ranked, Recommender } from "../models/types";
 
-export function rerankByDiversity(pool: Ranked, want: number, lambda: number, model: Recommender, content: ItemContent[]): Ranked {
+export function rerankByDiversity(pool: Ranked, want: number, lambda: number, model: Recommender, content: readonly ItemContent[]): Ranked {
   const n = pool.items.length;
   const take = Math.min(want, n);
   if (n === 0 || lambda <= 0) return { items: pool.items.slice(0, take), scores: pool.scores.slice(0, take) };

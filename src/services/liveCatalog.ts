@@ -2,10 +2,43 @@
 // the changes made through the API since (new users and items appended at the end, ratings
 // added, changed or deleted). Histories merge both, so recommendations reflect a rating at
 // once without re-reading the database or retraining.
+//
+// Readers get it as a CatalogView (RecommenderService.catalog): only the catalogue service
+// (CatalogWriter) changes it, so that every change also reaches the explanation graph, the
+// served models and the other processes.
 import type { DbDataset } from "../data/fromSnapshot";
 import type { ItemContent } from "../data/dataset";
 import type { IdMap } from "../data/idMap";
 import type { UserProfile } from "../models/types";
+
+/** Id lookups without `add`: ids join a catalogue only through its writer. */
+export type IdLookup = Pick<IdMap, "size" | "index" | "id" | "has" | "toArray">;
+
+/** A catalogue to read: everything of LiveCatalog but its mutators. */
+export interface CatalogView {
+  readonly users: IdLookup;
+  readonly items: IdLookup;
+  readonly content: readonly ItemContent[];
+  /** The database snapshot under the API's changes. */
+  readonly snapshot: Readonly<Pick<DbDataset, "interactions" | "userDbIds" | "itemDbIds" | "version">>;
+  readonly version: number;
+  readonly generation: number;
+  readonly importedValueRange: [number, number] | undefined;
+  readonly nUsers: number;
+  readonly nItems: number;
+  readonly nRatings: number;
+  neighbourhoodSize(user: number): number;
+  itemDbIdArray(): Int32Array;
+  userDbIdArray(): Int32Array;
+  userDbId(index: number): number;
+  itemDbId(index: number): number;
+  hasGenre(genre: string): boolean;
+  hasChanges(user: number): boolean;
+  changedUsers(): number[];
+  currentValue(user: number, item: number): number | undefined;
+  history(user: number): UserProfile;
+  ratedItems(user: number): Int32Array;
+}
 
 interface Change {
   /** null: deleted. */
@@ -13,7 +46,7 @@ interface Change {
   time: number;
 }
 
-export class LiveCatalog {
+export class LiveCatalog implements CatalogView {
   readonly users: IdMap;
   readonly items: IdMap;
   readonly content: ItemContent[];
@@ -22,8 +55,7 @@ export class LiveCatalog {
   private readonly changes = new Map<number, Map<number, Change>>();
   private readonly genreCounts = new Map<string, number>();
   private ratingDelta = 0;
-  /** Bumped on every change; caches keyed by it stay valid until the next change. */
-  version = 0;
+  private changeCount = 0;
   private static built = 0;
   /**
    * Which catalogue of this process this is (each reload builds a new one). A replica's own
@@ -72,6 +104,11 @@ export class LiveCatalog {
   /** Smallest and largest rating value in the snapshot (the imported data's scale); undefined when empty. */
   readonly importedValueRange: [number, number] | undefined;
 
+  /** Bumped on every change; caches keyed by it stay valid until the next change. */
+  get version(): number {
+    return this.changeCount;
+  }
+
   get nUsers(): number {
     return this.users.size;
   }
@@ -108,7 +145,7 @@ export class LiveCatalog {
   addUser(externalId: string, dbId: number): number {
     const index = this.users.add(externalId);
     this.userDbIds[index] = dbId;
-    this.version++;
+    this.changeCount++;
     return index;
   }
 
@@ -117,7 +154,7 @@ export class LiveCatalog {
     this.itemDbIds[index] = dbId;
     this.content[index] = content;
     for (const genre of content.genres) this.genreCounts.set(genre, (this.genreCounts.get(genre) ?? 0) + 1);
-    this.version++;
+    this.changeCount++;
     return index;
   }
 
@@ -126,7 +163,7 @@ export class LiveCatalog {
     const existed = this.currentValue(user, item) !== undefined;
     this.changesOf(user).set(item, { value, time });
     if (!existed) this.ratingDelta++;
-    this.version++;
+    this.changeCount++;
     return existed;
   }
 
@@ -135,7 +172,7 @@ export class LiveCatalog {
     if (existed) {
       this.changesOf(user).set(item, { value: null, time: Date.now() / 1000 });
       this.ratingDelta--;
-      this.version++;
+      this.changeCount++;
     }
     return existed;
   }

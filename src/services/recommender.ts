@@ -10,7 +10,7 @@ import { AppError, ModelNotReadyError, NotFoundError, ValidationError } from "..
 import type { ArtifactMeta } from "../models/artifact";
 import { deserializeModel, getDefinition, MODEL_DEFINITIONS } from "../models/registry";
 import type { Ranked, Recommender, UserProfile } from "../models/types";
-import { LiveCatalog } from "./liveCatalog";
+import { LiveCatalog, type CatalogView } from "./liveCatalog";
 import { rerankByDiversity } from "./diversity";
 import { idsHash } from "./training";
 
@@ -67,7 +67,7 @@ export interface ProfileRequest extends ListRequest {
 export const FALLBACK_MODEL = "popularity";
 
 export class RecommenderService {
-  catalog!: LiveCatalog;
+  private live: LiveCatalog | undefined;
   private readonly served = new Map<string, ServedModel>();
 
   constructor(
@@ -75,6 +75,24 @@ export class RecommenderService {
     readonly defaultModel: string,
     private readonly log: (message: string) => void = () => undefined,
   ) {}
+
+  /** The served catalogue, to read (replaced as a whole on reload; changed only through CatalogWriter). */
+  get catalog(): CatalogView {
+    return this.writableCatalog();
+  }
+
+  /**
+   * The served catalogue with its mutators: for the catalogue service (CatalogWriter) alone,
+   * which fans every change out to the explanation graph, the models and the other processes.
+   */
+  catalogForWrites(): LiveCatalog {
+    return this.writableCatalog();
+  }
+
+  private writableCatalog(): LiveCatalog {
+    if (!this.live) throw new Error("the recommender has no catalogue yet: call init() first");
+    return this.live;
+  }
 
   async init(): Promise<void> {
     await this.refreshCatalog();
@@ -97,12 +115,12 @@ export class RecommenderService {
    * new catalogue with the old rows.
    */
   async refreshCatalog(): Promise<void> {
-    const previous = this.catalog as LiveCatalog | undefined;
+    const previous = this.live;
     const next = new LiveCatalog(datasetFromSnapshot(await readSnapshot(this.db)));
     const same = previous ? commonPrefix(previous.itemDbIdArray(), next.itemDbIdArray()) : Infinity;
     const moved = this.servedModels().filter((served) => served.model.nItems > same);
     const artifacts = await Promise.all(moved.map((served) => readArtifact(this.db, served.run.id)));
-    this.catalog = next;
+    this.live = next;
     moved.forEach((served, k) => {
       try {
         // install() extends the fresh model with the items it lacks, in the new order.

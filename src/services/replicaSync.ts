@@ -61,8 +61,6 @@ export interface ReplicaSyncOptions {
   recommender: RecommenderService;
   writer: CatalogWriter;
   log?: (message: string) => void;
-  /** After the catalogue was reloaded (the app clears item caches and rebuilds the explanation graph). */
-  onCatalogReloaded?: () => void;
   checkIntervalMs?: number;
   runsDebounceMs?: number;
   /** Transport settings (tests shorten the backoff). */
@@ -345,7 +343,7 @@ export class ReplicaSync {
     const started = performance.now();
     this.status.catalogStale = false;
     try {
-      await this.options.recommender.refreshCatalog();
+      await this.options.writer.reload();
     } catch (error) {
       this.status.catalogStale = true;
       throw error;
@@ -353,7 +351,6 @@ export class ReplicaSync {
     this.status.catalogReloads++;
     // Runs that did not fit the old catalogue may fit this one.
     this.unservable.clear();
-    this.options.onCatalogReloaded?.();
     this.log(`replica sync: catalogue reloaded in ${(performance.now() - started).toFixed(0)} ms (${reason})`);
   }
 
