@@ -3,7 +3,7 @@ import { Interactions } from "../../src/data/interactions";
 import { ValidationError } from "../../src/errors";
 import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../../src/math/random";
-import { scoreFactorBatch, scoreVector } from "../../src/models/factorization/common";
+import { scoreFactorBatch, scoreVector } from "../../src/models/embedding";
 import { MatrixFactorization } from "../../src/models/factorization/mf";
 import { initTf } from "../../src/tf/backend";
 import { createModel } from "../../src/models/registry";

@@ -5,10 +5,10 @@
 //   b_i = Σ_(u∈R(i)) (r_ui − μ − b_u) / (λ_i + |R(i)|),   b_u = Σ_(i∈R(u)) (r_ui − μ − b_i) / (λ_u + |R(u)|).
 // Rankings are the same for every user (ordered by b_i), so it is not personalised; its use
 // is rating prediction and as the floor every rating model must beat.
-import { defineModel } from "../definition";
+import { capabilities, defineModel } from "../definition";
 import { BaseRecommender } from "../base";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
+import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 import { clip, globalMean, ratingRange, requireInteractions, stateArray, type RatingRange } from "../factorization/common";
 
 const params = {
@@ -19,19 +19,12 @@ const params = {
 
 type Params = ParamsOf<typeof params>;
 
-const capabilities: Capabilities = {
-  personalized: false,
-  ratingPrediction: true,
-  similarItems: false,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
+/** Not personalised: every user's ranking is the item biases'. */
+const BIAS_CAPABILITIES = capabilities("ratingPrediction", "foldIn");
 
 export class BiasBaseline extends BaseRecommender<Params> {
   readonly name = "bias";
-  readonly capabilities = capabilities;
+  readonly capabilities = BIAS_CAPABILITIES;
   private mu = 0;
   private userBias: Float64Array = new Float64Array(0);
   private itemBias: Float64Array = new Float64Array(0);
@@ -132,7 +125,7 @@ export const bias = defineModel({
   description: "Baseline predictors μ + b_u + b_i with shrinkage (rating prediction floor; non-personalised ranking)",
   paper: "Y. Koren. Factorization Meets the Neighborhood: a Multifaceted Collaborative Filtering Model. KDD 2008",
   feedback: "explicit",
-  capabilities,
+  capabilities: BIAS_CAPABILITIES,
   params,
   fastParams: { iterations: 5 },
   create: (p) => new BiasBaseline(p),

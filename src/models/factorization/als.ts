@@ -15,8 +15,7 @@ import type { Interactions } from "../../data/interactions";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, TrainingData } from "../types";
-import { requireInteractions } from "./common";
-import { BiasedFactorModel, factorRatingCapabilities, fillNormal64 } from "./mf";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, fillNormal64, requireInteractions } from "./common";
 
 export const ALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -67,7 +66,7 @@ export class ExplicitAls extends BiasedFactorModel<Params> {
     return { reg: this.params.reg, regBias: this.params.regBias, weighted: this.params.weighted };
   }
 
-  protected foldInRegularisation(count: number): { factors: number; bias: number } {
+  protected override foldInRegularisation(count: number): { factors: number; bias: number } {
     const scale = this.params.weighted ? count : 1;
     return { factors: this.params.reg * scale, bias: this.params.regBias * scale };
   }
@@ -189,7 +188,7 @@ export const als = defineModel({
   description: "Explicit ALS over known ratings (exact Cholesky solves per user and item), with biases and ALS-WR weighted-λ",
   paper: "Y. Zhou, D. Wilkinson, R. Schreiber, R. Pan. Large-Scale Parallel Collaborative Filtering for the Netflix Prize. AAIM 2008",
   feedback: "explicit",
-  capabilities: factorRatingCapabilities,
+  capabilities: RATING_FACTOR_CAPABILITIES,
   params: ALS_PARAMS,
   fastParams: { factors: 8, iterations: 8, reg: 0.1 },
   create: (p) => new ExplicitAls(p),

@@ -1,11 +1,17 @@
-// Shared pieces of the factor models (mf, svdpp, als, ials, svd): the rating range and
-// clipping, the regularised least-squares fold-in of a new user against fixed item factors,
-// batch scoring as a small matrix product, and item similarities as cosine of item factors.
-import * as tf from "@tensorflow/tfjs";
+// Shared pieces of the factor models (mf, svdpp, als, ials, svd) and the bias baseline: the
+// rating range and clipping, the normal initialisation, the regularised least-squares fold-in of
+// a new user against fixed item factors, and BiasedFactorModel, the state and scoring of the
+// biased explicit models (μ + b_u + b_i + p_u·q_i) that mf, svdpp and als train differently.
 import { ValidationError } from "../../errors";
 import type { Interactions } from "../../data/interactions";
-import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, multiplyRowsByTransposed, type FloatArray } from "../../math/linalg";
-import type { UserProfile } from "../types";
+import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, type FloatArray } from "../../math/linalg";
+import type { Rng } from "../../math/random";
+import { capabilities } from "../definition";
+import { EmbeddingRecommender, FLOAT64, type ScoreTerms } from "../embedding";
+import type { ModelState, TrainingData, UserProfile } from "../types";
+
+/** Rating models with factors: predict ratings, rank, find similar items, fold in new users. */
+export const RATING_FACTOR_CAPABILITIES = capabilities("personalized", "ratingPrediction", "similarItems", "foldIn");
 
 export interface RatingRange {
   min: number;
@@ -37,6 +43,12 @@ export function globalMean(interactions: Interactions): number {
 /** Refuses an empty training matrix with a typed error. */
 export function requireInteractions(interactions: Interactions, model: string): void {
   if (interactions.nnz === 0) throw new ValidationError(`${model}.data`, 0, "at least one interaction to train on");
+}
+
+/** Fills `out` with independent N(0, std²) draws, in order. */
+export function fillNormal64(out: Float64Array, rng: Rng, std: number): Float64Array {
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal() * std;
+  return out;
 }
 
 /** Row index of every non-zero (user of each position in a CSR). */
@@ -116,81 +128,120 @@ export class ExplicitFoldIn {
   }
 }
 
-/**
- * Batches at least this large (users × items × k multiply-adds) run as one TensorFlow.js matmul
- * when a WASM or native backend is active: Gowalla full ranking (29,858 users × 40,981 items,
- * k = 64) took 329 s of scoring in the JS loop under load.
- */
-const TF_BATCH_WORK = 1 << 24;
-
-/** True when TensorFlow.js already runs on a fast backend (never initialises one itself). */
-function fastTfBackend(): boolean {
-  const name = tf.engine().backendName as string | null;
-  return name === "wasm" || name === "tensorflow";
-}
-
-/**
- * out[r, i] = offset + userBias[u] + itemBias[i] + p_u · q_i for users[r] (row-major), the batch
- * form of scoreUser for factor models: one matrix product (tfjs float32 for large batches on a
- * fast backend, else a blocked JS loop in float64), then the biases.
- */
-export function scoreFactorBatch(
-  users: Int32Array,
-  userFactors: FloatArray,
-  itemFactors: FloatArray,
-  k: number,
-  nItems: number,
-  out: Float32Array,
-  userBias?: FloatArray,
-  itemBias?: FloatArray,
-  offset = 0,
-): void {
-  if (users.length * nItems * k >= TF_BATCH_WORK && fastTfBackend()) {
-    const m = users.length;
-    const left = new Float32Array(m * k);
-    for (let r = 0; r < m; r++) for (let d = 0; d < k; d++) left[r * k + d] = userFactors[users[r] * k + d];
-    // Items transposed to k × nItems, so the matmul needs no transposed operand.
-    const right = new Float32Array(k * nItems);
-    for (let i = 0; i < nItems; i++) for (let d = 0; d < k; d++) right[d * nItems + i] = itemFactors[i * k + d];
-    const product = tf.tidy(() => tf.matMul(tf.tensor2d(left, [m, k]), tf.tensor2d(right, [k, nItems])));
-    try {
-      out.set(product.dataSync() as Float32Array);
-    } finally {
-      product.dispose();
-    }
-  } else {
-    multiplyRowsByTransposed(userFactors, k, users, itemFactors, k, nItems, k, out);
-  }
-  if (!userBias && !itemBias && offset === 0) return;
-  for (let r = 0; r < users.length; r++) {
-    const base = offset + (userBias ? userBias[users[r]] : 0);
-    const row = r * nItems;
-    for (let i = 0; i < nItems; i++) out[row + i] += base + (itemBias ? itemBias[i] : 0);
-  }
-}
-
-/** p · q_i for every item into out (plus optional per-item bias and a constant). */
-export function scoreVector(
-  user: FloatArray,
-  userOffset: number,
-  itemFactors: FloatArray,
-  k: number,
-  nItems: number,
-  out: Float32Array,
-  itemBias?: FloatArray,
-  constant = 0,
-): void {
-  for (let i = 0; i < nItems; i++) {
-    const o = i * k;
-    let s = constant + (itemBias ? itemBias[i] : 0);
-    for (let d = 0; d < k; d++) s += user[userOffset + d] * itemFactors[o + d];
-    out[i] = s;
-  }
-}
-
 /** A float64 array of a saved state (training and scoring run in float64, saved as is). */
 export function stateArray(arrays: Record<string, FloatArray | Int32Array | Uint8Array>, name: string): Float64Array {
   const values = arrays[name];
   if (!values) throw new Error(`model state lacks the array ${name}`);
-  return values instanceof Float64Array ? values : Float64Array.from(values);
+  return FLOAT64.from(values);
+}
+
+/** The penalties every biased factor model has: λ on factors, λ_b on biases. */
+export interface BiasedParams {
+  reg: number;
+  regBias: number;
+}
+
+/**
+ * State and scoring of the biased explicit factor models (mf, svdpp, als): μ, b_u, b_i, P, Q in
+ * float64; scores are predicted ratings (unclipped for ranking, clipped in predict).
+ */
+export abstract class BiasedFactorModel<P extends BiasedParams> extends EmbeddingRecommender<P> {
+  readonly capabilities = RATING_FACTOR_CAPABILITIES;
+  protected mu = 0;
+  protected userBias: Float64Array = new Float64Array(0);
+  protected itemBias: Float64Array = new Float64Array(0);
+  protected range: RatingRange = { min: 0, max: 0 };
+  private foldIn: ExplicitFoldIn | undefined;
+
+  constructor(params: Readonly<P>) {
+    super(params, FLOAT64);
+  }
+
+  /** λ·n (factors) and λ_b·n (bias) of a fold-in with n rated items (the per-user sum of a per-rating penalty). */
+  protected foldInRegularisation(count: number): { factors: number; bias: number } {
+    return { factors: this.params.reg * count, bias: this.params.regBias * count };
+  }
+
+  /** False when the model has no biases (μ = b_u = b_i = 0): fold-in then solves factors only. */
+  protected usesBiases(): boolean {
+    return true;
+  }
+
+  /** μ and the rating range of the data, zero biases and zero factors of width k. */
+  protected initState(data: TrainingData, k: number): void {
+    const x = data.interactions;
+    this.mu = globalMean(x);
+    this.range = ratingRange(x);
+    this.userBias = new Float64Array(x.nUsers);
+    this.itemBias = new Float64Array(x.nItems);
+    this.setFactors(x.nUsers, x.nItems, k, new Float64Array(x.nUsers * k), new Float64Array(x.nItems * k));
+  }
+
+  protected override factorsChanged(): void {
+    super.factorsChanged();
+    this.foldIn = undefined;
+  }
+
+  protected override scoreTerms(): ScoreTerms {
+    return { offset: this.mu, userBias: this.userBias, itemBias: this.itemBias };
+  }
+
+  /**
+   * Zeroes the factors of users and items without training data (they keep their random
+   * initialisation under SGD), so they score and predict from the biases alone.
+   */
+  protected zeroUntrained(x: Interactions, extra: Float64Array[] = []): void {
+    const k = this.k;
+    for (let u = 0; u < x.nUsers; u++) if (x.indptr[u + 1] === x.indptr[u]) this.userFactors.fill(0, u * k, (u + 1) * k);
+    const degrees = x.itemDegrees();
+    for (let i = 0; i < x.nItems; i++) {
+      if (degrees[i] > 0) continue;
+      this.itemFactors.fill(0, i * k, (i + 1) * k);
+      for (const matrix of extra) matrix.fill(0, i * k, (i + 1) * k);
+    }
+  }
+
+  override scoreProfile(profile: UserProfile, out: Float32Array): void {
+    const { factors, bias } = this.foldInProfile(profile);
+    this.scoreVectorAgainstItems(factors, this.mu + bias, out);
+  }
+
+  /** The new user's factors and bias (a reused buffer). */
+  foldInProfile(profile: UserProfile): { factors: Float64Array; bias: number } {
+    this.foldIn ??= new ExplicitFoldIn(this.k, this.usesBiases());
+    let count = 0;
+    for (let p = 0; p < profile.items.length; p++) if (profile.items[p] >= 0 && profile.items[p] < this.nItems) count++;
+    const reg = this.foldInRegularisation(count);
+    return this.foldIn.solve(profile, this.itemFactors, this.k, this.nItems, this.itemBias, this.mu, reg.factors, reg.bias);
+  }
+
+  override predict(user: number, item: number): number {
+    let value = this.mu;
+    const knownUser = user >= 0 && user < this.nUsers;
+    const knownItem = item >= 0 && item < this.nItems;
+    if (knownUser) value += this.userBias[user];
+    if (knownItem) value += this.itemBias[item];
+    if (knownUser && knownItem) {
+      const pu = user * this.k;
+      const qi = item * this.k;
+      for (let d = 0; d < this.k; d++) value += this.userFactors[pu + d] * this.itemFactors[qi + d];
+    }
+    return clip(value, this.range);
+  }
+
+  override saveState(): ModelState {
+    const factors = super.saveState();
+    return {
+      json: { ...factors.json, mu: this.mu, range: this.range },
+      arrays: { userBias: this.userBias, itemBias: this.itemBias, ...factors.arrays },
+    };
+  }
+
+  override loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
+    super.loadState(state, shape);
+    this.mu = state.json.mu as number;
+    this.range = state.json.range as RatingRange;
+    this.userBias = this.loadArray(state, "userBias", shape.nUsers);
+    this.itemBias = this.loadArray(state, "itemBias", shape.nItems);
+  }
 }

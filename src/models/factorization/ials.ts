@@ -10,14 +10,13 @@
 // current x_u, apply the matrix as YᵀY·v + Σ_(i∈R(u)) (c_ui − 1)(y_i·v) y_i + λv — O(k² + |R(u)|k)
 // per step, never forming the per-user k×k matrix. Fold-in solves that system exactly (Cholesky).
 import { createRng } from "../../math/random";
-import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, cosineRowToAll, cosineRowToSome, gramUpper, mirrorUpper, rowNorms } from "../../math/linalg";
+import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, gramUpper, mirrorUpper } from "../../math/linalg";
 import type { Interactions } from "../../data/interactions";
-import { BaseRecommender } from "../base";
-import { defineModel } from "../definition";
+import { capabilities, defineModel } from "../definition";
+import { EmbeddingRecommender, FLOAT64 } from "../embedding";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { requireInteractions, scoreFactorBatch, scoreVector, stateArray } from "./common";
-import { fillNormal64 } from "./mf";
+import type { FitContext, FitReport, TrainingData, UserProfile } from "../types";
+import { fillNormal64, requireInteractions } from "./common";
 
 export const IALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -31,26 +30,18 @@ export const IALS_PARAMS = {
 
 export type IalsParams = ParamsOf<typeof IALS_PARAMS>;
 
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: false,
-  similarItems: true,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
+const IALS_CAPABILITIES = capabilities("personalized", "similarItems", "foldIn");
 
-export class ImplicitAls extends BaseRecommender<IalsParams> {
+export class ImplicitAls extends EmbeddingRecommender<IalsParams> {
   readonly name = "ials";
-  readonly capabilities = capabilities;
-  private k = 0;
-  private userFactors: Float64Array = new Float64Array(0);
-  private itemFactors: Float64Array = new Float64Array(0);
-  private itemNorms: Float32Array | undefined;
+  readonly capabilities = IALS_CAPABILITIES;
   /** YᵀY (full, k×k), for fold-in; computed on demand. */
   private itemGram: Float64Array | undefined;
   private foldScratch: { a: Float64Array; b: Float64Array } | undefined;
+
+  constructor(params: IalsParams) {
+    super(params, FLOAT64);
+  }
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
@@ -58,14 +49,10 @@ export class ImplicitAls extends BaseRecommender<IalsParams> {
     requireInteractions(x, this.name);
     const { iterations, initStd } = this.params;
     const k = this.params.factors | 0;
-    this.k = k;
-    this.nUsers = x.nUsers;
-    this.nItems = x.nItems;
     const rng = createRng(context.seed);
-    this.userFactors = fillNormal64(new Float64Array(x.nUsers * k), rng, initStd);
-    this.itemFactors = fillNormal64(new Float64Array(x.nItems * k), rng, initStd);
-    this.itemNorms = undefined;
-    this.itemGram = undefined;
+    const users = fillNormal64(new Float64Array(x.nUsers * k), rng, initStd);
+    const items = fillNormal64(new Float64Array(x.nItems * k), rng, initStd);
+    this.setFactors(x.nUsers, x.nItems, k, users, items);
     const confidence = this.confidences(x);
     const xt = x.transpose();
     const confidenceT = this.confidences(xt);
@@ -94,14 +81,6 @@ export class ImplicitAls extends BaseRecommender<IalsParams> {
     const { alpha, binary } = this.params;
     for (let p = 0; p < x.nnz; p++) out[p] = alpha * (binary ? 1 : Math.max(0, x.values[p]));
     return out;
-  }
-
-  scoreUser(user: number, out: Float32Array): void {
-    scoreVector(this.userFactors, user * this.k, this.itemFactors, this.k, this.nItems, out);
-  }
-
-  override scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreFactorBatch(users, this.userFactors, this.itemFactors, this.k, this.nItems, out);
   }
 
   /** The exact least-squares user vector for a new history (items fixed); a reused buffer. */
@@ -139,43 +118,13 @@ export class ImplicitAls extends BaseRecommender<IalsParams> {
   }
 
   override scoreProfile(profile: UserProfile, out: Float32Array): void {
-    scoreVector(this.foldInVector(profile), 0, this.itemFactors, this.k, this.nItems, out);
+    this.scoreVectorAgainstItems(this.foldInVector(profile), 0, out);
   }
 
-  override itemSimilarities(item: number, out: Float32Array): void {
-    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
-    cosineRowToAll(this.itemFactors, this.k, item, this.itemNorms, out);
-  }
-
-  itemSimilaritiesAmong(item: number, candidates: ArrayLike<number>, out: Float32Array): void {
-    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
-    cosineRowToSome(this.itemFactors, this.k, item, this.itemNorms, candidates, out);
-  }
-
-  /** Item factors (row-major nItems × k) and k, for models that build on them (hybrid). */
-  factors(): { k: number; users: Float64Array; items: Float64Array } {
-    return { k: this.k, users: this.userFactors, items: this.itemFactors };
-  }
-
-  saveState(): ModelState {
-    return { json: { k: this.k }, arrays: { userFactors: this.userFactors, itemFactors: this.itemFactors } };
-  }
-
-  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
-    this.k = (state.json.k as number) | 0;
-    this.userFactors = stateArray(state.arrays, "userFactors");
-    this.itemFactors = stateArray(state.arrays, "itemFactors");
-    this.itemNorms = undefined;
+  protected override factorsChanged(): void {
+    super.factorsChanged();
     this.itemGram = undefined;
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.userFactors = new Float64Array(0);
-    this.itemFactors = new Float64Array(0);
-    this.itemGram = undefined;
+    this.foldScratch = undefined;
   }
 }
 
@@ -308,7 +257,7 @@ export const ials = defineModel({
   description: "Implicit ALS (confidence-weighted over all pairs), conjugate-gradient solves",
   paper: "Y. Hu, Y. Koren, C. Volinsky. Collaborative Filtering for Implicit Feedback Datasets. ICDM 2008",
   feedback: "implicit",
-  capabilities,
+  capabilities: IALS_CAPABILITIES,
   params: IALS_PARAMS,
   fastParams: { factors: 4, iterations: 8, alpha: 10, reg: 0.1 },
   create: (p) => new ImplicitAls(p),

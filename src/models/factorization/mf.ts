@@ -8,24 +8,11 @@
 // with η decayed geometrically per epoch. Fold-in solves the same objective for a new user
 // with items fixed (ridge regression with λ·|profile|, the per-user sum of the SGD penalty).
 import { ValidationError } from "../../errors";
-import { createRng, type Rng } from "../../math/random";
-import { cosineRowToAll, cosineRowToSome, rowNorms } from "../../math/linalg";
-import { BaseRecommender } from "../base";
+import { createRng } from "../../math/random";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import {
-  ExplicitFoldIn,
-  clip,
-  globalMean,
-  ratingRange,
-  requireInteractions,
-  rowOfPositions,
-  scoreFactorBatch,
-  scoreVector,
-  stateArray,
-  type RatingRange,
-} from "./common";
+import type { FitContext, FitReport, TrainingData } from "../types";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, fillNormal64, requireInteractions, rowOfPositions } from "./common";
 
 export const MF_PARAMS = {
   factors: { type: "int", default: 200, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -38,144 +25,6 @@ export const MF_PARAMS = {
 } as const;
 
 type Params = ParamsOf<typeof MF_PARAMS>;
-
-export const factorRatingCapabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: true,
-  similarItems: true,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
-
-/**
- * Shared state and scoring of the biased explicit factor models (mf, als): μ, b_u, b_i, P, Q
- * in float64; scores are predicted ratings (unclipped for ranking, clipped in predict).
- */
-export abstract class BiasedFactorModel<P extends object> extends BaseRecommender<P> {
-  readonly capabilities = factorRatingCapabilities;
-  protected k = 0;
-  protected mu = 0;
-  protected userBias: Float64Array = new Float64Array(0);
-  protected itemBias: Float64Array = new Float64Array(0);
-  protected userFactors: Float64Array = new Float64Array(0);
-  protected itemFactors: Float64Array = new Float64Array(0);
-  protected range: RatingRange = { min: 0, max: 0 };
-  private itemNorms: Float32Array | undefined;
-  private foldIn: ExplicitFoldIn | undefined;
-
-  /** λ·n (factors) and λ_b·n (bias) of a fold-in with n rated items. */
-  protected abstract foldInRegularisation(count: number): { factors: number; bias: number };
-
-  /** False when the model has no biases (μ = b_u = b_i = 0): fold-in then solves factors only. */
-  protected usesBiases(): boolean {
-    return true;
-  }
-
-  protected initState(data: TrainingData, k: number): void {
-    const x = data.interactions;
-    this.nUsers = x.nUsers;
-    this.nItems = x.nItems;
-    this.k = k | 0;
-    this.mu = globalMean(x);
-    this.range = ratingRange(x);
-    this.userBias = new Float64Array(x.nUsers);
-    this.itemBias = new Float64Array(x.nItems);
-    this.userFactors = new Float64Array(x.nUsers * k);
-    this.itemFactors = new Float64Array(x.nItems * k);
-    this.itemNorms = undefined;
-    this.foldIn = undefined;
-  }
-
-  /**
-   * Zeroes the factors of users and items without training data (they keep their random
-   * initialisation under SGD), so they score and predict from the biases alone.
-   */
-  protected zeroUntrained(x: TrainingData["interactions"], extra: Float64Array[] = []): void {
-    const k = this.k;
-    for (let u = 0; u < x.nUsers; u++) if (x.indptr[u + 1] === x.indptr[u]) this.userFactors.fill(0, u * k, (u + 1) * k);
-    const degrees = x.itemDegrees();
-    for (let i = 0; i < x.nItems; i++) {
-      if (degrees[i] > 0) continue;
-      this.itemFactors.fill(0, i * k, (i + 1) * k);
-      for (const matrix of extra) matrix.fill(0, i * k, (i + 1) * k);
-    }
-  }
-
-  scoreUser(user: number, out: Float32Array): void {
-    scoreVector(this.userFactors, user * this.k, this.itemFactors, this.k, this.nItems, out, this.itemBias, this.mu + this.userBias[user]);
-  }
-
-  override scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreFactorBatch(users, this.userFactors, this.itemFactors, this.k, this.nItems, out, this.userBias, this.itemBias, this.mu);
-  }
-
-  override scoreProfile(profile: UserProfile, out: Float32Array): void {
-    const { factors, bias } = this.foldInProfile(profile);
-    scoreVector(factors, 0, this.itemFactors, this.k, this.nItems, out, this.itemBias, this.mu + bias);
-  }
-
-  /** The new user's factors and bias (a reused buffer). */
-  foldInProfile(profile: UserProfile): { factors: Float64Array; bias: number } {
-    this.foldIn ??= new ExplicitFoldIn(this.k, this.usesBiases());
-    let count = 0;
-    for (let p = 0; p < profile.items.length; p++) if (profile.items[p] >= 0 && profile.items[p] < this.nItems) count++;
-    const reg = this.foldInRegularisation(count);
-    return this.foldIn.solve(profile, this.itemFactors, this.k, this.nItems, this.itemBias, this.mu, reg.factors, reg.bias);
-  }
-
-  override predict(user: number, item: number): number {
-    let value = this.mu;
-    const knownUser = user >= 0 && user < this.nUsers;
-    const knownItem = item >= 0 && item < this.nItems;
-    if (knownUser) value += this.userBias[user];
-    if (knownItem) value += this.itemBias[item];
-    if (knownUser && knownItem) {
-      const pu = user * this.k;
-      const qi = item * this.k;
-      for (let d = 0; d < this.k; d++) value += this.userFactors[pu + d] * this.itemFactors[qi + d];
-    }
-    return clip(value, this.range);
-  }
-
-  override itemSimilarities(item: number, out: Float32Array): void {
-    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
-    cosineRowToAll(this.itemFactors, this.k, item, this.itemNorms, out);
-  }
-
-  itemSimilaritiesAmong(item: number, candidates: ArrayLike<number>, out: Float32Array): void {
-    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
-    cosineRowToSome(this.itemFactors, this.k, item, this.itemNorms, candidates, out);
-  }
-
-  saveState(): ModelState {
-    return {
-      json: { k: this.k, mu: this.mu, range: this.range },
-      arrays: { userBias: this.userBias, itemBias: this.itemBias, userFactors: this.userFactors, itemFactors: this.itemFactors },
-    };
-  }
-
-  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
-    this.k = (state.json.k as number) | 0;
-    this.mu = state.json.mu as number;
-    this.range = state.json.range as RatingRange;
-    this.userBias = stateArray(state.arrays, "userBias");
-    this.itemBias = stateArray(state.arrays, "itemBias");
-    this.userFactors = stateArray(state.arrays, "userFactors");
-    this.itemFactors = stateArray(state.arrays, "itemFactors");
-    this.itemNorms = undefined;
-    this.foldIn = undefined;
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.userFactors = new Float64Array(0);
-    this.itemFactors = new Float64Array(0);
-  }
-}
 
 export class MatrixFactorization extends BiasedFactorModel<Params> {
   readonly name = "mf";
@@ -209,10 +58,6 @@ export class MatrixFactorization extends BiasedFactorModel<Params> {
     this.zeroUntrained(x);
     const seconds = (performance.now() - started) / 1000;
     return { epochs: lossCurve.length, seconds, lossCurve, notes: { secondsPerEpoch: seconds / Math.max(1, lossCurve.length) } };
-  }
-
-  protected foldInRegularisation(count: number): { factors: number; bias: number } {
-    return { factors: this.params.reg * count, bias: this.params.regBias * count };
   }
 }
 
@@ -262,18 +107,13 @@ function sgdEpoch(
   return sse;
 }
 
-export function fillNormal64(out: Float64Array, rng: Rng, std: number): Float64Array {
-  for (let i = 0; i < out.length; i++) out[i] = rng.normal() * std;
-  return out;
-}
-
 export const mf = defineModel({
   name: "mf",
   family: "factorization",
   description: "Biased matrix factorization (Funk-SVD) trained by SGD on observed ratings",
   paper: "Y. Koren, R. Bell, C. Volinsky. Matrix Factorization Techniques for Recommender Systems. IEEE Computer 2009",
   feedback: "explicit",
-  capabilities: factorRatingCapabilities,
+  capabilities: RATING_FACTOR_CAPABILITIES,
   params: MF_PARAMS,
   fastParams: { factors: 8, epochs: 40, lr: 0.02, lrDecay: 0.98, reg: 0.02 },
   create: (p) => new MatrixFactorization(p),

@@ -11,15 +11,13 @@
 // never a dense decomposition. Because missing entries count as zeros, the reconstruction is
 // pulled toward the user mean: weaker than MF trained on observed ratings only, by design.
 // Fold-in projects a new centred history onto V_k: p = a V_k (= (U_k Σ_k)_u for training rows).
-import { cosineRowToAll, cosineRowToSome, rowNorms } from "../../math/linalg";
 import { createRng } from "../../math/random";
 import { randomizedSvd } from "../../math/svd";
-import { BaseRecommender } from "../base";
 import { defineModel } from "../definition";
+import { EmbeddingRecommender, FLOAT64, type ScoreTerms } from "../embedding";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { clip, globalMean, ratingRange, requireInteractions, scoreFactorBatch, scoreVector, stateArray, type RatingRange } from "./common";
-import { factorRatingCapabilities } from "./mf";
+import { RATING_FACTOR_CAPABILITIES, clip, globalMean, ratingRange, requireInteractions, type RatingRange } from "./common";
 
 const params = {
   factors: { type: "int", default: 8, min: 1, max: 1024, description: "Rank k of the truncated SVD" },
@@ -30,27 +28,24 @@ const params = {
 
 type Params = ParamsOf<typeof params>;
 
-export class TruncatedSvdModel extends BaseRecommender<Params> {
+/** Factors: U_k Σ_k (nUsers × k) and V_k (nItems × k); a score adds the user's (shrunk) mean. */
+export class TruncatedSvdModel extends EmbeddingRecommender<Params> {
   readonly name = "svd";
-  readonly capabilities = factorRatingCapabilities;
-  private k = 0;
+  readonly capabilities = RATING_FACTOR_CAPABILITIES;
   private mu = 0;
   private userMean: Float64Array = new Float64Array(0);
-  /** U_k Σ_k (nUsers × k). */
-  private userFactors: Float64Array = new Float64Array(0);
-  /** V_k (nItems × k). */
-  private itemFactors: Float64Array = new Float64Array(0);
   private singularValues: Float64Array = new Float64Array(0);
   private range: RatingRange = { min: 0, max: 0 };
-  private itemNorms: Float32Array | undefined;
   private projected: Float64Array = new Float64Array(0);
+
+  constructor(params: Params) {
+    super(params, FLOAT64);
+  }
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const x = data.interactions;
     requireInteractions(x, this.name);
-    this.nUsers = x.nUsers;
-    this.nItems = x.nItems;
     this.mu = globalMean(x);
     this.range = ratingRange(x);
     this.userMean = new Float64Array(x.nUsers);
@@ -71,12 +66,9 @@ export class TruncatedSvdModel extends BaseRecommender<Params> {
       { rng: createRng(context.seed), oversample, powerIterations },
     );
     const k = svd.k;
-    this.k = k;
     this.singularValues = svd.s;
-    this.itemFactors = svd.v;
-    this.userFactors = svd.u;
-    for (let u = 0; u < x.nUsers; u++) for (let d = 0; d < k; d++) this.userFactors[u * k + d] *= svd.s[d];
-    this.itemNorms = undefined;
+    for (let u = 0; u < x.nUsers; u++) for (let d = 0; d < k; d++) svd.u[u * k + d] *= svd.s[d];
+    this.setFactors(x.nUsers, x.nItems, k, svd.u, svd.v);
     const seconds = (performance.now() - started) / 1000;
     let sse = 0;
     for (let u = 0; u < x.nUsers; u++) {
@@ -90,12 +82,8 @@ export class TruncatedSvdModel extends BaseRecommender<Params> {
     return { epochs: 1, seconds, lossCurve: [rmse], notes: { singularValues: Array.from(svd.s.subarray(0, Math.min(10, k)), (v) => Math.round(v * 100) / 100) } };
   }
 
-  scoreUser(user: number, out: Float32Array): void {
-    scoreVector(this.userFactors, user * this.k, this.itemFactors, this.k, this.nItems, out, undefined, this.userMean[user]);
-  }
-
-  override scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreFactorBatch(users, this.userFactors, this.itemFactors, this.k, this.nItems, out, this.userMean);
+  protected override scoreTerms(): ScoreTerms {
+    return { offset: 0, userBias: this.userMean };
   }
 
   override scoreProfile(profile: UserProfile, out: Float32Array): void {
@@ -112,7 +100,7 @@ export class TruncatedSvdModel extends BaseRecommender<Params> {
       const a = profile.values[t] - mean;
       for (let d = 0; d < k; d++) p[d] += a * this.itemFactors[i * k + d];
     }
-    scoreVector(p, 0, this.itemFactors, k, this.nItems, out, undefined, mean);
+    this.scoreVectorAgainstItems(p, mean, out);
   }
 
   /** The user's mean rating shrunk toward the global mean by `meanShrink` pseudo-ratings. */
@@ -131,40 +119,20 @@ export class TruncatedSvdModel extends BaseRecommender<Params> {
     return clip(value, this.range);
   }
 
-  override itemSimilarities(item: number, out: Float32Array): void {
-    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
-    cosineRowToAll(this.itemFactors, this.k, item, this.itemNorms, out);
-  }
-
-  itemSimilaritiesAmong(item: number, candidates: ArrayLike<number>, out: Float32Array): void {
-    this.itemNorms ??= rowNorms(this.itemFactors, this.nItems, this.k);
-    cosineRowToSome(this.itemFactors, this.k, item, this.itemNorms, candidates, out);
-  }
-
-  saveState(): ModelState {
+  override saveState(): ModelState {
+    const factors = super.saveState();
     return {
-      json: { k: this.k, mu: this.mu, range: this.range },
-      arrays: { userMean: this.userMean, userFactors: this.userFactors, itemFactors: this.itemFactors, singularValues: this.singularValues },
+      json: { ...factors.json, mu: this.mu, range: this.range },
+      arrays: { userMean: this.userMean, ...factors.arrays, singularValues: this.singularValues },
     };
   }
 
-  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
-    this.k = (state.json.k as number) | 0;
+  override loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
+    super.loadState(state, shape);
     this.mu = state.json.mu as number;
     this.range = state.json.range as RatingRange;
-    this.userMean = stateArray(state.arrays, "userMean");
-    this.userFactors = stateArray(state.arrays, "userFactors");
-    this.itemFactors = stateArray(state.arrays, "itemFactors");
-    this.singularValues = stateArray(state.arrays, "singularValues");
-    this.itemNorms = undefined;
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.userFactors = new Float64Array(0);
-    this.itemFactors = new Float64Array(0);
+    this.userMean = this.loadArray(state, "userMean", shape.nUsers);
+    this.singularValues = this.loadArray(state, "singularValues");
   }
 }
 
@@ -174,7 +142,7 @@ export const svd = defineModel({
   description: "Truncated SVD (randomized, sparse) of the user-mean-centred rating matrix; missing ratings count as the user's mean",
   paper: "B. Sarwar, G. Karypis, J. Konstan, J. Riedl. Application of Dimensionality Reduction in Recommender System. WebKDD 2000",
   feedback: "explicit",
-  capabilities: factorRatingCapabilities,
+  capabilities: RATING_FACTOR_CAPABILITIES,
   params,
   fastParams: { factors: 3 },
   create: (p) => new TruncatedSvdModel(p),

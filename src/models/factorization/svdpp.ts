@@ -13,8 +13,7 @@ import { createRng } from "../../math/random";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { requireInteractions, scoreVector, stateArray } from "./common";
-import { BiasedFactorModel, factorRatingCapabilities, fillNormal64 } from "./mf";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, fillNormal64, requireInteractions } from "./common";
 
 const params = {
   factors: { type: "int", default: 100, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -158,11 +157,7 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
     }
     const { factors, bias } = this.foldInProfile({ items: profile.items, values: adjusted });
     for (let d = 0; d < k; d++) factors[d] += z[d];
-    scoreVector(factors, 0, this.itemFactors, k, this.nItems, out, this.itemBias, this.mu + bias);
-  }
-
-  protected foldInRegularisation(count: number): { factors: number; bias: number } {
-    return { factors: this.params.reg * count, bias: this.params.regBias * count };
+    this.scoreVectorAgainstItems(factors, this.mu + bias, out);
   }
 
   override saveState(): ModelState {
@@ -173,7 +168,7 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
 
   override loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
     super.loadState(state, shape);
-    this.implicitFactors = stateArray(state.arrays, "implicitFactors");
+    this.implicitFactors = this.loadArray(state, "implicitFactors", shape.nItems * this.k);
   }
 
   override dispose(): void {
@@ -188,7 +183,7 @@ export const svdpp = defineModel({
   description: "SVD++: biased MF plus an implicit-feedback term over the items each user rated (SGD)",
   paper: "Y. Koren. Factorization Meets the Neighborhood: a Multifaceted Collaborative Filtering Model. KDD 2008",
   feedback: "explicit",
-  capabilities: factorRatingCapabilities,
+  capabilities: RATING_FACTOR_CAPABILITIES,
   params,
   fastParams: { factors: 8, epochs: 40, lr: 0.02, lrDecay: 0.98, reg: 0.02, regImplicit: 0.02 },
   create: (p) => new SvdPlusPlus(p),

@@ -36,20 +36,8 @@ import { normalizedAdjacency } from "../../graph/adjacency";
 import { fillNormal } from "../../math/random";
 import { SpmmEngine } from "../../math/sparse";
 import { initTf } from "../../tf/backend";
-import {
-  BprSampler,
-  addBatchL2,
-  DenseAdam,
-  EmbeddingScorer,
-  MONITOR,
-  bprLossAndGrad,
-  modelRng,
-  rankingMetrics,
-  runSteps,
-  usersWithItems,
-  validationSplit,
-  type LoopHooks,
-} from "./common";
+import { Adam, BprSampler, arrayState, modelRng, rankingValidation, runTraining, validationSplit, validationUsers, type CheckpointInfo } from "../training";
+import { EmbeddingScorer, addBatchL2, bprLossAndGrad } from "./common";
 
 export const lightgcnParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size" },
@@ -85,7 +73,7 @@ const capabilities: Capabilities = {
 /** Options beyond TrainingData for scripts: an explicit validation matrix, checkpoint hooks. */
 export interface GraphFitOptions {
   validation?: Interactions;
-  hooks?: LoopHooks;
+  hooks?: { onCheckpoint?: (info: CheckpointInfo) => void | Promise<void> };
 }
 
 export class LightGcn extends BaseRecommender<LightGcnParams> {
@@ -123,11 +111,10 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
     try {
       const ego = engine.buffer(EGO);
       fillNormal(ego, modelRng(context.seed, 1), p.initStd);
-      const best = new Float32Array(n * d);
       const final = engine.buffer(FINAL);
       const gradFinal = engine.buffer(GRAD_FINAL);
       const gradEgo = engine.buffer(GRAD_EGO);
-      const adam = new DenseAdam(n * d, p.lr);
+      const adam = new Adam(p.lr);
       const sampler = new BprSampler(train, modelRng(context.seed, 2), p.sampling);
       const B = Math.min(p.batchSize, Math.max(1, train.nnz));
       const users = new Int32Array(B);
@@ -177,25 +164,29 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
         }
         this.setEmbeddings(final.slice(0, nU * d), final.slice(nU * d, n * d), layerSum, train.itemDegrees());
       };
-      const validationUsers = validation ? usersWithItems(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
-      const loop = await runSteps({
+      const checkUsers = validation ? validationUsers(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
+      const loop = await runTraining({
         model: this.name,
-        params: p,
         context,
-        samplesPerEpoch: train.nnz,
+        epochs: p.epochs,
         lr: p.lr,
-        step,
-        refresh,
+        evalEvery: p.evalEvery,
+        patience: p.patience,
+        maxSeconds: p.maxSeconds,
+        // Summed step losses per batchSize triples of every step (batchSize, not B: the curves always used it).
+        trainEpoch: () => {
+          let loss = 0;
+          for (let s = 0; s < stepsPerEpoch; s++) loss += step();
+          return loss / (stepsPerEpoch * p.batchSize);
+        },
         validate:
-          validation && validationUsers && validationUsers.length > 0
-            ? () => {
-                const m = rankingMetrics((u, out) => this.scoreUsers(u, out), train, validation, validationUsers, 20);
-                return { [MONITOR]: m.recall, "ndcg@20": m.ndcg };
-              }
+          validation && checkUsers && checkUsers.length > 0
+            ? () => rankingValidation((u, out) => this.scoreUsers(u, out), train, validation, checkUsers, 20)
             : undefined,
-        snapshot: () => best.set(ego),
-        restore: () => ego.set(best),
-        hooks: options.hooks,
+        best: arrayState(ego),
+        refresh,
+        onCheckpoint: options.hooks?.onCheckpoint,
+        describeEpoch: (epoch, seconds) => `epoch ${epoch} in ${seconds.toFixed(2)} s (${stepsPerEpoch} steps)`,
       });
       return {
         epochs: loop.epochs,
