@@ -28,9 +28,10 @@ import { ValidationError } from "../src/errors";
 import { InteractionGraph, explainPaths, graphSimilarItems, normalizedAdjacency } from "../src/graph";
 import { createRng, fillNormal } from "../src/math/random";
 import { SpmmEngine, gemmJs, spmmBlocked8, spmmPlain, type CsrMatrix } from "../src/math/sparse";
-import { BprSampler, DenseAdam, bprLossAndGrad, rankingMetrics, usersWithItems } from "../src/models/graph/common";
+import { bprLossAndGrad } from "../src/models/graph/common";
 import { NgcfNetwork } from "../src/models/graph/ngcf";
 import { resolveParams, createModel } from "../src/models/registry";
+import { Adam, BprSampler, rankingValidation, validationUsers } from "../src/models/training";
 import type { Recommender, TrainingProgress } from "../src/models/types";
 import { initTf, tf } from "../src/tf/backend";
 import { UsageError, parseArgs, runMain } from "../src/util/args";
@@ -305,7 +306,7 @@ async function benchKernels(dir: string, out: string, seed: number): Promise<voi
   });
   results.bpr16kTfAutograd = tfBpr;
   log(`BPR 16k typed ${typed.medianMs} ms; tf autograd (incl. gather/scatter) ${tfBpr.medianMs} ms; sampling ${sampling.medianMs} ms`);
-  const adam = new DenseAdam(n * d, 0.01);
+  const adam = new Adam(0.01);
   const params = x.slice();
   const adamTime = time(5, () => adam.step(params, grad));
   results.adamFullTable = adamTime;
@@ -393,7 +394,11 @@ async function benchTrain(modelName: string, dir: string, raw: Record<string, un
   const model = createModel(modelName, { ...raw, evalEvery, ...(validation === "none" ? { validationFraction: 0 } : {}) }) as Recommender & {
     fitWith(data: { interactions: Interactions; implicit: boolean }, context: object, options: object): Promise<import("../src/models/types").FitReport>;
   };
-  const testUsers = usersWithItems(test, 0, createRng(seed));
+  const testUsers = validationUsers(test, 0, createRng(seed));
+  const testMetrics = () => {
+    const m = rankingValidation((u, o) => model.scoreUsers(u, o), train, test, testUsers, 20, 256);
+    return { recall: m["recall@20"], ndcg: m["ndcg@20"] };
+  };
   const curve: { epoch: number; trainSeconds: number; wallSeconds: number; loss: number; recall: number; ndcg: number; evalSeconds: number; validation?: Record<string, number>; loadavg: number }[] = [];
   const started = performance.now();
   const report = {
@@ -429,7 +434,7 @@ async function benchTrain(modelName: string, dir: string, raw: Record<string, un
       hooks: {
         onCheckpoint: (info: { epoch: number; trainSeconds: number; loss: number; validation?: Record<string, number> }) => {
           const e0 = performance.now();
-          const m = rankingMetrics((u, o) => model.scoreUsers(u, o), train, test, testUsers, 20, 256);
+          const m = testMetrics();
           const evalSeconds = (performance.now() - e0) / 1000;
           curve.push({
             epoch: info.epoch,
@@ -449,7 +454,7 @@ async function benchTrain(modelName: string, dir: string, raw: Record<string, un
       },
     },
   );
-  const final = rankingMetrics((u, o) => model.scoreUsers(u, o), train, test, testUsers, 20, 256);
+  const final = testMetrics();
   report.result = { "recall@20": final.recall, "ndcg@20": final.ndcg, epochs: fit.epochs, fitSeconds: fit.seconds, notes: fit.notes };
   report.machine = machine();
   writeJson(out, report);

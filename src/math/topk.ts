@@ -8,7 +8,8 @@
 //    one comparison. Measured on 40,981-item rows, k = 20 (2 cores, other jobs running): topK
 //    0.49–0.55 ms per row, RowTopK 0.10 ms per row.
 // Both share the heap operations below (small functions V8 inlines; RowTopK measured at the
-// same speed as its former hand-inlined copy).
+// same speed as its former hand-inlined copy). The heap keeps scores as float64 so float64 input
+// (item–item similarity rows) is compared at full precision; float32 input is held exactly.
 
 export interface TopK {
   /** Item indices, best first. */
@@ -33,7 +34,8 @@ export function topK(scores: ArrayLike<number>, k: number, options: TopKOptions 
   const n = scores.length;
   const limit = Math.max(0, Math.min(k, options.candidates ? options.candidates.length : n));
   const heapIdx = new Int32Array(limit);
-  const heapScore = new Float32Array(limit);
+  // Float64: float64 scores (item–item similarity rows) are compared at full precision; float32 ones exactly as given.
+  const heapScore = new Float64Array(limit);
   let size = 0;
   const excluded = exclusionMask(n, options.exclude);
   const accept = options.accept;
@@ -68,7 +70,7 @@ export function topK(scores: ArrayLike<number>, k: number, options: TopKOptions 
 /** Partial top-K over rows of a Float32Array score buffer, buffers reused across rows. */
 export class RowTopK {
   private readonly heapIdx: Int32Array;
-  private readonly heapScore: Float32Array;
+  private readonly heapScore: Float64Array;
   /** Best-first item indices of the last `select` (a view of length `size`). */
   indices: Int32Array;
   scores: Float32Array;
@@ -78,7 +80,7 @@ export class RowTopK {
   constructor(readonly k: number) {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
     this.heapIdx = new Int32Array(k);
-    this.heapScore = new Float32Array(k);
+    this.heapScore = new Float64Array(k);
     this.outIdx = new Int32Array(k);
     this.outScore = new Float32Array(k);
     this.indices = this.outIdx.subarray(0, 0);
@@ -114,7 +116,7 @@ function worse(sa: number, ia: number, sb: number, ib: number): boolean {
 }
 
 /** Adds (s, i) to a min-heap of `size` entries (sift up); the caller counts it. */
-function heapPush(heapScore: Float32Array, heapIdx: Int32Array, size: number, s: number, i: number): void {
+function heapPush(heapScore: Float64Array, heapIdx: Int32Array, size: number, s: number, i: number): void {
   let pos = size;
   while (pos > 0) {
     const parent = (pos - 1) >> 1;
@@ -128,7 +130,7 @@ function heapPush(heapScore: Float32Array, heapIdx: Int32Array, size: number, s:
 }
 
 /** Replaces the root (the worst kept entry) of a heap of `size` entries by (s, i) and sifts it down. */
-function heapReplaceRoot(heapScore: Float32Array, heapIdx: Int32Array, size: number, s: number, i: number): void {
+function heapReplaceRoot(heapScore: Float64Array, heapIdx: Int32Array, size: number, s: number, i: number): void {
   let pos = 0;
   for (;;) {
     const left = 2 * pos + 1;
@@ -145,7 +147,7 @@ function heapReplaceRoot(heapScore: Float32Array, heapIdx: Int32Array, size: num
 }
 
 /** Pops a heap of `size` entries into outIdx/outScore[0..size), best first (the heap is consumed). */
-function heapDrain(heapScore: Float32Array, heapIdx: Int32Array, size: number, outIdx: Int32Array, outScore: Float32Array): void {
+function heapDrain(heapScore: Float64Array, heapIdx: Int32Array, size: number, outIdx: Int32Array, outScore: Float32Array): void {
   for (let end = size - 1; end >= 0; end--) {
     outIdx[end] = heapIdx[0];
     outScore[end] = heapScore[0];
