@@ -23,7 +23,8 @@ const ENTRY_POINTS = "^src/(app|worker)\\.ts$";
  * part of one, or a module the family shares:
  *  - a model is a file or folder with a lower-case name (als.ts, graph/ngcf/) that declares the model
  *    with defineModel; its parts are files named <model><Part>.ts (sasrecNetwork.ts is part of sasrec);
- *  - a shared module has one of the names below (a file <name>.ts or a folder <name>/).
+ *  - a shared module has one of the names below (a file <name>.ts or a folder <name>/); its parts are
+ *    named <name><Part>.ts like a model's (ncfNetwork.ts is part of ncf, so shared too).
  * A model (or a part of it) must not import another model or another model's parts: what two models
  * share goes into a shared module or into the training kit. src/models/training/ (the kit) and the
  * files directly in src/models/ (base, definition, params, types, embedding, registry, ...) are not in
@@ -43,7 +44,7 @@ const ENTRY_POINTS = "^src/(app|worker)\\.ts$";
 const FAMILY_SHARED = ["index", "common", "kernels", "embedding", "shared", "itemItem", "ncf", "randomWalk", "userAutoencoder"];
 /** A model or a part of one: $1 the family, $2 the model's name (the part's name up to its first capital). */
 const MODEL_UNIT = "^src/models/(?!training/)([^/]+)/([^/.A-Z]+)([A-Z][^/.]*|)(\\.ts$|/)";
-const SHARED_UNIT = `^src/models/[^/]+/(${FAMILY_SHARED.join("|")})(\\.ts$|/)`;
+const SHARED_UNIT = `^src/models/[^/]+/(${FAMILY_SHARED.join("|")})([A-Z][^/.]*|)(\\.ts$|/)`;
 
 const PRISMA = "(^|/)node_modules/(@prisma/|prisma/)|^@prisma/|^prisma$|^src/db/generated/";
 const GRAPHQL = "(^|/)node_modules/(graphql/|@apollo/)|^graphql$|^@apollo/";

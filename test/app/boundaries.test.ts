@@ -20,8 +20,7 @@ type Violation = { rule: string; from: string; to: string };
 async function violations(root: string): Promise<Violation[]> {
   const options = await extractDepcruiseOptions(CONFIG);
   const tsConfigFile = path.join(root, "tsconfig.json");
-  const ruleSet = { ...options.ruleSet, options: { ...options.ruleSet?.options, tsConfig: { fileName: tsConfigFile } } };
-  const result = await cruise(["src"], { ...options, ruleSet, validate: true, baseDir: root, outputType: "json" }, {}, { tsConfig: extractTSConfig(tsConfigFile) });
+  const result = await cruise(["src"], { ...options, tsConfig: { fileName: tsConfigFile }, validate: true, baseDir: root, outputType: "json" }, {}, { tsConfig: extractTSConfig(tsConfigFile) });
   const output = (typeof result.output === "string" ? JSON.parse(result.output) : result.output) as ICruiseResult;
   return output.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.cycle ? v.cycle.map((step) => step.name).join(" → ") : v.to }));
 }
@@ -48,9 +47,10 @@ describe("dependency boundaries (.dependency-cruiser.cjs)", () => {
       "src/data/rows.ts": `import { catalog } from "../db/catalog";\nexport const rows = catalog;\n`,
       "src/models/definition.ts": model,
       "src/models/training/loop.ts": `export const loop = 1;\n`,
-      "src/models/fam/common.ts": `export const common = 1;\n`,
+      "src/models/fam/common.ts": `import { more } from "./commonMore";\nexport const common = more;\n`,
+      "src/models/fam/commonMore.ts": `export const more = 1;\n`,
       "src/models/fam/index.ts": `export { a } from "./a";\nexport { b } from "./b";\nexport { c } from "./c";\n`,
-      "src/models/fam/a.ts": `import { defineModel } from "../definition";\nimport { common } from "./common";\nimport { loop } from "../training/loop";\nimport { b } from "./b";\nexport const a = defineModel([common, loop, b]);\n`,
+      "src/models/fam/a.ts": `import { defineModel } from "../definition";\nimport { common } from "./common";\nimport { more } from "./commonMore";\nimport { loop } from "../training/loop";\nimport { b } from "./b";\nexport const a = defineModel([common, more, loop, b]);\n`,
       "src/models/fam/b.ts": `import { defineModel } from "../definition";\nimport { part } from "./bPart";\nexport const b = defineModel(part);\n`,
       // A part of model b (bPart.ts) may be used by b, not by another model, and may not use another model.
       "src/models/fam/bPart.ts": `import { other } from "./bOther";\nimport { inner } from "./c/inner";\nexport const part = [other, inner];\n`,
