@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { topK } from "../../src/math/topk";
+import { RowTopK, topK } from "../../src/math/topk";
 import { createRng } from "../../src/math/random";
 
 function bruteForce(scores: Float32Array, k: number, exclude = new Set<number>()): number[] {
@@ -35,5 +35,35 @@ describe("topK", () => {
     const scores = Float32Array.from([3, 2, 1]);
     topK(scores, 3, { exclude: [0, 1] });
     expect(Array.from(topK(scores, 3).indices)).toEqual([0, 1, 2]);
+  });
+});
+
+describe("topK on float64 scores", () => {
+  it("orders scores closer than float32 resolution (the heap keeps float64)", () => {
+    const scores = Float64Array.of(1 + 1e-12, 1 + 3e-12, 1 + 2e-12, 1);
+    expect(Array.from(topK(scores, 3).indices)).toEqual([1, 2, 0]);
+  });
+});
+
+describe("RowTopK", () => {
+  it("matches the brute force on rows at an offset, reusing its buffers, ties by lower index", () => {
+    const rng = createRng(9);
+    const n = 97;
+    const rows = 12;
+    const buffer = Float32Array.from({ length: rows * n }, () => {
+      const r = rng.next();
+      return r < 0.05 ? Number.NaN : r < 0.1 ? Number.NEGATIVE_INFINITY : Math.floor(rng.next() * 12);
+    });
+    for (const k of [1, 10, 200]) {
+      const selector = new RowTopK(k);
+      for (let r = 0; r < rows; r++) {
+        const row = buffer.slice(r * n, (r + 1) * n);
+        const size = selector.select(buffer, r * n, n);
+        const expected = bruteForce(row, k);
+        expect(size).toBe(expected.length);
+        expect(Array.from(selector.indices)).toEqual(expected);
+        expect(Array.from(selector.scores)).toEqual(expected.map((i) => row[i]));
+      }
+    }
   });
 });
