@@ -2,10 +2,10 @@
 // Non-personalised; the usual floor for ranking metrics and the cold-start fallback.
 // Objective: none (a count). With `minValue`, only interactions >= minValue count
 // (e.g. 4 to count "liked" ratings only).
-import { defineModel } from "../definition";
+import { capabilities, defineModel } from "../definition";
 import { BaseRecommender } from "../base";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitReport, ModelState, TrainingData, UserProfile } from "../types";
+import type { FitReport, ModelState, TrainingData, UserProfile } from "../types";
 
 const params = {
   minValue: { type: "float", default: 0, min: -1e9, max: 1e9, description: "Only interactions with value >= minValue count" },
@@ -13,19 +13,12 @@ const params = {
 
 type Params = ParamsOf<typeof params>;
 
-const capabilities: Capabilities = {
-  personalized: false,
-  ratingPrediction: false,
-  similarItems: false,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
+// Fold-in: a new history gets the same counts.
+const POPULARITY_CAPABILITIES = capabilities("foldIn");
 
 export class Popularity extends BaseRecommender<Params> {
   readonly name = "popularity";
-  readonly capabilities = capabilities;
+  readonly capabilities = POPULARITY_CAPABILITIES;
   private counts: Float32Array = new Float32Array(0);
 
   async fit(data: TrainingData): Promise<FitReport> {
@@ -64,7 +57,7 @@ export const popularity = defineModel({
   family: "baseline",
   description: "Most popular items (interaction counts); non-personalised baseline and cold-start fallback",
   feedback: "both",
-  capabilities,
+  capabilities: POPULARITY_CAPABILITIES,
   params,
   create: (p) => new Popularity(p),
 });

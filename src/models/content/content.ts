@@ -12,12 +12,11 @@
 // No collaborative signal: items need only content, so brand-new items are scored at once
 // (extendItems), and any history folds in.
 import type { ItemContent } from "../../data/dataset";
-import { Interactions } from "../../data/interactions";
 import { ValidationError } from "../../errors";
-import { BaseRecommender } from "../base";
-import { defineModel } from "../definition";
+import { capabilities, defineModel } from "../definition";
+import { HistoryRecommender, type History } from "../history";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
+import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
 
 export const CONTENT_PARAMS = {
   genreWeight: { type: "float", default: 1, min: 0, max: 100, description: "Weight of the genre block" },
@@ -29,15 +28,7 @@ export const CONTENT_PARAMS = {
 
 export type ContentParams = ParamsOf<typeof CONTENT_PARAMS>;
 
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: false,
-  similarItems: true,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: true,
-  usesContent: true,
-};
+export const CONTENT_CAPABILITIES = capabilities("personalized", "similarItems", "foldIn", "coldStartItems", "usesContent");
 
 const BLOCKS = ["g", "t", "w", "y"] as const;
 type Block = (typeof BLOCKS)[number];
@@ -182,11 +173,10 @@ export function requireContent(data: TrainingData, model: string): ItemContent[]
   return content;
 }
 
-export class ContentBased extends BaseRecommender<ContentParams> {
+export class ContentBased extends HistoryRecommender<ContentParams> {
   readonly name: string = "content";
-  readonly capabilities = capabilities;
+  readonly capabilities = CONTENT_CAPABILITIES;
   private vectors: ItemVectors | undefined;
-  private train: Interactions | undefined;
   private implicit = false;
   private mu = 0;
   private profileBuffer: Float64Array = new Float64Array(0);
@@ -195,9 +185,7 @@ export class ContentBased extends BaseRecommender<ContentParams> {
     const started = performance.now();
     const content = requireContent(data, this.name);
     const x = data.interactions;
-    this.nUsers = x.nUsers;
-    this.nItems = x.nItems;
-    this.train = x;
+    this.useTraining(x);
     this.implicit = data.implicit;
     let sum = 0;
     for (let p = 0; p < x.nnz; p++) sum += x.values[p];
@@ -218,18 +206,8 @@ export class ContentBased extends BaseRecommender<ContentParams> {
     return this.vectors;
   }
 
-  scoreUser(user: number, out: Float32Array): void {
-    const x = this.train;
-    if (!x) throw new Error("content: fit or load the model first");
-    this.scoreHistory(x.indices, x.values, x.indptr[user], x.indptr[user + 1], out);
-  }
-
-  override scoreProfile(profile: UserProfile, out: Float32Array): void {
-    this.scoreHistory(profile.items, profile.values, 0, profile.items.length, out);
-  }
-
-  /** Weight of each rated item in the user profile (mean-centred for explicit ratings). */
-  private scoreHistory(items: ArrayLike<number>, values: ArrayLike<number>, start: number, end: number, out: Float32Array): void {
+  /** Cosine of the history's profile vector with every item (weights mean-centred for explicit ratings). */
+  protected scoreHistory({ items, values, start, end }: History, out: Float32Array): void {
     const vectors = this.requireVectors();
     if (this.profileBuffer.length !== vectors.nFeatures) this.profileBuffer = new Float64Array(vectors.nFeatures);
     const profile = this.profileBuffer;
@@ -269,19 +247,9 @@ export class ContentBased extends BaseRecommender<ContentParams> {
 
   saveState(): ModelState {
     const vectors = this.requireVectors();
-    const x = this.train;
-    if (!x) throw new Error("content: fit or load the model first");
     return {
-      json: { vocabulary: vectors.vocabulary, implicit: this.implicit, mu: this.mu, trainItems: x.nItems },
-      arrays: {
-        idf: vectors.idf,
-        itemPtr: vectors.ptr,
-        itemIdx: vectors.idx,
-        itemVal: vectors.val,
-        trainPtr: x.indptr,
-        trainIdx: x.indices,
-        trainVal: x.values,
-      },
+      json: { vocabulary: vectors.vocabulary, implicit: this.implicit, mu: this.mu, trainItems: this.training().nItems },
+      arrays: { idf: vectors.idf, itemPtr: vectors.ptr, itemIdx: vectors.idx, itemVal: vectors.val, ...this.historyArrays() },
     };
   }
 
@@ -292,14 +260,12 @@ export class ContentBased extends BaseRecommender<ContentParams> {
     this.mu = state.json.mu as number;
     this.nUsers = shape.nUsers;
     this.nItems = shape.nItems;
-    const trainItems = (state.json.trainItems as number | undefined) ?? shape.nItems;
-    this.train = new Interactions(shape.nUsers, trainItems, a.trainPtr as Int32Array, a.trainIdx as Int32Array, a.trainVal as Float32Array);
+    this.loadHistory(a, shape.nUsers, (state.json.trainItems as number | undefined) ?? shape.nItems);
   }
 
   override dispose(): void {
     super.dispose();
     this.vectors = undefined;
-    this.train = undefined;
     this.profileBuffer = new Float64Array(0);
   }
 }
@@ -310,7 +276,7 @@ export const content = defineModel({
   description: "Content-based: TF-IDF/one-hot item vectors (genres, tags, title words, decade); user profile = rating-weighted sum; cosine",
   paper: "M. Pazzani, D. Billsus. Content-Based Recommendation Systems. The Adaptive Web, 2007",
   feedback: "both",
-  capabilities,
+  capabilities: CONTENT_CAPABILITIES,
   params: CONTENT_PARAMS,
   fastParams: {},
   create: (p) => new ContentBased(p),

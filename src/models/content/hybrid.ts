@@ -20,8 +20,8 @@ import { ImplicitAls, IALS_PARAMS } from "../factorization/ials";
 import { BaseRecommender } from "../base";
 import { defineModel } from "../definition";
 import { defaultParams, type ParamsOf } from "../params";
-import type { ArrayState, Capabilities, FitContext, FitReport, ModelState, Recommender, TrainingData, UserProfile } from "../types";
-import { CONTENT_PARAMS, ContentBased } from "./content";
+import type { ArrayState, FitContext, FitReport, ModelState, Recommender, TrainingData, UserProfile } from "../types";
+import { CONTENT_CAPABILITIES, CONTENT_PARAMS, ContentBased } from "./content";
 
 const params = {
   collaborative: {
@@ -40,19 +40,9 @@ const params = {
 
 type Params = ParamsOf<typeof params>;
 
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: false,
-  similarItems: true,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: true,
-  usesContent: true,
-};
-
 export class Hybrid extends BaseRecommender<Params> {
   readonly name = "hybrid";
-  readonly capabilities = capabilities;
+  readonly capabilities = CONTENT_CAPABILITIES;
   private cf: ImplicitAls | ExplicitAls | undefined;
   private content: ContentBased | undefined;
   private userCounts: Int32Array = new Int32Array(0);
@@ -252,7 +242,7 @@ export const hybrid = defineModel({
   description: "Weighted hybrid: implicit ALS (or explicit ALS) blended with the content model, weight from user and item interaction counts",
   paper: "R. Burke. Hybrid Recommender Systems: Survey and Experiments. UMUAI 2002",
   feedback: "both",
-  capabilities,
+  capabilities: CONTENT_CAPABILITIES,
   params,
   fastParams: { factors: 4, iterations: 8, userShrink: 2, itemShrink: 2 },
   create: (p) => new Hybrid(p),

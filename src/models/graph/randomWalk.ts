@@ -6,11 +6,10 @@
 // computed row by row on the CSR (cost Σ_u deg(u)²), the diagonal dropped, the `topK` largest
 // entries of each row kept as a sparse CSR matrix (rows optionally rescaled to sum 1). Scores
 // of a user are Σ over the user's items i of W_i· (a sparse row sum); training-free.
-import { BaseRecommender } from "../base";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 import type { Interactions } from "../../data/interactions";
-import { ValidationError } from "../../errors";
 import type { CsrMatrix } from "../../math/sparse";
+import type { FitContext, FitReport, TrainingData } from "../types";
+import { ITEM_ITEM_CAPABILITIES, ItemItemRecommender, topPositive } from "../neighborhood/itemItem";
 
 export interface RandomWalkOptions {
   alpha: number;
@@ -37,10 +36,9 @@ export function randomWalkSimilarity(train: Interactions, options: RandomWalkOpt
   const indptr = new Int32Array(nItems + 1);
   const indices = new Int32Array(nItems * k);
   const values = new Float32Array(nItems * k);
+  // acc: the walk's arrival mass at each item of row i, then its score; cleared after the row.
   const acc = new Float64Array(nItems);
   const touched = new Int32Array(nItems);
-  const heapIdx = new Int32Array(k);
-  const heapVal = new Float64Array(k);
   let nnz = 0;
   for (let i = 0; i < nItems; i++) {
     let nTouched = 0;
@@ -54,50 +52,18 @@ export function randomWalkSimilarity(train: Interactions, options: RandomWalkOpt
         acc[j] += w;
       }
     }
-    // Top-k of the row (min-heap on value; ties keep the lower index), diagonal excluded.
-    let size = 0;
-    for (let t = 0; t < nTouched; t++) {
-      const j = touched[t];
-      const v = acc[j] * popularity[j];
-      acc[j] = 0;
-      if (j === i || !(v > 0) || k === 0) continue;
-      if (size < k) {
-        let p = size++;
-        while (p > 0) {
-          const parent = (p - 1) >> 1;
-          if (heapVal[parent] < v || (heapVal[parent] === v && heapIdx[parent] > j)) break;
-          heapVal[p] = heapVal[parent];
-          heapIdx[p] = heapIdx[parent];
-          p = parent;
-        }
-        heapVal[p] = v;
-        heapIdx[p] = j;
-      } else if (heapVal[0] < v || (heapVal[0] === v && heapIdx[0] > j)) {
-        let p = 0;
-        for (;;) {
-          const l = 2 * p + 1;
-          if (l >= size) break;
-          const r = l + 1;
-          let c = l;
-          if (r < size && (heapVal[r] < heapVal[l] || (heapVal[r] === heapVal[l] && heapIdx[r] > heapIdx[l]))) c = r;
-          if (heapVal[c] > v || (heapVal[c] === v && heapIdx[c] < j)) break;
-          heapVal[p] = heapVal[c];
-          heapIdx[p] = heapIdx[c];
-          p = c;
-        }
-        heapVal[p] = v;
-        heapIdx[p] = j;
-      }
-    }
-    // Store the row with ascending columns.
-    const order = Array.from({ length: size }, (_, t) => t).sort((x, y) => heapIdx[x] - heapIdx[y]);
+    for (let t = 0; t < nTouched; t++) acc[touched[t]] *= popularity[touched[t]];
+    acc[i] = 0; // the diagonal is dropped
+    // Top-k of the row (ties keep the lower index), stored with ascending columns.
+    const kept = topPositive(acc, touched.subarray(0, nTouched), k).indices;
     let sum = 0;
-    for (let t = 0; t < size; t++) sum += heapVal[t];
+    for (let t = 0; t < kept.length; t++) sum += acc[kept[t]];
     const scale = normalize && sum > 0 ? 1 / sum : 1;
-    for (const t of order) {
-      indices[nnz] = heapIdx[t];
-      values[nnz++] = heapVal[t] * scale;
+    for (const j of kept.sort()) {
+      indices[nnz] = j;
+      values[nnz++] = acc[j] * scale;
     }
+    for (let t = 0; t < nTouched; t++) acc[touched[t]] = 0;
     indptr[i + 1] = nnz;
     onRow?.(i);
   }
@@ -111,92 +77,44 @@ export const randomWalkParams = {
   normalize: { type: "bool", default: false, description: "Rescale each item's kept similarities to sum 1" },
 } as const;
 
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: false,
-  similarItems: true,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
-
-/** A training-free item-based recommender on the random-walk similarity. */
 /** Parameters of both models (P3α has no β: it is 0). */
 export type RandomWalkParams = Omit<RandomWalkOptions, "beta"> & { beta?: number };
 
-export abstract class RandomWalkRecommender<P extends RandomWalkParams = RandomWalkParams> extends BaseRecommender<P> {
-  readonly capabilities = capabilities;
-  private similarity: CsrMatrix = { nRows: 0, nCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
-  private userIndptr: Int32Array = new Int32Array(1);
-  private userItems: Int32Array = new Int32Array(0);
+/** What P3α and RP3β declare alike (their definitions add name, description, paper and parameters). */
+export const RANDOM_WALK_MODEL = { family: "graph", feedback: "implicit", capabilities: ITEM_ITEM_CAPABILITIES, fastParams: { topK: 20 } } as const;
+
+/** A training-free item-based recommender on the random-walk similarity (P3α, RP3β). */
+export class RandomWalkRecommender<P extends RandomWalkParams> extends ItemItemRecommender<P> {
+  protected readonly matrixNames = ["indptr", "indices", "values"] as const;
+  // The walk reads only which items a user has: the values are not saved.
+  protected override readonly historyNames = ["userIndptr", "userItems"];
+
+  constructor(
+    readonly name: string,
+    params: P,
+  ) {
+    super(params);
+  }
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const train = data.interactions;
-    this.nUsers = train.nUsers;
-    this.nItems = train.nItems;
+    this.useTraining(train);
     const report = Math.max(1, Math.floor(train.nItems / 10));
-    this.similarity = randomWalkSimilarity(train, { ...this.params, beta: this.params.beta ?? 0 }, (row) => {
+    const similarity = randomWalkSimilarity(train, { ...this.params, beta: this.params.beta ?? 0 }, (row) => {
       if ((row + 1) % report === 0) {
         context.signal?.throwIfAborted();
         context.onProgress?.({ epoch: 0, epochs: 1, elapsed: (performance.now() - started) / 1000, message: `similarities ${row + 1}/${train.nItems} items` });
       }
     });
-    this.userIndptr = train.indptr;
-    this.userItems = train.indices;
+    this.weights = similarity;
+    const kept = similarity.indptr[train.nItems];
     const seconds = (performance.now() - started) / 1000;
-    context.onProgress?.({ epoch: 1, epochs: 1, elapsed: seconds, message: `${this.similarity.indptr[train.nItems]} similarities kept` });
-    return { epochs: 1, seconds, notes: { similarities: this.similarity.indptr[train.nItems], alpha: this.params.alpha, beta: this.params.beta ?? 0, topK: this.params.topK } };
+    context.onProgress?.({ epoch: 1, epochs: 1, elapsed: seconds, message: `${kept} similarities kept` });
+    return { epochs: 1, seconds, notes: { similarities: kept, alpha: this.params.alpha, beta: this.params.beta ?? 0, topK: this.params.topK } };
   }
 
-  /** The sparse item–item matrix W (rows: source items). */
-  similarityMatrix(): CsrMatrix {
-    return this.similarity;
-  }
-
-  scoreUser(user: number, out: Float32Array): void {
-    this.checkUser(user);
-    out.fill(0);
-    const s = this.userIndptr[user];
-    this.accumulate(this.userItems.subarray(s, this.userIndptr[user + 1]), out);
-  }
-
-  override scoreProfile(profile: UserProfile, out: Float32Array): void {
-    out.fill(0);
-    this.accumulate(profile.items, out);
-  }
-
-  private accumulate(items: ArrayLike<number>, out: Float32Array): void {
-    const { indptr, indices, values } = this.similarity;
-    for (let t = 0; t < items.length; t++) {
-      const i = items[t];
-      if (i < 0 || i >= this.nItems) continue;
-      for (let k = indptr[i]; k < indptr[i + 1]; k++) out[indices[k]] += values[k];
-    }
-  }
-
-  override itemSimilarities(item: number, out: Float32Array): void {
-    out.fill(0);
-    const { indptr, indices, values } = this.similarity;
-    for (let k = indptr[item]; k < indptr[item + 1]; k++) out[indices[k]] = values[k];
-  }
-
-  saveState(): ModelState {
-    return {
-      json: {},
-      arrays: { indptr: this.similarity.indptr, indices: this.similarity.indices, values: this.similarity.values, userIndptr: this.userIndptr, userItems: this.userItems },
-    };
-  }
-
-  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    const a = state.arrays;
-    if (!(a.indptr instanceof Int32Array) || a.indptr.length !== shape.nItems + 1) throw new ValidationError("state.indptr", a.indptr?.length, `${shape.nItems + 1} row pointers`);
-    if (!(a.userIndptr instanceof Int32Array) || a.userIndptr.length !== shape.nUsers + 1) throw new ValidationError("state.userIndptr", a.userIndptr?.length, `${shape.nUsers + 1} row pointers`);
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
-    this.similarity = { nRows: shape.nItems, nCols: shape.nItems, indptr: a.indptr, indices: a.indices as Int32Array, values: a.values as Float32Array };
-    this.userIndptr = a.userIndptr;
-    this.userItems = a.userItems as Int32Array;
+  protected binaryHistory(): boolean {
+    return true;
   }
 }

@@ -9,31 +9,13 @@
 // with only the top-k W_ij of each item i kept (sparse). Training-free: fit computes W once
 // (src/models/graph/randomWalk.ts); fold-in and similar items read W directly.
 import { defineModel } from "../definition";
-import type { ParamsOf } from "../params";
-import { RandomWalkRecommender, randomWalkParams } from "./randomWalk";
-
-export const rp3betaParams = randomWalkParams;
-
-export class Rp3Beta extends RandomWalkRecommender<ParamsOf<typeof rp3betaParams>> {
-  readonly name = "rp3beta";
-}
+import { RANDOM_WALK_MODEL, RandomWalkRecommender, randomWalkParams as params } from "./randomWalk";
 
 export const rp3beta = defineModel({
   name: "rp3beta",
-  family: "graph",
   description: "RP3beta: three-step random-walk item similarity re-ranked by popularity^beta; training-free",
   paper: "Paudel et al., Updatable, Accurate, Diverse, and Scalable Recommendations for Interactive Applications, ACM TiiS 2017",
-  feedback: "implicit",
-  capabilities: {
-    personalized: true,
-    ratingPrediction: false,
-    similarItems: true,
-    foldIn: true,
-    sequential: false,
-    coldStartItems: false,
-    usesContent: false,
-  },
-  params: rp3betaParams,
-  fastParams: { topK: 20 },
-  create: (p: ParamsOf<typeof rp3betaParams>) => new Rp3Beta(p),
+  ...RANDOM_WALK_MODEL,
+  params,
+  create: (p) => new RandomWalkRecommender("rp3beta", p),
 });

@@ -10,11 +10,10 @@ import * as tf from "@tensorflow/tfjs";
 import { ValidationError } from "../../errors";
 import { invertSpdUpper } from "../../math/linalg";
 import { initTf } from "../../tf/backend";
-import { Interactions } from "../../data/interactions";
-import { BaseRecommender } from "../base";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
+import type { FitContext, FitReport, TrainingData } from "../types";
+import { ITEM_ITEM_CAPABILITIES, ItemItemRecommender } from "./itemItem";
 
 /**
  * Largest catalogue EASE accepts: the Gram matrix, its inverse and B are dense float32
@@ -29,24 +28,10 @@ const params = {
   binary: { type: "bool", default: true, description: "Train and score on 1 for every interaction (else on its value)" },
 } as const;
 
-type Params = ParamsOf<typeof params>;
-
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: false,
-  similarItems: true,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
-
-export class Ease extends BaseRecommender<Params> {
+export class Ease extends ItemItemRecommender<ParamsOf<typeof params>> {
   readonly name = "ease";
-  readonly capabilities = capabilities;
-  /** B, row-major nItems × nItems (row i: what item i contributes to every item). */
-  private weights: Float32Array = new Float32Array(0);
-  private train: Interactions | undefined;
+  /** W = B, dense row-major nItems × nItems (row i: what item i contributes to every item). */
+  protected readonly matrixNames = ["weights"] as const;
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
@@ -54,9 +39,7 @@ export class Ease extends BaseRecommender<Params> {
     const n = x.nItems;
     if (n > EASE_MAX_ITEMS) throw new ValidationError("ease.nItems", n, `at most ${EASE_MAX_ITEMS} items (EASE keeps dense nItems × nItems matrices)`);
     await initTf();
-    this.nUsers = x.nUsers;
-    this.nItems = n;
-    this.train = x;
+    this.useTraining(x);
     const binary = this.params.binary;
     // Gram XᵀX from the user rows (upper triangle, then mirrored), plus λ on the diagonal.
     const gram = new Float32Array(n * n);
@@ -93,51 +76,8 @@ export class Ease extends BaseRecommender<Params> {
     return { epochs: 1, seconds, notes: { gramSeconds, inverseSeconds, backend: tf.getBackend() } };
   }
 
-  scoreUser(user: number, out: Float32Array): void {
-    const x = this.train;
-    if (!x) throw new Error("ease: scoreUser needs the training matrix (fit or load first)");
-    this.scoreHistory(x.indices, x.values, x.indptr[user], x.indptr[user + 1], out);
-  }
-
-  override scoreProfile(profile: UserProfile, out: Float32Array): void {
-    this.scoreHistory(profile.items, profile.values, 0, profile.items.length, out);
-  }
-
-  private scoreHistory(items: ArrayLike<number>, values: ArrayLike<number>, start: number, end: number, out: Float32Array): void {
-    const n = this.nItems;
-    const b = this.weights;
-    out.fill(0, 0, n);
-    for (let t = start; t < end; t++) {
-      const i = items[t];
-      if (i < 0 || i >= n) continue;
-      const w = this.params.binary ? 1 : values[t];
-      const row = i * n;
-      for (let j = 0; j < n; j++) out[j] += w * b[row + j];
-    }
-  }
-
-  override itemSimilarities(item: number, out: Float32Array): void {
-    out.set(this.weights.subarray(item * this.nItems, (item + 1) * this.nItems));
-  }
-
-  saveState(): ModelState {
-    const x = this.train;
-    if (!x) throw new Error("ease: nothing to save before fit");
-    return { json: {}, arrays: { weights: this.weights, trainPtr: x.indptr, trainIdx: x.indices, trainVal: x.values } };
-  }
-
-  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
-    const a = state.arrays;
-    this.weights = a.weights as Float32Array;
-    this.train = new Interactions(shape.nUsers, shape.nItems, a.trainPtr as Int32Array, a.trainIdx as Int32Array, a.trainVal as Float32Array);
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.weights = new Float32Array(0);
-    this.train = undefined;
+  protected binaryHistory(): boolean {
+    return this.params.binary;
   }
 }
 
@@ -190,7 +130,7 @@ export const ease = defineModel({
   description: "EASE: closed-form item-item weights B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹ (dense; catalogues up to 12,000 items)",
   paper: "H. Steck. Embarrassingly Shallow Autoencoders for Sparse Data. WWW 2019",
   feedback: "implicit",
-  capabilities,
+  capabilities: ITEM_ITEM_CAPABILITIES,
   params,
   fastParams: { lambda: 10 },
   create: (p) => new Ease(p),

@@ -9,11 +9,12 @@
 // Score of item j for a user:  Σ_(i∈R(u)) s_ij · w_ui, with w_ui = 1 (binary) or the (centred)
 // rating, summed over the neighbour lists of the items in the user's history. No training
 // beyond the similarity matrix, so fold-in is the same formula on any history.
-import { Interactions } from "../../data/interactions";
-import { BaseRecommender } from "../base";
+import type { Interactions } from "../../data/interactions";
 import { defineModel } from "../definition";
+import type { History } from "../history";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
+import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
+import { ITEM_ITEM_CAPABILITIES, ItemItemRecommender, topPositive } from "./itemItem";
 
 const params = {
   neighbors: { type: "int", default: 20, min: 1, max: 10000, description: "Similar items kept per item" },
@@ -22,35 +23,17 @@ const params = {
   binary: { type: "bool", default: false, description: "Score with w_ui = 1 for every rated item (else its value: the rating, centred for adjusted cosine)" },
 } as const;
 
-type Params = ParamsOf<typeof params>;
-
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: false,
-  similarItems: true,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
-
-export class ItemKnn extends BaseRecommender<Params> {
+export class ItemKnn extends ItemItemRecommender<ParamsOf<typeof params>> {
   readonly name = "itemknn";
-  readonly capabilities = capabilities;
-  /** Neighbour lists as a CSR over items (sorted by similarity, best first). */
-  private nbrPtr: Int32Array = new Int32Array(1);
-  private nbrIdx: Int32Array = new Int32Array(0);
-  private nbrSim: Float32Array = new Float32Array(0);
-  private train: Interactions | undefined;
+  /** W: each item's neighbour list, best first. */
+  protected readonly matrixNames = ["nbrPtr", "nbrIdx", "nbrSim"] as const;
   private userMean: Float32Array = new Float32Array(0);
   private centre = false;
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const x = data.interactions;
-    this.nUsers = x.nUsers;
-    this.nItems = x.nItems;
-    this.train = x;
+    this.useTraining(x);
     const { neighbors, shrink, similarity } = this.params;
     this.centre = similarity === "adjusted" && !data.implicit;
     // Values used for the similarity: binary for implicit data, ratings (centred) for explicit.
@@ -72,6 +55,7 @@ export class ItemKnn extends BaseRecommender<Params> {
       for (let p = xt.indptr[i]; p < xt.indptr[i + 1]; p++) s += valuesT[p] * valuesT[p];
       norms[i] = Math.sqrt(s);
     }
+    // dots: Σ_u r_ui r_uj of row i, then its shrunk cosine; both cleared after the row.
     const dots = new Float64Array(x.nItems);
     const counts = new Int32Array(x.nItems);
     const touched = new Int32Array(x.nItems);
@@ -79,8 +63,6 @@ export class ItemKnn extends BaseRecommender<Params> {
     const ptr = new Int32Array(x.nItems + 1);
     const idx = new Int32Array(x.nItems * keep);
     const sim = new Float32Array(x.nItems * keep);
-    const heapIdx = new Int32Array(keep);
-    const heapSim = new Float64Array(keep);
     let total = 0;
     for (let i = 0; i < x.nItems; i++) {
       if (i % 256 === 0) context.signal?.throwIfAborted();
@@ -96,107 +78,54 @@ export class ItemKnn extends BaseRecommender<Params> {
           dots[j] += vi * values[q];
         }
       }
-      // Keep the `keep` largest positive similarities (min-heap).
-      let size = 0;
       for (let t = 0; t < nTouched; t++) {
         const j = touched[t];
         const denominator = norms[i] * norms[j];
-        let s = denominator > 0 ? dots[j] / denominator : 0;
-        s *= counts[j] / (counts[j] + shrink);
-        dots[j] = 0;
+        const s = denominator > 0 ? dots[j] / denominator : 0;
+        dots[j] = s * (counts[j] / (counts[j] + shrink));
         counts[j] = 0;
-        if (!(s > 0) || keep === 0) continue;
-        if (size < keep) {
-          heapPush(heapIdx, heapSim, size++, j, s);
-        } else if (s > heapSim[0] || (s === heapSim[0] && j < heapIdx[0])) {
-          heapReplaceRoot(heapIdx, heapSim, size, j, s);
-        }
       }
-      // Pop into best-first order.
-      for (let end = size - 1; end >= 0; end--) {
-        idx[total + end] = heapIdx[0];
-        sim[total + end] = heapSim[0];
-        heapReplaceRoot(heapIdx, heapSim, end, heapIdx[end], heapSim[end]);
-      }
-      total += size;
+      // The `keep` largest positive similarities, best first.
+      const kept = topPositive(dots, touched.subarray(0, nTouched), keep);
+      idx.set(kept.indices, total);
+      sim.set(kept.scores, total);
+      for (let t = 0; t < nTouched; t++) dots[touched[t]] = 0;
+      total += kept.indices.length;
       ptr[i + 1] = total;
       if (i % 256 === 255) {
         context.onProgress?.({ epoch: i + 1, epochs: x.nItems, elapsed: (performance.now() - started) / 1000, message: "item similarities" });
       }
     }
-    this.nbrPtr = ptr;
-    this.nbrIdx = idx.slice(0, total);
-    this.nbrSim = sim.slice(0, total);
+    this.weights = { nRows: x.nItems, nCols: x.nItems, indptr: ptr, indices: idx.slice(0, total), values: sim.slice(0, total) };
     const seconds = (performance.now() - started) / 1000;
     context.onProgress?.({ epoch: x.nItems, epochs: x.nItems, elapsed: seconds, message: "item similarities" });
     return { epochs: 1, seconds, notes: { neighbourEntries: total } };
   }
 
-  scoreUser(user: number, out: Float32Array): void {
-    const x = this.train;
-    if (!x) throw new Error("itemknn: scoreUser needs the training matrix (fit or load first)");
-    this.scoreHistory(x.indices, x.values, x.indptr[user], x.indptr[user + 1], this.userMean[user], out);
+  protected binaryHistory(): boolean {
+    return this.params.binary;
   }
 
-  override scoreProfile(profile: UserProfile, out: Float32Array): void {
+  /** Adjusted cosine scores on centred values: a training user's stored mean, a profile's own mean. */
+  protected override historyOffset(history: History): number {
+    if (!this.centre) return 0;
+    if (history.user !== undefined) return this.userMean[history.user];
     let mean = 0;
-    for (let t = 0; t < profile.values.length; t++) mean += profile.values[t];
-    mean = profile.values.length ? mean / profile.values.length : 0;
-    this.scoreHistory(profile.items, profile.values, 0, profile.items.length, mean, out);
+    for (let t = history.start; t < history.end; t++) mean += history.values[t];
+    return history.end > history.start ? mean / (history.end - history.start) : 0;
   }
 
-  private scoreHistory(items: ArrayLike<number>, values: ArrayLike<number>, start: number, end: number, mean: number, out: Float32Array): void {
-    out.fill(0, 0, this.nItems);
-    const binary = this.params.binary;
-    for (let t = start; t < end; t++) {
-      const i = items[t];
-      if (i < 0 || i >= this.nItems) continue;
-      const w = binary ? 1 : this.centre ? values[t] - mean : values[t];
-      if (w === 0) continue;
-      for (let p = this.nbrPtr[i]; p < this.nbrPtr[i + 1]; p++) out[this.nbrIdx[p]] += w * this.nbrSim[p];
-    }
+  override saveState(): ModelState {
+    const state = super.saveState();
+    state.json.centre = this.centre;
+    state.arrays.userMean = this.userMean;
+    return state;
   }
 
-  override itemSimilarities(item: number, out: Float32Array): void {
-    out.fill(0, 0, this.nItems);
-    for (let p = this.nbrPtr[item]; p < this.nbrPtr[item + 1]; p++) out[this.nbrIdx[p]] = this.nbrSim[p];
-  }
-
-  saveState(): ModelState {
-    const x = this.train;
-    if (!x) throw new Error("itemknn: nothing to save before fit");
-    return {
-      json: { centre: this.centre },
-      arrays: {
-        nbrPtr: this.nbrPtr,
-        nbrIdx: this.nbrIdx,
-        nbrSim: this.nbrSim,
-        userMean: this.userMean,
-        trainPtr: x.indptr,
-        trainIdx: x.indices,
-        trainVal: x.values,
-      },
-    };
-  }
-
-  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
+  override loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
+    super.loadState(state, shape);
     this.centre = state.json.centre as boolean;
-    const a = state.arrays;
-    this.nbrPtr = a.nbrPtr as Int32Array;
-    this.nbrIdx = a.nbrIdx as Int32Array;
-    this.nbrSim = a.nbrSim as Float32Array;
-    this.userMean = a.userMean as Float32Array;
-    // The training histories are part of the state: a training user's scores are built from them.
-    this.train = new Interactions(shape.nUsers, shape.nItems, a.trainPtr as Int32Array, a.trainIdx as Int32Array, a.trainVal as Float32Array);
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.train = undefined;
-    this.nbrIdx = new Int32Array(0);
-    this.nbrSim = new Float32Array(0);
+    this.userMean = state.arrays.userMean as Float32Array;
   }
 }
 
@@ -211,49 +140,13 @@ function userMeans(x: Interactions): Float32Array {
   return means;
 }
 
-/** Min-heap on (sim, then larger index is worse): root = weakest kept neighbour. */
-function worse(sa: number, ia: number, sb: number, ib: number): boolean {
-  return sa < sb || (sa === sb && ia > ib);
-}
-
-function heapPush(idx: Int32Array, sim: Float64Array, size: number, j: number, s: number): void {
-  let pos = size;
-  while (pos > 0) {
-    const parent = (pos - 1) >> 1;
-    if (!worse(s, j, sim[parent], idx[parent])) break;
-    idx[pos] = idx[parent];
-    sim[pos] = sim[parent];
-    pos = parent;
-  }
-  idx[pos] = j;
-  sim[pos] = s;
-}
-
-function heapReplaceRoot(idx: Int32Array, sim: Float64Array, size: number, j: number, s: number): void {
-  let pos = 0;
-  for (;;) {
-    const left = 2 * pos + 1;
-    if (left >= size) break;
-    const right = left + 1;
-    const child = right < size && worse(sim[right], idx[right], sim[left], idx[left]) ? right : left;
-    if (!worse(sim[child], idx[child], s, j)) break;
-    idx[pos] = idx[child];
-    sim[pos] = sim[child];
-    pos = child;
-  }
-  if (size > 0) {
-    idx[pos] = j;
-    sim[pos] = s;
-  }
-}
-
 export const itemknn = defineModel({
   name: "itemknn",
   family: "neighborhood",
   description: "Item-based kNN (cosine or adjusted cosine with shrinkage, top-k neighbours per item); scores from the user's history",
   paper: "B. Sarwar, G. Karypis, J. Konstan, J. Riedl. Item-Based Collaborative Filtering Recommendation Algorithms. WWW 2001",
   feedback: "both",
-  capabilities,
+  capabilities: ITEM_ITEM_CAPABILITIES,
   params,
   fastParams: { neighbors: 20, shrink: 2 },
   create: (p) => new ItemKnn(p),
