@@ -66,6 +66,27 @@ export interface ProfileRequest extends ListRequest {
 /** The popularity model backs the cold-start fallback. */
 export const FALLBACK_MODEL = "popularity";
 
+/** A model's ranking call for `k` items, with exclusions and the candidate test applied. */
+type RankCall = (k: number, options: { exclude: number[]; accept: (item: number) => boolean }) => Ranked;
+
+/** What a serving strategy decides on: the requested model, the user's catalogue index and current history. */
+interface ServingCase {
+  request: RecommendRequest;
+  served: ServedModel;
+  user: number;
+  history: UserProfile;
+}
+
+/** One way to answer `recommend`: the first strategy of the chain that applies answers. */
+interface ServingStrategy {
+  name: string;
+  /** Reported with the answer. */
+  source: RecommendationSource;
+  applies(serving: ServingCase): boolean;
+  /** The model that answers (the requested one, or the fallback) and its ranking call. */
+  run(serving: ServingCase): { served: ServedModel; rank: RankCall };
+}
+
 export class RecommenderService {
   private live: LiveCatalog | undefined;
   private readonly served = new Map<string, ServedModel>();
@@ -186,25 +207,58 @@ export class RecommenderService {
     return index;
   }
 
+  /**
+   * How `recommend` answers, tried in order. The model's own view of a user it was trained
+   * on, unless the user's ratings changed since; then fold-in of the current history (models
+   * that can); then the learned view, stale as it is (models that cannot); then, for users the model
+   * never saw, the popularity model over their history.
+   */
+  private readonly servingChain: readonly ServingStrategy[] = [
+    {
+      name: "trained user",
+      source: "MODEL",
+      applies: ({ served, user }) => user < served.model.nUsers && !this.catalog.hasChanges(user),
+      run: learnedView,
+    },
+    {
+      name: "fold-in",
+      source: "FOLD_IN",
+      applies: ({ served, history }) => served.model.capabilities.foldIn && history.items.length > 0,
+      run: ({ served, history }) => foldIn(served, history),
+    },
+    {
+      name: "known user, learned view",
+      source: "MODEL",
+      applies: ({ served, user }) => user < served.model.nUsers,
+      run: learnedView,
+    },
+    {
+      name: "popularity fallback",
+      source: "POPULARITY_FALLBACK",
+      applies: () => true,
+      run: ({ request, history }) => {
+        const popular = this.served.get(FALLBACK_MODEL);
+        if (!popular) throw new ModelNotReadyError(request.model ?? this.defaultModel, "the user is new to it and no popularity model is trained for the fallback");
+        return foldIn(popular, history);
+      },
+    },
+  ];
+
   recommend(request: RecommendRequest): RecommendationResult {
     const served = this.requireServed(request.model);
     const user = this.requireUserIndex(request.userId);
     const history = this.catalog.history(user);
     const exclude = request.excludeRated === false ? [] : Array.from(history.items);
-    const select = this.selection(served.model, request, exclude);
-    const { model } = served;
-    if (user < model.nUsers && !this.catalog.hasChanges(user)) {
-      return this.finish(served, "MODEL", select((want, options) => model.recommend(user, want, options)), request);
+    // A bad filter is refused before any strategy runs.
+    const filter = this.compileFilter(request.filter);
+    const serving: ServingCase = { request, served, user, history };
+    for (const strategy of this.servingChain) {
+      if (!strategy.applies(serving)) continue;
+      const answer = strategy.run(serving);
+      const select = this.selection(answer.served.model, request, exclude, filter);
+      return this.finish(answer.served, strategy.source, select(answer.rank), request);
     }
-    if (model.capabilities.foldIn && history.items.length > 0) {
-      const profile = this.restrict(history, model.nItems);
-      return this.finish(served, "FOLD_IN", select((want, options) => model.recommendForProfile(profile, want, options)), request);
-    }
-    if (user < model.nUsers) {
-      // Known user with changed ratings, model without fold-in: its learned view of the user.
-      return this.finish(served, "MODEL", select((want, options) => model.recommend(user, want, options)), request);
-    }
-    return this.fallback(history, request, exclude);
+    throw new Error("no serving strategy applied (the popularity fallback applies to every request)");
   }
 
   recommendForProfile(request: ProfileRequest): RecommendationResult {
@@ -227,9 +281,8 @@ export class RecommenderService {
         field: "model",
       });
     }
-    const profile = this.restrict(history, model.nItems);
-    const select = this.selection(model, request, exclude);
-    return this.finish(served, "FOLD_IN", select((want, options) => model.recommendForProfile(profile, want, options)), request);
+    const select = this.selection(model, request, exclude, this.compileFilter(request.filter));
+    return this.finish(served, "FOLD_IN", select(foldIn(served, history).rank), request);
   }
 
   /** Items most similar to `itemId` from a model that declares similar items. */
@@ -264,7 +317,7 @@ export class RecommenderService {
     if (item >= model.nItems) return { score: null, model: served.name };
     const scores = new Float32Array(model.nItems);
     if (user < model.nUsers && !this.catalog.hasChanges(user)) model.scoreUser(user, scores);
-    else if (model.capabilities.foldIn) model.scoreProfile(this.restrict(this.catalog.history(user), model.nItems), scores);
+    else if (model.capabilities.foldIn) model.scoreProfile(restrict(this.catalog.history(user), model.nItems), scores);
     else return { score: null, model: served.name };
     return { score: scores[item], model: served.name };
   }
@@ -281,28 +334,19 @@ export class RecommenderService {
     for (const served of this.served.values()) this.extendWithNewItems(served.model);
   }
 
-  private fallback(history: UserProfile, request: ListRequest, exclude: number[]): RecommendationResult {
-    const popular = this.served.get(FALLBACK_MODEL);
-    if (!popular) throw new ModelNotReadyError(request.model ?? this.defaultModel, "the user is new to it and no popularity model is trained for the fallback");
-    const select = this.selection(popular.model, request, exclude);
-    const profile = this.restrict(history, popular.model.nItems);
-    return this.finish(popular, "POPULARITY_FALLBACK", select((want, options) => popular.model.recommendForProfile(profile, want, options)), request);
-  }
-
   /**
    * Builds the ranking call: candidates limited to the model's items and the filter,
    * exclusions applied, enough items fetched for the page (and for MMR re-ranking).
    */
-  private selection(model: Recommender, request: ListRequest, exclude: number[]) {
+  private selection(model: Recommender, request: ListRequest, exclude: number[], filter: (item: number) => boolean) {
     const offset = request.offset ?? 0;
     const want = offset + request.k;
-    const filter = this.compileFilter(request.filter);
     const excluded = [...exclude, ...(request.filter?.excludeItems ?? [])];
     const accept = (item: number) => item < model.nItems && filter(item);
     const diversity = request.diversity ?? 0;
     // MMR picks from a larger pool of relevant items.
     const pool = diversity > 0 ? Math.max(want * 3, want + 50) : want;
-    return (rank: (k: number, options: { exclude: number[]; accept: (item: number) => boolean }) => Ranked): Ranked => {
+    return (rank: RankCall): Ranked => {
       const ranked = rank(pool, { exclude: excluded, accept });
       return diversity > 0 ? rerankByDiversity(ranked, want, diversity, model, this.catalog.content) : ranked;
     };
@@ -332,14 +376,6 @@ export class RecommenderService {
     };
   }
 
-  private restrict(history: UserProfile, nItems: number): UserProfile {
-    let all = true;
-    for (const item of history.items) if (item >= nItems) all = false;
-    if (all) return history;
-    const keep = Array.from(history.items.keys()).filter((k) => history.items[k] < nItems);
-    return { items: Int32Array.from(keep, (k) => history.items[k]), values: Float32Array.from(keep, (k) => history.values[k]) };
-  }
-
   private defaultSimilarModel(item: number): ServedModel {
     const candidates = this.servedModels().filter((s) => s.model.capabilities.similarItems);
     const preferred = candidates.find((s) => s.name === this.defaultModel && item < s.model.nItems) ?? candidates.find((s) => item < s.model.nItems);
@@ -365,6 +401,26 @@ export class RecommenderService {
       throw new ModelNotReadyError(meta.model, "it was trained on a different set of users; retrain it on this database");
     }
   }
+}
+
+/** The history without items newer than the model (it has no row for them). */
+function restrict(history: UserProfile, nItems: number): UserProfile {
+  let all = true;
+  for (const item of history.items) if (item >= nItems) all = false;
+  if (all) return history;
+  const keep = Array.from(history.items.keys()).filter((k) => history.items[k] < nItems);
+  return { items: Int32Array.from(keep, (k) => history.items[k]), values: Float32Array.from(keep, (k) => history.values[k]) };
+}
+
+/** The model ranks for the user as it learned them. */
+function learnedView({ served, user }: ServingCase): { served: ServedModel; rank: RankCall } {
+  return { served, rank: (want, options) => served.model.recommend(user, want, options) };
+}
+
+/** `served` ranks for a profile folded in from `history` (restricted to the items it knows). */
+function foldIn(served: ServedModel, history: UserProfile): { served: ServedModel; rank: RankCall } {
+  const profile = restrict(history, served.model.nItems);
+  return { served, rank: (want, options) => served.model.recommendForProfile(profile, want, options) };
 }
 
 function toScored(ranked: Ranked, offset: number): ScoredItem[] {
