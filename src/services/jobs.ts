@@ -35,6 +35,7 @@ import { AppError, NotFoundError } from "../errors";
 import { resolveParams } from "../models/registry";
 import { resolveActivation, type ActivationOptions } from "./activation";
 import { resolveHoldout, type HoldoutOptions } from "./heldOut";
+import { PeriodicTask } from "./periodicTask";
 
 export type { JobKind, JobStatus };
 
@@ -122,8 +123,7 @@ export class JobManager {
   private readonly stopGraceMs: number;
   private readonly reapIntervalMs: number;
   private readonly log: (message: string) => void;
-  private reapTimer: NodeJS.Timeout | undefined;
-  private reaping: Promise<void> | undefined;
+  private readonly reaper: PeriodicTask;
 
   constructor(
     private readonly db: Db,
@@ -135,19 +135,19 @@ export class JobManager {
     this.stopGraceMs = positive("stopGraceMs", options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
     this.reapIntervalMs = options.reapIntervalMs ?? 2_000;
     this.log = options.log ?? (() => undefined);
+    this.reaper = new PeriodicTask(
+      () => this.reap(),
+      (error) => this.log(`job reaper: ${(error as Error).message}`),
+    );
   }
 
   /** Starts the reaper (see the header). */
   start(): void {
-    if (this.reapIntervalMs <= 0 || this.reapTimer) return;
-    this.reapTimer = setInterval(() => void this.reapOnce(), this.reapIntervalMs);
-    this.reapTimer.unref();
+    if (this.reapIntervalMs > 0) this.reaper.start(this.reapIntervalMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.reapTimer);
-    this.reapTimer = undefined;
-    await this.reaping;
+    await this.reaper.stop();
   }
 
   async get(id: string): Promise<Job | null> {
@@ -219,16 +219,6 @@ export class JobManager {
       this.log(`job ${job.id} failed: ${WORKER_LOST_MESSAGE}`);
     }
     return reaped;
-  }
-
-  private reapOnce(): void {
-    if (this.reaping) return;
-    this.reaping = this.reap()
-      .then(() => undefined)
-      .catch((error: unknown) => this.log(`job reaper: ${(error as Error).message}`))
-      .finally(() => {
-        this.reaping = undefined;
-      });
   }
 
   private async submit(kind: JobKind, request: Record<string, unknown>, trigger: string, limitMs: number): Promise<Job> {

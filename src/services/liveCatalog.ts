@@ -55,7 +55,8 @@ export class LiveCatalog implements CatalogView {
   private readonly changes = new Map<number, Map<number, Change>>();
   private readonly genreCounts = new Map<string, number>();
   private ratingDelta = 0;
-  private changeCount = 0;
+  /** Bumped on every change; caches keyed by it stay valid until the next change. */
+  version = 0;
   private static built = 0;
   /**
    * Which catalogue of this process this is (each reload builds a new one). A replica's own
@@ -104,11 +105,6 @@ export class LiveCatalog implements CatalogView {
   /** Smallest and largest rating value in the snapshot (the imported data's scale); undefined when empty. */
   readonly importedValueRange: [number, number] | undefined;
 
-  /** Bumped on every change; caches keyed by it stay valid until the next change. */
-  get version(): number {
-    return this.changeCount;
-  }
-
   get nUsers(): number {
     return this.users.size;
   }
@@ -145,7 +141,7 @@ export class LiveCatalog implements CatalogView {
   addUser(externalId: string, dbId: number): number {
     const index = this.users.add(externalId);
     this.userDbIds[index] = dbId;
-    this.changeCount++;
+    this.version++;
     return index;
   }
 
@@ -154,7 +150,7 @@ export class LiveCatalog implements CatalogView {
     this.itemDbIds[index] = dbId;
     this.content[index] = content;
     for (const genre of content.genres) this.genreCounts.set(genre, (this.genreCounts.get(genre) ?? 0) + 1);
-    this.changeCount++;
+    this.version++;
     return index;
   }
 
@@ -163,7 +159,7 @@ export class LiveCatalog implements CatalogView {
     const existed = this.currentValue(user, item) !== undefined;
     this.changesOf(user).set(item, { value, time });
     if (!existed) this.ratingDelta++;
-    this.changeCount++;
+    this.version++;
     return existed;
   }
 
@@ -172,7 +168,7 @@ export class LiveCatalog implements CatalogView {
     if (existed) {
       this.changesOf(user).set(item, { value: null, time: Date.now() / 1000 });
       this.ratingDelta--;
-      this.changeCount++;
+      this.version++;
     }
     return existed;
   }

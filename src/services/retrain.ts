@@ -12,6 +12,7 @@ import type { JobQueue } from "../db/queue";
 import { lastTrainingStart, ratingsChangedSince } from "../db/retrain";
 import { getDefinition, resolveParams } from "../models/registry";
 import type { Job, JobManager } from "./jobs";
+import { PeriodicTask } from "./periodicTask";
 
 export interface RetrainSchedulerOptions {
   checkIntervalMs: number;
@@ -19,8 +20,7 @@ export interface RetrainSchedulerOptions {
 }
 
 export class RetrainScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private checking: Promise<void> | undefined;
+  private readonly checker: PeriodicTask;
   private readonly log: (message: string) => void;
 
   constructor(
@@ -31,6 +31,10 @@ export class RetrainScheduler {
     private readonly options: RetrainSchedulerOptions,
   ) {
     this.log = options.log ?? (() => undefined);
+    this.checker = new PeriodicTask(
+      () => this.checkInteractions(),
+      (error) => this.log(`retraining check: ${(error as Error).message}`),
+    );
     // A typo in the configuration is an error at start, not a silent no-op at 3 a.m.
     for (const rule of rules) {
       getDefinition(rule.model);
@@ -52,15 +56,12 @@ export class RetrainScheduler {
     }
     if (this.rules.some((rule) => rule.afterInteractions !== undefined)) {
       for (const rule of this.rules) if (rule.afterInteractions !== undefined) this.log(`retraining: ${rule.model} after ${rule.afterInteractions} new interactions`);
-      this.timer = setInterval(() => void this.checkOnce(), this.options.checkIntervalMs);
-      this.timer.unref();
+      this.checker.start(this.options.checkIntervalMs);
     }
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.checking;
+    await this.checker.stop();
   }
 
   /** Queues a retraining of `rule.model` (unless one is pending); null when skipped. */
@@ -89,15 +90,5 @@ export class RetrainScheduler {
       if (job) queued.push(job);
     }
     return queued;
-  }
-
-  private checkOnce(): void {
-    if (this.checking) return;
-    this.checking = this.checkInteractions()
-      .then(() => undefined)
-      .catch((error: unknown) => this.log(`retraining check: ${(error as Error).message}`))
-      .finally(() => {
-        this.checking = undefined;
-      });
   }
 }
