@@ -5,9 +5,9 @@
 // CSV at all (/proc/self/environ is one NUL-separated "line") must not be echoed whole.
 import type { RatingRecord } from "../../db/records";
 import { ParseError } from "../../errors";
-import { displayPath, readLines, splitCsvLine } from "./lineReader";
+import { displayPath, splitCsvLine } from "./lineReader";
 import { controlCharacter, excerpt, expectFieldCount, parseIdField, parseRatingField, parseTimeField } from "./fields";
-import { FileProgress } from "./progress";
+import { FileSet } from "./reading";
 import type { DatasetReader, ReaderOptions } from "./types";
 
 const COLUMN_NAMES = {
@@ -20,13 +20,11 @@ const COLUMN_NAMES = {
 type Column = keyof typeof COLUMN_NAMES;
 
 export function csvReader(file: string, options: ReaderOptions = {}): DatasetReader {
-  const progress = new FileProgress([file], options.onProgress);
-  const encoding = options.encoding ?? "utf-8";
-  const signal = options.signal;
+  const read = new FileSet([file], options, "utf-8");
   const label = displayPath(file);
   return {
     format: "csv",
-    files: [file],
+    files: read.files,
     // Decided from the header when ratings are read; a CSV without ratings is implicit.
     implicit: false,
     async *users() {},
@@ -34,7 +32,7 @@ export function csvReader(file: string, options: ReaderOptions = {}): DatasetRea
     async *ratings(): AsyncGenerator<RatingRecord> {
       let columns: Partial<Record<Column, number>> | undefined;
       let width = 0;
-      for await (const { text, lineNo } of readLines(file, { encoding, signal, onBytes: progress.tracker(file) })) {
+      for await (const { text, lineNo } of read.lines(file)) {
         const values = splitCsvLine(text, label, lineNo);
         if (!columns) {
           columns = headerColumns(values, label, lineNo);

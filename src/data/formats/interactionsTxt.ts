@@ -7,9 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type { RatingRecord } from "../../db/records";
 import { ParseError } from "../../errors";
-import { displayPath, readLines } from "./lineReader";
+import { displayPath } from "./lineReader";
 import { parseIdField } from "./fields";
-import { FileProgress } from "./progress";
+import { FileSet } from "./reading";
 import type { DatasetReader, ReaderOptions } from "./types";
 
 export function interactionsTxtFiles(target: string): string[] {
@@ -20,20 +20,17 @@ export function interactionsTxtFiles(target: string): string[] {
 }
 
 export function interactionsTxtReader(target: string, options: ReaderOptions = {}): DatasetReader {
-  const files = interactionsTxtFiles(target);
-  const progress = new FileProgress(files, options.onProgress);
-  const encoding = options.encoding ?? "utf-8";
-  const signal = options.signal;
+  const read = new FileSet(interactionsTxtFiles(target), options, "utf-8");
   return {
     format: "interactions-txt",
-    files,
+    files: read.files,
     implicit: true,
     async *users() {},
     async *items() {},
     async *ratings(): AsyncGenerator<RatingRecord> {
-      for (const file of files) {
+      for (const file of read.files) {
         const label = displayPath(file);
-        for await (const { text, lineNo } of readLines(file, { encoding, signal, onBytes: progress.tracker(file) })) {
+        for await (const { text, lineNo } of read.lines(file)) {
           const tokens = text.trim().split(/\s+/);
           const user = parseIdField(tokens[0], "user id", label, lineNo, "non-negative integer");
           for (let t = 1; t < tokens.length; t++) {

@@ -3,26 +3,11 @@
 // `path` is the folder, or a single ratings file in u.data layout (u1.base, ua.test, ...).
 // Checked as the format defines it: ids are positive integers, ratings integers 1–5,
 // timestamps integers; text fields have no control characters and bounded lengths.
-import fs from "node:fs";
-import path from "node:path";
 import type { ItemRecord, RatingRecord, UserRecord } from "../../db/records";
 import { ParseError } from "../../errors";
-import { displayPath, readLines, type TextEncoding } from "./lineReader";
-import {
-  IMPORT_LIMITS,
-  excerpt,
-  expectFieldCount,
-  parseIdField,
-  parseIntegerField,
-  parseLabel,
-  parseRatingField,
-  parseTextField,
-  parseTimeField,
-  yearFromDate,
-  yearFromTitle,
-  type RatingScale,
-} from "./fields";
-import { FileProgress } from "./progress";
+import { IMPORT_LIMITS, excerpt, parseIdField, parseIntegerField, parseLabel, parseTextField, yearFromDate, yearFromTitle, type RatingScale } from "./fields";
+import { displayPath } from "./lineReader";
+import { FileSet, datasetFiles, movieLensRating } from "./reading";
 import type { DatasetReader, ReaderOptions } from "./types";
 
 /** u.genre's order; used when the folder has no u.genre. */
@@ -34,29 +19,20 @@ export const ML100K_GENRES = [
 const SCALE: RatingScale = { min: 1, max: 5, step: 1 };
 
 export function movielens100kReader(target: string, options: ReaderOptions = {}): DatasetReader {
-  const isFile = fs.statSync(target).isFile();
-  const dir = isFile ? path.dirname(target) : target;
-  const ratingsFile = isFile ? target : path.join(dir, "u.data");
-  const usersFile = isFile ? undefined : existing(path.join(dir, "u.user"));
-  const itemsFile = isFile ? undefined : existing(path.join(dir, "u.item"));
-  const genreFile = isFile ? undefined : existing(path.join(dir, "u.genre"));
-  if (!fs.existsSync(ratingsFile)) throw new ParseError(displayPath(ratingsFile), 0, "file not found (expected the MovieLens 100K u.data)");
-  const files = [usersFile, genreFile, itemsFile, ratingsFile].filter((f): f is string => f !== undefined);
-  const progress = new FileProgress(files, options.onProgress);
+  const { ratingsFile, optional } = datasetFiles(target, "u.data", "the MovieLens 100K u.data");
+  const usersFile = optional("u.user");
+  const itemsFile = optional("u.item");
+  const genreFile = optional("u.genre");
   // The GroupLens files are Latin-1 (u.item has accented titles).
-  const encoding = options.encoding ?? "latin1";
-  const signal = options.signal;
+  const read = new FileSet([usersFile, genreFile, itemsFile, ratingsFile].filter((f): f is string => f !== undefined), options, "latin1");
 
   return {
     format: "movielens-100k",
-    files,
+    files: read.files,
     implicit: false,
     async *users(): AsyncGenerator<UserRecord> {
       if (!usersFile) return;
-      const label = displayPath(usersFile);
-      for await (const { text, lineNo } of readLines(usersFile, { encoding, signal, onBytes: progress.tracker(usersFile) })) {
-        const fields = text.split("|");
-        expectFieldCount(fields, 5, "|", label, lineNo);
+      for await (const { fields, label, lineNo } of read.rows(usersFile, "|", 5)) {
         yield {
           externalId: parseIdField(fields[0], "user id", label, lineNo, "positive integer"),
           attributes: {
@@ -70,11 +46,8 @@ export function movielens100kReader(target: string, options: ReaderOptions = {})
     },
     async *items(): AsyncGenerator<ItemRecord> {
       if (!itemsFile) return;
-      const genres = genreFile ? await readGenreNames(genreFile, encoding, signal, progress.tracker(genreFile)) : ML100K_GENRES;
-      const label = displayPath(itemsFile);
-      for await (const { text, lineNo } of readLines(itemsFile, { encoding, signal, onBytes: progress.tracker(itemsFile) })) {
-        const fields = text.split("|");
-        expectFieldCount(fields, 5 + genres.length, "|", label, lineNo);
+      const genres = genreFile ? await readGenreNames(read, genreFile) : ML100K_GENRES;
+      for await (const { fields, label, lineNo } of read.rows(itemsFile, "|", 5 + genres.length)) {
         const itemGenres: string[] = [];
         for (let g = 0; g < genres.length; g++) {
           const flag = fields[5 + g];
@@ -95,29 +68,17 @@ export function movielens100kReader(target: string, options: ReaderOptions = {})
       }
     },
     async *ratings(): AsyncGenerator<RatingRecord> {
-      const label = displayPath(ratingsFile);
-      for await (const { text, lineNo } of readLines(ratingsFile, { encoding, signal, onBytes: progress.tracker(ratingsFile) })) {
-        const fields = text.split("\t");
-        expectFieldCount(fields, 4, "tab", label, lineNo);
-        yield {
-          user: parseIdField(fields[0], "user id", label, lineNo, "positive integer"),
-          item: parseIdField(fields[1], "item id", label, lineNo, "positive integer"),
-          value: parseRatingField(fields[2], "rating", label, lineNo, SCALE),
-          time: parseTimeField(fields[3], "timestamp", label, lineNo, "unix seconds"),
-        };
-      }
+      for await (const row of read.rows(ratingsFile, "\t", 4, "tab")) yield movieLensRating(row, ["user id", "item id"], SCALE);
     },
   };
 }
 
 /** u.genre: `name|index` lines; indices 0..n-1 each once, at most 100 genres. */
-async function readGenreNames(file: string, encoding: TextEncoding, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<string[]> {
+async function readGenreNames(read: FileSet, file: string): Promise<string[]> {
   const names: string[] = [];
   const label = displayPath(file);
   let lastLine = 0;
-  for await (const { text, lineNo } of readLines(file, { encoding, signal, onBytes })) {
-    const fields = text.split("|");
-    expectFieldCount(fields, 2, "|", label, lineNo);
+  for await (const { fields, lineNo } of read.rows(file, "|", 2)) {
     const position = parseIntegerField(fields[1], "genre index", label, lineNo, 0, IMPORT_LIMITS.labelCount - 1);
     if (names[position] !== undefined) throw new ParseError(label, lineNo, `genre index ${position} appears twice`);
     names[position] = parseLabel(fields[0], "genre name", label, lineNo);
@@ -127,8 +88,4 @@ async function readGenreNames(file: string, encoding: TextEncoding, signal: Abor
     if (names[g] === undefined) throw new ParseError(label, lastLine, `genre index ${g} is missing (indices must run 0..${names.length - 1})`);
   }
   return names;
-}
-
-function existing(file: string): string | undefined {
-  return fs.existsSync(file) ? file : undefined;
 }

@@ -5,56 +5,35 @@
 // 0.5, timestamps integers; text fields have no control characters and bounded lengths.
 // Tags are user-written applications, not a property of the file's rows: an item keeps
 // its 100 most applied distinct tags (ml-latest-small has a movie with 173), each checked.
-import fs from "node:fs";
-import path from "node:path";
 import type { ItemRecord, RatingRecord } from "../../db/records";
 import { ParseError } from "../../errors";
-import { displayPath, readLines, splitCsvLine, type TextEncoding } from "./lineReader";
-import {
-  IMPORT_LIMITS,
-  excerpt,
-  expectFieldCount,
-  parseIdField,
-  parseLabel,
-  parseLabels,
-  parseRatingField,
-  parseTextField,
-  parseTimeField,
-  yearFromTitle,
-  type RatingScale,
-} from "./fields";
-import { FileProgress } from "./progress";
+import { displayPath, splitCsvLine } from "./lineReader";
+import { IMPORT_LIMITS, excerpt, expectFieldCount, parseIdField, parseLabel, parseLabels, parseTextField, yearFromTitle, type RatingScale } from "./fields";
+import { FileSet, datasetFiles, movieLensRating, type Row } from "./reading";
 import type { DatasetReader, ReaderOptions } from "./types";
 
 const NO_GENRES = "(no genres listed)";
 const SCALE: RatingScale = { min: 0.5, max: 5, step: 0.5 };
 
 export function movielensLatestReader(target: string, options: ReaderOptions = {}): DatasetReader {
-  const isFile = fs.statSync(target).isFile();
-  const dir = isFile ? path.dirname(target) : target;
-  const ratingsFile = isFile ? target : path.join(dir, "ratings.csv");
-  if (!fs.existsSync(ratingsFile)) throw new ParseError(displayPath(ratingsFile), 0, "file not found (expected MovieLens ratings.csv)");
-  const optional = (name: string) => (!isFile && fs.existsSync(path.join(dir, name)) ? path.join(dir, name) : undefined);
+  const { ratingsFile, optional } = datasetFiles(target, "ratings.csv", "MovieLens ratings.csv");
   const moviesFile = optional("movies.csv");
   const tagsFile = optional("tags.csv");
   const linksFile = optional("links.csv");
-  const files = [tagsFile, linksFile, moviesFile, ratingsFile].filter((f): f is string => f !== undefined);
-  const progress = new FileProgress(files, options.onProgress);
-  const read = (file: string): ReadContext => ({ encoding: options.encoding ?? "utf-8", signal: options.signal, onBytes: progress.tracker(file) });
+  const read = new FileSet([tagsFile, linksFile, moviesFile, ratingsFile].filter((f): f is string => f !== undefined), options, "utf-8");
 
   return {
     format: "movielens-latest",
-    files,
+    files: read.files,
     implicit: false,
     async *users() {
       // MovieLens latest has no user file; users come from ratings.
     },
     async *items(): AsyncGenerator<ItemRecord> {
       if (!moviesFile) return;
-      const tags = tagsFile ? await readTags(tagsFile, read(tagsFile)) : new Map<string, string[]>();
-      const links = linksFile ? await readLinks(linksFile, read(linksFile)) : new Map<string, Record<string, string>>();
-      for await (const fields of csvRows(moviesFile, ["movieId", "title", "genres"], read(moviesFile))) {
-        const { values, label, lineNo } = fields;
+      const tags = tagsFile ? await readTags(read, tagsFile) : new Map<string, string[]>();
+      const links = linksFile ? await readLinks(read, linksFile) : new Map<string, Record<string, string>>();
+      for await (const { fields: values, label, lineNo } of csvRows(read, moviesFile, ["movieId", "title", "genres"])) {
         const id = parseIdField(values[0], "movieId", label, lineNo, "positive integer");
         const title = parseTextField(values[1], "title", label, lineNo, IMPORT_LIMITS.titleLength);
         yield {
@@ -68,35 +47,16 @@ export function movielensLatestReader(target: string, options: ReaderOptions = {
       }
     },
     async *ratings(): AsyncGenerator<RatingRecord> {
-      for await (const { values, label, lineNo } of csvRows(ratingsFile, ["userId", "movieId", "rating", "timestamp"], read(ratingsFile))) {
-        yield {
-          user: parseIdField(values[0], "userId", label, lineNo, "positive integer"),
-          item: parseIdField(values[1], "movieId", label, lineNo, "positive integer"),
-          value: parseRatingField(values[2], "rating", label, lineNo, SCALE),
-          time: parseTimeField(values[3], "timestamp", label, lineNo, "unix seconds"),
-        };
-      }
+      for await (const row of csvRows(read, ratingsFile, ["userId", "movieId", "rating", "timestamp"])) yield movieLensRating(row, ["userId", "movieId"], SCALE);
     },
   };
 }
 
-interface ReadContext {
-  encoding: TextEncoding;
-  signal: AbortSignal | undefined;
-  onBytes: (n: number) => void;
-}
-
-interface CsvRow {
-  values: string[];
-  label: string;
-  lineNo: number;
-}
-
 /** Rows of a CSV file whose header must be exactly `header`. */
-async function* csvRows(file: string, header: string[], context: ReadContext): AsyncGenerator<CsvRow> {
+async function* csvRows(read: FileSet, file: string, header: string[]): AsyncGenerator<Row> {
   const label = displayPath(file);
   let first = true;
-  for await (const { text, lineNo } of readLines(file, context)) {
+  for await (const { text, lineNo } of read.lines(file)) {
     const values = splitCsvLine(text, label, lineNo);
     if (first) {
       first = false;
@@ -107,7 +67,7 @@ async function* csvRows(file: string, header: string[], context: ReadContext): A
       continue;
     }
     expectFieldCount(values, header.length, "comma", label, lineNo);
-    yield { values, label, lineNo };
+    yield { fields: values, label, lineNo };
   }
 }
 
@@ -118,10 +78,10 @@ interface TagCount {
 }
 
 /** movieId → its most applied distinct tags (first spelling kept, compared case-insensitively, first-seen order). */
-async function readTags(file: string, context: ReadContext): Promise<Map<string, string[]>> {
+async function readTags(read: FileSet, file: string): Promise<Map<string, string[]>> {
   const byItem = new Map<string, Map<string, TagCount>>();
   let seen = 0;
-  for await (const { values, label, lineNo } of csvRows(file, ["userId", "movieId", "tag", "timestamp"], context)) {
+  for await (const { fields: values, label, lineNo } of csvRows(read, file, ["userId", "movieId", "tag", "timestamp"])) {
     parseIdField(values[0], "userId", label, lineNo, "positive integer");
     const item = parseIdField(values[1], "movieId", label, lineNo, "positive integer");
     if (values[2].trim() === "") continue;
@@ -144,9 +104,9 @@ async function readTags(file: string, context: ReadContext): Promise<Map<string,
   );
 }
 
-async function readLinks(file: string, context: ReadContext): Promise<Map<string, Record<string, string>>> {
+async function readLinks(read: FileSet, file: string): Promise<Map<string, Record<string, string>>> {
   const links = new Map<string, Record<string, string>>();
-  for await (const { values, label, lineNo } of csvRows(file, ["movieId", "imdbId", "tmdbId"], context)) {
+  for await (const { fields: values, label, lineNo } of csvRows(read, file, ["movieId", "imdbId", "tmdbId"])) {
     const meta: Record<string, string> = {};
     const imdbId = parseTextField(values[1], "imdbId", label, lineNo, IMPORT_LIMITS.shortTextLength);
     const tmdbId = parseTextField(values[2], "tmdbId", label, lineNo, IMPORT_LIMITS.shortTextLength);
