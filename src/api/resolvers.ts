@@ -151,19 +151,12 @@ export const resolvers: Resolvers = {
   } as never, // internal values of the enum (the import format names)
 
   Query: {
-    health: async (_root, _args, { services }) => {
-      const { catalog } = services.recommender;
-      return {
-        ok: true,
-        users: catalog.nUsers,
-        items: catalog.nItems,
-        ratings: catalog.nRatings,
-        defaultModel: services.recommender.defaultModel,
-        servedModels: services.recommender.servedModels().map((served) => served.name),
-        tfBackend: services.tfBackend?.() ?? null,
-        pendingJobs: await services.jobs.pending(),
-      };
-    },
+    health: async (_root, _args, { services }) => ({
+      ok: true,
+      ...services.recommender.summary(),
+      tfBackend: services.tfBackend?.() ?? null,
+      pendingJobs: await services.jobs.pending(),
+    }),
     serverInfo: (_root, _args, { services }) => ({
       anonymousWrites: services.authenticator.anonymousWrites,
       userTokens: services.authenticator.userTokensEnabled,

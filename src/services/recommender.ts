@@ -179,6 +179,12 @@ export class RecommenderService {
     if (run.active && this.served.get(run.model)?.run.id !== run.id) this.install(run, await read());
   }
 
+  /** What is served: the catalogue's size and the models (for the health answer). */
+  summary(): { users: number; items: number; ratings: number; defaultModel: string; servedModels: string[] } {
+    const { catalog } = this;
+    return { users: catalog.nUsers, items: catalog.nItems, ratings: catalog.nRatings, defaultModel: this.defaultModel, servedModels: this.servedModels().map((served) => served.name) };
+  }
+
   servedModels(): ServedModel[] {
     return [...this.served.values()];
   }
