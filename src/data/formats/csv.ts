@@ -7,7 +7,7 @@ import type { RatingRecord } from "../../db/records";
 import { ParseError } from "../../errors";
 import { displayPath, splitCsvLine } from "./lineReader";
 import { controlCharacter, excerpt, expectFieldCount, parseIdField, parseRatingField, parseTimeField } from "./fields";
-import { FileSet } from "./reading";
+import { FileSet, ratingsOnlyReader } from "./reading";
 import type { DatasetReader, ReaderOptions } from "./types";
 
 const COLUMN_NAMES = {
@@ -22,34 +22,27 @@ type Column = keyof typeof COLUMN_NAMES;
 export function csvReader(file: string, options: ReaderOptions = {}): DatasetReader {
   const read = new FileSet([file], options, "utf-8");
   const label = displayPath(file);
-  return {
-    format: "csv",
-    files: read.files,
-    // Decided from the header when ratings are read; a CSV without ratings is implicit.
-    implicit: false,
-    async *users() {},
-    async *items() {},
-    async *ratings(): AsyncGenerator<RatingRecord> {
-      let columns: Partial<Record<Column, number>> | undefined;
-      let width = 0;
-      for await (const { text, lineNo } of read.lines(file)) {
-        const values = splitCsvLine(text, label, lineNo);
-        if (!columns) {
-          columns = headerColumns(values, label, lineNo);
-          width = values.length;
-          continue;
-        }
-        expectFieldCount(values, width, "comma", label, lineNo);
-        yield {
-          user: parseIdField(values[columns.user!], "user", label, lineNo),
-          item: parseIdField(values[columns.item!], "item", label, lineNo),
-          value: columns.rating === undefined ? 1 : parseRatingField(values[columns.rating], "rating", label, lineNo),
-          time: columns.timestamp === undefined ? null : parseTimeField(values[columns.timestamp], "timestamp", label, lineNo),
-        };
+  // `implicit` is decided from the header when ratings are read; a CSV without ratings is implicit.
+  return ratingsOnlyReader("csv", read, false, async function* (): AsyncGenerator<RatingRecord> {
+    let columns: Partial<Record<Column, number>> | undefined;
+    let width = 0;
+    for await (const { text, lineNo } of read.lines(file)) {
+      const values = splitCsvLine(text, label, lineNo);
+      if (!columns) {
+        columns = headerColumns(values, label, lineNo);
+        width = values.length;
+        continue;
       }
-      if (!columns) throw new ParseError(label, 1, "the file is empty (expected a header user,item,rating[,timestamp])");
-    },
-  };
+      expectFieldCount(values, width, "comma", label, lineNo);
+      yield {
+        user: parseIdField(values[columns.user!], "user", label, lineNo),
+        item: parseIdField(values[columns.item!], "item", label, lineNo),
+        value: columns.rating === undefined ? 1 : parseRatingField(values[columns.rating], "rating", label, lineNo),
+        time: columns.timestamp === undefined ? null : parseTimeField(values[columns.timestamp], "timestamp", label, lineNo),
+      };
+    }
+    if (!columns) throw new ParseError(label, 1, "the file is empty (expected a header user,item,rating[,timestamp])");
+  });
 }
 
 function headerColumns(values: string[], label: string, lineNo: number): Partial<Record<Column, number>> {

@@ -9,7 +9,7 @@ import type { RatingRecord } from "../../db/records";
 import { ParseError } from "../../errors";
 import { displayPath } from "./lineReader";
 import { parseIdField } from "./fields";
-import { FileSet } from "./reading";
+import { FileSet, ratingsOnlyReader } from "./reading";
 import type { DatasetReader, ReaderOptions } from "./types";
 
 export function interactionsTxtFiles(target: string): string[] {
@@ -21,23 +21,16 @@ export function interactionsTxtFiles(target: string): string[] {
 
 export function interactionsTxtReader(target: string, options: ReaderOptions = {}): DatasetReader {
   const read = new FileSet(interactionsTxtFiles(target), options, "utf-8");
-  return {
-    format: "interactions-txt",
-    files: read.files,
-    implicit: true,
-    async *users() {},
-    async *items() {},
-    async *ratings(): AsyncGenerator<RatingRecord> {
-      for (const file of read.files) {
-        const label = displayPath(file);
-        for await (const { text, lineNo } of read.lines(file)) {
-          const tokens = text.trim().split(/\s+/);
-          const user = parseIdField(tokens[0], "user id", label, lineNo, "non-negative integer");
-          for (let t = 1; t < tokens.length; t++) {
-            yield { user, item: parseIdField(tokens[t], "item id", label, lineNo, "non-negative integer"), value: 1, time: null };
-          }
+  return ratingsOnlyReader("interactions-txt", read, true, async function* (): AsyncGenerator<RatingRecord> {
+    for (const file of read.files) {
+      const label = displayPath(file);
+      for await (const { text, lineNo } of read.lines(file)) {
+        const tokens = text.trim().split(/\s+/);
+        const user = parseIdField(tokens[0], "user id", label, lineNo, "non-negative integer");
+        for (let t = 1; t < tokens.length; t++) {
+          yield { user, item: parseIdField(tokens[t], "item id", label, lineNo, "non-negative integer"), value: 1, time: null };
         }
       }
-    },
-  };
+    }
+  });
 }

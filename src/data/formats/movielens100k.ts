@@ -24,7 +24,7 @@ export function movielens100kReader(target: string, options: ReaderOptions = {})
   const itemsFile = optional("u.item");
   const genreFile = optional("u.genre");
   // The GroupLens files are Latin-1 (u.item has accented titles).
-  const read = new FileSet([usersFile, genreFile, itemsFile, ratingsFile].filter((f): f is string => f !== undefined), options, "latin1");
+  const read = new FileSet([usersFile, genreFile, itemsFile, ratingsFile], options, "latin1");
 
   return {
     format: "movielens-100k",

@@ -22,7 +22,7 @@ export function movielens1mReader(target: string, options: ReaderOptions = {}): 
   const { ratingsFile, optional } = datasetFiles(target, "ratings.dat", "the MovieLens 1M ratings.dat");
   const usersFile = optional("users.dat");
   const itemsFile = optional("movies.dat");
-  const read = new FileSet([usersFile, itemsFile, ratingsFile].filter((f): f is string => f !== undefined), options, "latin1");
+  const read = new FileSet([usersFile, itemsFile, ratingsFile], options, "latin1");
 
   return {
     format: "movielens-1m",

@@ -20,7 +20,7 @@ export function movielensLatestReader(target: string, options: ReaderOptions = {
   const moviesFile = optional("movies.csv");
   const tagsFile = optional("tags.csv");
   const linksFile = optional("links.csv");
-  const read = new FileSet([tagsFile, linksFile, moviesFile, ratingsFile].filter((f): f is string => f !== undefined), options, "utf-8");
+  const read = new FileSet([tagsFile, linksFile, moviesFile, ratingsFile], options, "utf-8");
 
   return {
     format: "movielens-latest",

@@ -9,7 +9,7 @@ import { ParseError } from "../../errors";
 import { expectFieldCount, parseIdField, parseRatingField, parseTimeField, type RatingScale } from "./fields";
 import { displayPath, readLines, type Line, type TextEncoding } from "./lineReader";
 import { FileProgress } from "./progress";
-import type { ReaderOptions } from "./types";
+import type { DatasetFormat, DatasetReader, ReaderOptions } from "./types";
 
 /** A reader's target: a folder with the data set's files, or one ratings file in the format's layout. */
 export interface DatasetFiles {
@@ -36,15 +36,18 @@ export interface Row {
 
 /** The files one reader reads (in order), read with one progress over all of them. */
 export class FileSet {
+  readonly files: string[];
   private readonly progress: FileProgress;
   private readonly encoding: TextEncoding;
 
+  /** `files` in reading order; the undefined ones (optional files that are absent) are left out. */
   constructor(
-    readonly files: string[],
+    files: (string | undefined)[],
     private readonly options: ReaderOptions,
     defaultEncoding: TextEncoding,
   ) {
-    this.progress = new FileProgress(files, options.onProgress);
+    this.files = files.filter((file): file is string => file !== undefined);
+    this.progress = new FileProgress(this.files, options.onProgress);
     this.encoding = options.encoding ?? defaultEncoding;
   }
 
@@ -62,6 +65,11 @@ export class FileSet {
       yield { fields, label, lineNo };
     }
   }
+}
+
+/** A reader of a format without user or item files: ratings only. */
+export function ratingsOnlyReader(format: DatasetFormat, read: FileSet, implicit: boolean, ratings: () => AsyncGenerator<RatingRecord>): DatasetReader {
+  return { format, files: read.files, implicit, async *users() {}, async *items() {}, ratings };
 }
 
 /**
