@@ -9,17 +9,8 @@ import { Interactions } from "../data/interactions";
 import { initTf, tf } from "../tf/backend";
 import { WeightSet, type WeightShapes } from "../tf/weights";
 import { BaseRecommender } from "./base";
+import { runTraining, weightSetState, type TrainingLoopOptions, type TrainingResult } from "./training";
 import type { FitReport, ModelState, UserProfile } from "./types";
-
-/** What a training loop reports back, as the fit report needs it. */
-export interface TrainingSummary {
-  epochs: number;
-  lossCurve: number[];
-  validationCurve: NonNullable<FitReport["validationCurve"]>;
-  epochSeconds: number[];
-  bestEpoch: number;
-  best?: Record<string, number>;
-}
 
 export abstract class TfRecommender<P extends object> extends BaseRecommender<P> {
   private weightSet: WeightSet | undefined;
@@ -100,8 +91,26 @@ export abstract class TfRecommender<P extends object> extends BaseRecommender<P>
     return value;
   }
 
+  /**
+   * runTraining over the model's weights with a tf.train optimiser and the model's epochs,
+   * learning rate and patience: the best validated epoch's weights are kept (snapshots of the
+   * WeightSet); the optimiser is disposed at the end.
+   */
+  protected async trainWeights(
+    optimizer: tf.Optimizer,
+    settings: { epochs: number; lr: number; patience: number },
+    options: Omit<TrainingLoopOptions, "model" | "best" | "epochs" | "lr" | "patience">,
+  ): Promise<TrainingResult> {
+    const { epochs, lr, patience } = settings;
+    try {
+      return await runTraining({ model: this.name, best: weightSetState(this.requireWeights()), epochs, lr, patience, ...options });
+    } finally {
+      optimizer.dispose();
+    }
+  }
+
   /** The FitReport of a trained model: curves, best epoch, per-epoch seconds, and the model's own notes. */
-  protected fitReport(started: number, backend: string, loop: TrainingSummary, notes: Record<string, unknown> = {}): FitReport {
+  protected fitReport(started: number, backend: string, loop: TrainingResult, notes: Record<string, unknown> = {}): FitReport {
     return {
       epochs: loop.epochs,
       seconds: (performance.now() - started) / 1000,
@@ -113,6 +122,7 @@ export abstract class TfRecommender<P extends object> extends BaseRecommender<P>
         bestValidation: loop.best,
         meanEpochSeconds: loop.epochSeconds.reduce((a, b) => a + b, 0) / Math.max(1, loop.epochSeconds.length),
         epochSeconds: loop.epochSeconds,
+        stoppedBy: loop.stoppedBy,
         ...notes,
       },
     };

@@ -11,12 +11,11 @@ import { Interactions } from "../../src/data/interactions";
 import { holdoutSplit } from "../../src/data/splits";
 import { AppError, ValidationError } from "../../src/errors";
 import { createRng } from "../../src/math/random";
-import { rankingMetrics, runEpochs } from "../../src/models/neural/common";
+import { rankingValidation, runTraining } from "../../src/models/training";
 import type { NcfRecommender } from "../../src/models/neural/ncf";
 import { createModel, deserializeModel, serializeModel } from "../../src/models/registry";
 import type { Recommender, TrainingData, TrainingProgress } from "../../src/models/types";
 import { initTf } from "../../src/tf/backend";
-import { WeightSet } from "../../src/tf/weights";
 import { datasetPath } from "../helpers/datasets";
 
 const N_USERS = 60;
@@ -217,24 +216,24 @@ describe("seeding, progress and early stopping", () => {
   });
 
   it("a diverging loss stops training with a ValidationError naming the learning rate", async () => {
-    const weights = new WeightSet("test");
-    try {
-      const failure = runEpochs({
-        model: "demo",
-        epochs: 5,
-        patience: 0,
-        context: { seed: 1 },
-        started: performance.now(),
-        weights,
-        lr: 0.5,
-        monitor: { metric: "rmse", higherIsBetter: false },
-        trainEpoch: (epoch) => (epoch === 2 ? Number.NaN : 1),
-      });
-      await expect(failure).rejects.toBeInstanceOf(ValidationError);
-      await expect(failure).rejects.toMatchObject({ field: "demo.lr", value: 0.5 });
-    } finally {
-      weights.dispose();
-    }
+    const failure = runTraining({
+      model: "demo",
+      epochs: 5,
+      context: { seed: 1 },
+      lr: 0.5,
+      monitor: { metric: "rmse", higherIsBetter: false },
+      trainEpoch: (epoch) => (epoch === 2 ? Number.NaN : 1),
+    });
+    await expect(failure).rejects.toBeInstanceOf(ValidationError);
+    await expect(failure).rejects.toMatchObject({ field: "demo.lr", value: 0.5 });
+  });
+
+  it.each(["autorec", "cdae", "multvae", "gmf", "mlp", "neumf"])("%s: an untrained model is MODEL_NOT_READY", (name) => {
+    const model = createModel(name, FAST[name]);
+    const out = new Float32Array(N_ITEMS);
+    expect(() => model.scoreUsers(Int32Array.of(), out)).toThrow(expect.objectContaining({ code: "MODEL_NOT_READY" }));
+    expect(() => model.saveState()).toThrow(expect.objectContaining({ code: "MODEL_NOT_READY" }));
+    model.dispose();
   });
 
   it("rejects bad hyper-parameters and fold-in items with typed errors", () => {
@@ -382,7 +381,7 @@ describe.runIf(ml100k)("MovieLens 100K (DATASETS_DIR)", () => {
       const model = createModel(name, params);
       try {
         await model.fit({ interactions: train, implicit: true }, { seed: 42 });
-        return rankingMetrics((u, out) => model.scoreUsers(u, out), train, test, users, 20)["recall@20"];
+        return rankingValidation((u, out) => model.scoreUsers(u, out), train, test, users, 20)["recall@20"];
       } finally {
         model.dispose();
       }

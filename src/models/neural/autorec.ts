@@ -19,7 +19,8 @@ import { capabilities, defineModel } from "../definition";
 import type { ParamsOf } from "../params";
 import { TfRecommender } from "../tfRecommender";
 import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
-import { carveValidation, identityOrder, rmseOn, runEpochs, seededStreams, shuffledBatches, valueRange } from "./common";
+import { identityOrder, rmseValidation, seededStreams, shuffledBatches, validationSplit } from "../training";
+import { validationFractionParam, valueRange } from "./common";
 
 const params = {
   hidden: { type: "int", default: 500, min: 1, max: 8192, description: "Hidden units k (paper: 500)" },
@@ -27,13 +28,7 @@ const params = {
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs over the items" },
   batchSize: { type: "int", default: 2048, min: 1, max: 65536, description: "Items per Adam step (the default is the whole catalogue of MovieLens 100K/1M in 1–2 steps, close to the paper's full-batch optimiser)" },
   lr: { type: "float", default: 0.01, min: 1e-6, max: 1, description: "Adam learning rate" },
-  validationFraction: {
-    type: "float",
-    default: 0.1,
-    min: 0,
-    max: 0.5,
-    description: "Share of each user's training ratings held out for early stopping on RMSE (0 = none, all epochs run)",
-  },
+  validationFraction: validationFractionParam("Share of each user's training ratings held out for early stopping on RMSE (0 = none, all epochs run)"),
   patience: { type: "int", default: 20, min: 0, max: 10000, description: "Epochs without validation improvement before stopping (0 = never); the best epoch's weights are kept" },
 } as const;
 
@@ -75,55 +70,45 @@ export class AutoRec extends TfRecommender<Params> {
     const p = this.params;
     this.range = valueRange(interactions);
     const streams = seededStreams(context.seed);
-    const split = carveValidation(interactions, p.validationFraction, streams.split);
-    const train = split?.train ?? interactions;
+    const { train, validation } = validationSplit(interactions, { fraction: p.validationFraction, seed: streams.split });
     const items = train.transpose();
     // Glorot-uniform matrices, zero biases.
-    const weights = this.createWeights((_, shape) => glorotOrZeros(shape, streams.init));
+    this.createWeights((_, shape) => glorotOrZeros(shape, streams.init));
     const optimizer = tf.train.adam(p.lr);
     const order = identityOrder(this.nItems);
     const input = new Float32Array(p.batchSize * this.nUsers);
     const mask = new Float32Array(p.batchSize * this.nUsers);
-    let loop;
-    try {
-      loop = await runEpochs({
-        model: this.name,
-        epochs: p.epochs,
-        patience: p.patience,
-        context,
-        started,
-        weights,
-        lr: p.lr,
-        monitor: { metric: "rmse", higherIsBetter: false },
-        trainEpoch: () => {
-          let lossSum = 0;
-          let observed = 0;
-          for (const batch of shuffledBatches(order, p.batchSize, streams.sample)) {
-            const rows = batch.length;
-            const size = rows * this.nUsers;
-            fillRows(items, batch, input, mask);
-            lossSum += this.minimize(optimizer, () =>
-              this.batchLoss(tf.tensor2d(input.subarray(0, size), [rows, this.nUsers]), tf.tensor2d(mask.subarray(0, size), [rows, this.nUsers]), rows),
-            );
-            for (let r = 0; r < rows; r++) observed += items.userDegree(batch[r]);
+    const loop = await this.trainWeights(optimizer, p, {
+      context,
+      started,
+      monitor: { metric: "rmse", higherIsBetter: false },
+      trainEpoch: () => {
+        let lossSum = 0;
+        let observed = 0;
+        for (const batch of shuffledBatches(order, p.batchSize, streams.sample)) {
+          const rows = batch.length;
+          const size = rows * this.nUsers;
+          fillRows(items, batch, input, mask);
+          lossSum += this.minimize(optimizer, () =>
+            this.batchLoss(tf.tensor2d(input.subarray(0, size), [rows, this.nUsers]), tf.tensor2d(mask.subarray(0, size), [rows, this.nUsers]), rows),
+          );
+          for (let r = 0; r < rows; r++) observed += items.userDegree(batch[r]);
+        }
+        // Mean squared error per observed rating (plus the decay term's share).
+        return lossSum / Math.max(1, observed);
+      },
+      // Validation scores from codes of the training part (validation ratings excluded).
+      validate: validation
+        ? () => {
+            this.encodeAll(items);
+            return { rmse: rmseValidation(validation, (u, i, out) => this.predictPairs(u, i, out)) };
           }
-          // Mean squared error per observed rating (plus the decay term's share).
-          return lossSum / Math.max(1, observed);
-        },
-        validate: split
-          ? () => {
-              this.encodeAll(items);
-              return { rmse: rmseOn(split.test, (u, i, out) => this.predictPairs(u, i, out)) };
-            }
-          : undefined,
-      });
-    } finally {
-      optimizer.dispose();
-    }
+        : undefined,
+    });
     // Codes from the full training ratings (validation ratings included) for scoring.
     this.itemMajor = interactions.transpose();
     this.encodeAll(this.itemMajor);
-    return this.fitReport(started, backend, loop, { validationRatings: split?.test.nnz ?? 0 });
+    return this.fitReport(started, backend, loop, { validationRatings: validation?.nnz ?? 0 });
   }
 
   /** Σ masked squared error of the batch + (B / nItems)(λ/2)(‖W‖² + ‖V‖²). */

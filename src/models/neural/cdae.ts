@@ -17,7 +17,7 @@ import { squaredNorm } from "../../tf/ops";
 import type { WeightShapes } from "../../tf/weights";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import { USER_AUTOENCODER_CAPABILITIES, USER_AUTOENCODER_VALIDATION_PARAMS, UserAutoencoder } from "./userAutoencoder";
+import { USER_AUTOENCODER_CAPABILITIES, UserAutoencoder, userAutoencoderParams } from "./userAutoencoder";
 
 const params = {
   hidden: {
@@ -29,10 +29,7 @@ const params = {
   },
   corruption: { type: "float", default: 0.5, min: 0, max: 0.95, description: "Input dropout q: probability of zeroing each observed item during training" },
   l2: { type: "float", default: 0.01, min: 0, max: 1000, description: "L2 penalty λ on W, W' and the user nodes V" },
-  epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs over the users" },
-  batchSize: { type: "int", default: 128, min: 1, max: 65536, description: "Users per Adam step" },
-  lr: { type: "float", default: 0.003, min: 1e-6, max: 1, description: "Adam learning rate" },
-  ...USER_AUTOENCODER_VALIDATION_PARAMS,
+  ...userAutoencoderParams(128, 0.003),
 } as const;
 
 type Params = ParamsOf<typeof params>;

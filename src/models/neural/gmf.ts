@@ -4,19 +4,12 @@
 // unobserved items per pair (the paper's); explicit mode, mean squared error on ratings with
 // ŷ = μ + b_u + b_i + logit. Both add l2 · Σ‖embedding rows of the batch‖² / batch size.
 // Implementation shared with MLP and NeuMF in ncf.ts.
-import { defineModel } from "../definition";
-import { NCF_BASE_PARAMS, NcfRecommender, ncfCapabilities } from "./ncf";
+import { defineNcf } from "./ncf";
+import { NCF_BASE_PARAMS } from "./ncfParams";
 
-const params = { ...NCF_BASE_PARAMS } as const;
-
-export const gmf = defineModel({
-  name: "gmf",
-  family: "neural",
-  description: "GMF (NCF): learned weighting of the element-wise product of user and item embeddings; BCE with sampled negatives, or MSE on ratings",
-  paper: "X. He, L. Liao, H. Zhang, L. Nie, X. Hu, T.-S. Chua. Neural Collaborative Filtering. WWW 2017",
-  feedback: "both",
-  capabilities: ncfCapabilities(),
-  params,
-  fastParams: { factors: 8, epochs: 40, batchSize: 64, lr: 0.01, validationFraction: 0 },
-  create: (p) => new NcfRecommender("gmf", p),
-});
+export const gmf = defineNcf(
+  "gmf",
+  "GMF (NCF): learned weighting of the element-wise product of user and item embeddings; BCE with sampled negatives, or MSE on ratings",
+  { ...NCF_BASE_PARAMS },
+  { factors: 8, epochs: 40, batchSize: 64, lr: 0.01, validationFraction: 0 },
+);

@@ -18,7 +18,7 @@ import { squaredNorm } from "../../tf/ops";
 import type { WeightShapes } from "../../tf/weights";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import { USER_AUTOENCODER_CAPABILITIES, USER_AUTOENCODER_VALIDATION_PARAMS, UserAutoencoder } from "./userAutoencoder";
+import { USER_AUTOENCODER_CAPABILITIES, UserAutoencoder, userAutoencoderParams } from "./userAutoencoder";
 
 const params = {
   hidden: { type: "int", default: 600, min: 1, max: 8192, description: "Hidden layer size of encoder and decoder (paper: 600)" },
@@ -27,10 +27,7 @@ const params = {
   beta: { type: "float", default: 0.2, min: 0, max: 10, description: "Largest KL weight β reached by annealing (paper: 0.2)" },
   annealSteps: { type: "int", default: 2000, min: 1, max: 100_000_000, description: "Updates over which β grows linearly from 0 to `beta`" },
   l2: { type: "float", default: 0, min: 0, max: 100, description: "L2 penalty on the weight matrices (divided by the users per epoch, per step)" },
-  epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs over the users" },
-  batchSize: { type: "int", default: 100, min: 1, max: 65536, description: "Users per Adam step (paper: 500 on ML-20M)" },
-  lr: { type: "float", default: 0.001, min: 1e-6, max: 1, description: "Adam learning rate" },
-  ...USER_AUTOENCODER_VALIDATION_PARAMS,
+  ...userAutoencoderParams(100, 0.001, " (paper: 500 on ML-20M)"),
 } as const;
 
 type Params = ParamsOf<typeof params>;

@@ -11,7 +11,8 @@ import { glorotOrZeros } from "../../tf/init";
 import { capabilities } from "../definition";
 import { TfRecommender } from "../tfRecommender";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { carveValidation, denseRows, rankingMetrics, runEpochs, seededStreams, shuffledBatches, validationUsers } from "./common";
+import { rankingValidation, seededStreams, shuffledBatches, validationSplit, validationUsers } from "../training";
+import { denseRows, validationFractionParam } from "./common";
 
 export interface UserAutoencoderParams {
   epochs: number;
@@ -22,18 +23,20 @@ export interface UserAutoencoderParams {
   validationUsers: number;
 }
 
-/** The validation settings both autoencoders offer (after their own model and training settings). */
-export const USER_AUTOENCODER_VALIDATION_PARAMS = {
-  validationFraction: {
-    type: "float",
-    default: 0.1,
-    min: 0,
-    max: 0.5,
-    description: "Share of each user's interactions held out for early stopping on NDCG@20 (0 = none, all epochs run)",
-  },
-  patience: { type: "int", default: 20, min: 0, max: 10000, description: "Epochs without validation improvement before stopping (0 = never); the best epoch's weights are kept" },
-  validationUsers: { type: "int", default: 2000, min: 1, max: 1_000_000, description: "At most this many users (seeded sample) are ranked for validation" },
-} as const;
+/**
+ * The training and validation settings both autoencoders offer (after their own model
+ * settings); they differ only in the default batch size and learning rate.
+ */
+export function userAutoencoderParams(batchSize: number, lr: number, batchNote = "") {
+  return {
+    epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs over the users" },
+    batchSize: { type: "int", default: batchSize, min: 1, max: 65536, description: `Users per Adam step${batchNote}` },
+    lr: { type: "float", default: lr, min: 1e-6, max: 1, description: "Adam learning rate" },
+    validationFraction: validationFractionParam("Share of each user's interactions held out for early stopping on NDCG@20 (0 = none, all epochs run)"),
+    patience: { type: "int", default: 20, min: 0, max: 10000, description: "Epochs without validation improvement before stopping (0 = never); the best epoch's weights are kept" },
+    validationUsers: { type: "int", default: 2000, min: 1, max: 1_000_000, description: "At most this many users (seeded sample) are ranked for validation" },
+  } as const;
+}
 
 export const USER_AUTOENCODER_CAPABILITIES = capabilities("personalized", "foldIn");
 
@@ -82,46 +85,35 @@ export abstract class UserAutoencoder<P extends UserAutoencoderParams> extends T
     const p = this.params;
     const n = this.nItems;
     const streams = seededStreams(context.seed);
-    const split = carveValidation(interactions, p.validationFraction, streams.split);
-    const train = split?.train ?? interactions;
+    const { train, validation } = validationSplit(interactions, { fraction: p.validationFraction, seed: streams.split });
     this.history = train;
-    const weights = this.createWeights((name, shape) => this.initialValue(name, shape, streams.init));
+    this.createWeights((name, shape) => this.initialValue(name, shape, streams.init));
     const optimizer = tf.train.adam(p.lr);
     const users = Int32Array.from({ length: this.nUsers }, (_, u) => u).filter((u) => train.userDegree(u) > 0);
     const input = new Float32Array(p.batchSize * n);
     const target = new Float32Array(p.batchSize * n);
-    const rankUsers = split ? validationUsers(split.test, p.validationUsers, streams.validation) : undefined;
+    const rankUsers = validation ? validationUsers(validation, p.validationUsers, streams.validation) : undefined;
     const { normalize, dropRate } = this.inputTransform();
     this.startTraining(users.length);
-    let loop;
-    try {
-      loop = await runEpochs({
-        model: this.name,
-        epochs: p.epochs,
-        patience: p.patience,
-        context,
-        started,
-        weights,
-        lr: p.lr,
-        monitor: { metric: "ndcg@20", higherIsBetter: true },
-        trainEpoch: () => {
-          let lossSum = 0;
-          for (const batch of shuffledBatches(users, p.batchSize, streams.sample)) {
-            const rows = batch.length;
-            denseRows(train, batch, input, { binary: true, normalize, dropRate, rng: streams.noise });
-            denseRows(train, batch, target, { binary: true });
-            const loss = () => this.batchLoss(tf.tensor2d(input.subarray(0, rows * n), [rows, n]), tf.tensor2d(target.subarray(0, rows * n), [rows, n]), batch, streams.noise);
-            lossSum += this.minimize(optimizer, loss) * rows;
-          }
-          return lossSum / Math.max(1, users.length);
-        },
-        validate: split
-          ? () => ({ ...rankingMetrics((u, out) => this.scoreRows(train, u, out, true), train, split.test, rankUsers!, 20), ...this.validationExtras() })
-          : undefined,
-      });
-    } finally {
-      optimizer.dispose();
-    }
+    const loop = await this.trainWeights(optimizer, p, {
+      context,
+      started,
+      monitor: { metric: "ndcg@20", higherIsBetter: true },
+      trainEpoch: () => {
+        let lossSum = 0;
+        for (const batch of shuffledBatches(users, p.batchSize, streams.sample)) {
+          const rows = batch.length;
+          denseRows(train, batch, input, { binary: true, normalize, dropRate, rng: streams.noise });
+          denseRows(train, batch, target, { binary: true });
+          const loss = () => this.batchLoss(tf.tensor2d(input.subarray(0, rows * n), [rows, n]), tf.tensor2d(target.subarray(0, rows * n), [rows, n]), batch, streams.noise);
+          lossSum += this.minimize(optimizer, loss) * rows;
+        }
+        return lossSum / Math.max(1, users.length);
+      },
+      validate: validation
+        ? () => ({ ...rankingValidation((u, out) => this.scoreRows(train, u, out, true), train, validation, rankUsers!, 20), ...this.validationExtras() })
+        : undefined,
+    });
     // Scoring encodes the whole training history, validation part included.
     this.history = interactions;
     return this.fitReport(started, backend, loop, this.trainingNotes());
