@@ -27,7 +27,8 @@ import { Interactions } from "../src/data/interactions";
 import { ValidationError } from "../src/errors";
 import { InteractionGraph, explainPaths, graphSimilarItems, normalizedAdjacency } from "../src/graph";
 import { createRng, fillNormal } from "../src/math/random";
-import { SpmmEngine, gemmJs, spmmBlocked8, spmmPlain, type CsrMatrix } from "../src/math/sparse";
+import { spmmBlocked8, spmmPlain, type CsrMatrix } from "../src/math/sparse";
+import { WasmDevice, gemmJs } from "../src/math/wasmDevice";
 import { bprLossAndGrad } from "../src/models/graph/common";
 import { NgcfNetwork } from "../src/models/graph/ngcf";
 import { resolveParams, createModel } from "../src/models/registry";
@@ -226,7 +227,7 @@ async function benchKernels(dir: string, out: string, seed: number): Promise<voi
   const blocked = time(5, () => spmmBlocked8(a.indptr, a.indices, a.values, x, d, y, 0, n));
   results.spmmJs8Accumulators = { ...blocked, gflops: gflops(blocked.medianMs) };
   log(`spmm JS 8 acc        ${blocked.medianMs} ms  ${gflops(blocked.medianMs)} GFLOP/s`);
-  const engine = new SpmmEngine(a, d, 2);
+  const engine = new WasmDevice(a, d, 2);
   engine.buffer(0).set(x);
   const simd = time(9, () => engine.multiply(0, 1));
   results.spmmWasmSimd = { ...simd, gflops: gflops(simd.medianMs), backend: engine.backend };
@@ -237,7 +238,7 @@ async function benchKernels(dir: string, out: string, seed: number): Promise<voi
   results.simdMaxAbsDiffVsJs = maxDiff;
   // The same kernel with the rows split over worker threads (shared WebAssembly memory).
   for (const threads of [2, os.cpus().length].filter((t, k, all) => t > 1 && all.indexOf(t) === k)) {
-    const threaded = new SpmmEngine(a, d, 2, { threads });
+    const threaded = new WasmDevice(a, d, 2, { threads });
     threaded.buffer(0).set(x);
     const run = time(9, () => threaded.multiply(0, 1));
     let diff = 0;
@@ -319,7 +320,7 @@ async function benchKernels(dir: string, out: string, seed: number): Promise<voi
   const gemmFlops = 2 * n * d * d;
   const gemmGflops = (ms: number) => +(gemmFlops / ms / 1e6).toFixed(2);
   for (const threads of [1, 2]) {
-    const dense = new SpmmEngine(a, d, 2, { threads, extraFloats: 2 * d * d });
+    const dense = new WasmDevice(a, d, 2, { threads, extraFloats: 2 * d * d });
     dense.buffer(0).set(x);
     const w = dense.extra().subarray(0, d * d);
     fillNormal(w, createRng(seed + 2), 0.1);

@@ -6,10 +6,9 @@
 // src/models/graph/common.ts): rows are processed independently; for each row the output is
 // accumulated in blocks of 8 columns held in local variables (8 independent accumulators), so the
 // inner loop does one gather of 8 contiguous floats per non-zero and no stores until the row ends.
-// A plain "out[j] += v · x[j]" loop re-reads and re-writes the output row per non-zero.
-import { Worker } from "node:worker_threads";
+// A plain "out[j] += v · x[j]" loop re-reads and re-writes the output row per non-zero. The same
+// products on WebAssembly SIMD, threads and one memory for many operands: src/math/wasmDevice.ts.
 import { ValidationError } from "../errors";
-import { KERNEL_NAMES, WIDE, assembleKernelModule, wasm, type KernelName, type WasmMemory } from "./simd";
 
 export interface CsrMatrix {
   readonly nRows: number;
@@ -43,10 +42,11 @@ function checkDense(a: CsrMatrix, x: Float32Array, dim: number, out: Float32Arra
   if (!Number.isInteger(dim) || dim < 1) throw new ValidationError("dim", dim, "a positive integer");
   if (x.length < a.nCols * dim) throw new ValidationError("x.length", x.length, `at least nCols × dim = ${a.nCols * dim}`);
   if (out.length < a.nRows * dim) throw new ValidationError("out.length", out.length, `at least nRows × dim = ${a.nRows * dim}`);
-  if (x === out || (x.buffer === out.buffer && overlaps(x, out))) throw new ValidationError("out", "aliases x", "a buffer distinct from x");
+  if (x === out || (x.buffer === out.buffer && viewsOverlap(x, out))) throw new ValidationError("out", "aliases x", "a buffer distinct from x");
 }
 
-function overlaps(a: Float32Array, b: Float32Array): boolean {
+/** Whether two views of the same buffer share bytes. */
+export function viewsOverlap(a: Float32Array, b: Float32Array): boolean {
   return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
@@ -56,21 +56,20 @@ function overlaps(a: Float32Array, b: Float32Array): boolean {
  */
 export function spmm(a: CsrMatrix, x: Float32Array, dim: number, out: Float32Array, rowStart = 0, rowEnd = a.nRows): void {
   checkDense(a, x, dim, out);
-  if (dim % 8 === 0) spmmBlocked8(a.indptr, a.indices, a.values, x, dim, out, rowStart, rowEnd);
-  else spmmPlain(a.indptr, a.indices, a.values, x, dim, out, rowStart, rowEnd);
+  spmmRows(a.indptr, a.indices, a.values, x, dim, out, rowStart, rowEnd);
 }
 
+/** The CSR arrays of A, x [nCols × dim], out [nRows × dim], and the rows [rowStart, rowEnd) to compute. */
+export type SpmmRows = (indptr: Int32Array, indices: Int32Array, values: Float32Array, x: Float32Array, dim: number, out: Float32Array, rowStart: number, rowEnd: number) => void;
+
+/** out rows [rowStart, rowEnd) = A·x on the faster JS kernel for this dim (no checks). */
+export const spmmRows: SpmmRows = (indptr, indices, values, x, dim, out, rowStart, rowEnd) => {
+  if (dim % 8 === 0) spmmBlocked8(indptr, indices, values, x, dim, out, rowStart, rowEnd);
+  else spmmPlain(indptr, indices, values, x, dim, out, rowStart, rowEnd);
+};
+
 /** The straightforward kernel: out row accumulated in memory (any dim). */
-export function spmmPlain(
-  indptr: Int32Array,
-  indices: Int32Array,
-  values: Float32Array,
-  x: Float32Array,
-  dim: number,
-  out: Float32Array,
-  rowStart: number,
-  rowEnd: number,
-): void {
+export const spmmPlain: SpmmRows = (indptr, indices, values, x, dim, out, rowStart, rowEnd) => {
   for (let r = rowStart; r < rowEnd; r++) {
     const o = r * dim;
     for (let j = 0; j < dim; j++) out[o + j] = 0;
@@ -81,19 +80,10 @@ export function spmmPlain(
       for (let j = 0; j < dim; j++) out[o + j] += v * x[base + j];
     }
   }
-}
+};
 
 /** dim a multiple of 8: eight column accumulators in locals per pass over the row. */
-export function spmmBlocked8(
-  indptr: Int32Array,
-  indices: Int32Array,
-  values: Float32Array,
-  x: Float32Array,
-  dim: number,
-  out: Float32Array,
-  rowStart: number,
-  rowEnd: number,
-): void {
+export const spmmBlocked8: SpmmRows = (indptr, indices, values, x, dim, out, rowStart, rowEnd) => {
   for (let r = rowStart; r < rowEnd; r++) {
     const start = indptr[r];
     const end = indptr[r + 1];
@@ -129,7 +119,7 @@ export function spmmBlocked8(
       out[o + j + 7] = a7;
     }
   }
-}
+};
 
 /** Aᵀ as a CSR matrix (columns become rows; ascending columns within each row). */
 export function transposeCsr(a: CsrMatrix): CsrMatrix {
@@ -148,6 +138,27 @@ export function transposeCsr(a: CsrMatrix): CsrMatrix {
     }
   }
   return { nRows: a.nCols, nCols: a.nRows, indptr, indices, values };
+}
+
+/**
+ * Position of the mirror entry (c, r) of every entry (r, c) of a structurally symmetric CSR matrix
+ * with ascending columns (edge dropout rescales both directions of an edge at once).
+ */
+export function mirrorPositions(a: CsrMatrix): Int32Array {
+  const nnz = a.indptr[a.nRows];
+  const mirror = new Int32Array(nnz).fill(-1);
+  const cursor = a.indptr.slice(0, a.nRows);
+  // Visiting rows in order, the entries (c, r) of row c are met with r ascending, as are the
+  // columns of row c: a moving cursor per row finds each mirror in O(1).
+  for (let r = 0; r < a.nRows; r++) {
+    for (let k = a.indptr[r]; k < a.indptr[r + 1]; k++) {
+      const c = a.indices[k];
+      const m = cursor[c]++;
+      if (a.indices[m] !== r) throw new ValidationError("matrix", `entry (${r}, ${c})`, "a structurally symmetric matrix with ascending columns");
+      mirror[k] = m;
+    }
+  }
+  return mirror;
 }
 
 /** y = A · x for a vector x (length nCols) into out (length nRows). */
@@ -184,413 +195,4 @@ export function csrFromDense(dense: ArrayLike<number>, nRows: number, nCols: num
     indptr[r + 1] = cols.length;
   }
   return { nRows, nCols, indptr, indices: Int32Array.from(cols), values: Float32Array.from(vals) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// WebAssembly SIMD kernels (src/math/simd.ts) run the products below on the engine's memory.
-/** Every kernel takes 11 i32 arguments (byte offsets, row ranges, sizes; see each body). */
-type Kernel = (...args: [number, number, number, number, number, number, number, number, number, number, number]) => void;
-
-let supported: boolean | undefined;
-
-/** True when this runtime validates the SIMD module (Node ≥ 16.4). */
-export function wasmSpmmSupported(): boolean {
-  if (supported === undefined) {
-    try {
-      supported = wasm.validate(assembleKernelModule());
-    } catch {
-      supported = false;
-    }
-  }
-  return supported;
-}
-
-const PAGE = 65536;
-const MAX_PAGES = 65536;
-
-// Worker threads: plain JavaScript evaluated by node:worker_threads (no loader needed). The
-// control words (Int32Array over a SharedArrayBuffer): [0] generation posted by the caller,
-// [1] generation finished by this worker, [2] 0 = run, 1 = exit, [3..13] kernel arguments,
-// [14] the kernel's index in KERNEL_NAMES, [15] set to 1 by a worker whose kernel threw.
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { bytes, memory, control, names } = workerData;
-const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-const kernels = names.map((name) => instance.exports[name]);
-const ctl = new Int32Array(control);
-let seen = 0;
-for (;;) {
-  Atomics.wait(ctl, 0, seen);
-  seen = Atomics.load(ctl, 0);
-  if (ctl[2] === 1) break;
-  const f = kernels[ctl[14]];
-  try {
-    f(ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9], ctl[10], ctl[11], ctl[12], ctl[13]);
-  } catch {
-    Atomics.store(ctl, 15, 1);
-  }
-  Atomics.store(ctl, 1, seen);
-  Atomics.notify(ctl, 1);
-}
-`;
-
-interface WorkerHandle {
-  worker: Worker;
-  control: Int32Array;
-  generation: number;
-}
-
-export interface SpmmEngineOptions {
-  /** Force a kernel; default: WebAssembly SIMD when available and dim % 4 = 0, else JS. */
-  backend?: "wasm-simd" | "js";
-  /** Threads sharing each product (1–16; default 1). Below ~50k non-zeros one thread is used. */
-  threads?: number;
-  /**
-   * Floats of free space in the engine's memory beside the slots, as one view (`extra()`), for
-   * small dense operands of gemm / gemmTransposedA (weights, their gradients).
-   */
-  extraFloats?: number;
-}
-
-/**
- * One CSR matrix and `slots` dense buffers of max(nRows, nCols) × dim floats in one WebAssembly
- * memory, so repeated products (layers, steps) copy nothing: callers read and write the buffers
- * through `buffer(slot)` views. The matrix values are writable through `values()` (edge dropout
- * rescales them per step). Beside the sparse product it runs dense products on views of its own
- * memory (gemm, gemmTransposedA: the W transforms of NGCF) on the same SIMD code and threads.
- * Falls back to JS loops on plain typed arrays when the SIMD module is unavailable or dim is not
- * a multiple of 4 (`backend` says which). Call dispose() to stop the worker threads.
- */
-export class SpmmEngine {
-  readonly backend: "wasm-simd" | "js";
-  readonly rows: number;
-  readonly threads: number;
-  private readonly views: Float32Array[] = [];
-  private readonly extraView: Float32Array;
-  /** Per-thread partial outputs of gemmTransposedA (threads × partialFloats). */
-  private readonly partialView: Float32Array;
-  private readonly partialFloats: number;
-  private readonly valuesView: Float32Array;
-  private readonly indptrView: Int32Array;
-  private readonly indicesView: Int32Array;
-  private readonly memoryBuffer: ArrayBufferLike | undefined;
-  private readonly pointers: { indptr: number; indices: number; values: number; slots: number[] } | undefined;
-  private readonly kernels: Map<KernelName, Kernel> = new Map();
-  private readonly workers: WorkerHandle[] = [];
-  /** Row boundaries of the thread shares (length threads + 1), balanced by non-zeros. */
-  private readonly bounds: Int32Array;
-  private disposed = false;
-
-  constructor(
-    readonly matrix: CsrMatrix,
-    readonly dim: number,
-    slots: number,
-    options: SpmmEngineOptions = {},
-  ) {
-    if (!Number.isInteger(dim) || dim < 1) throw new ValidationError("dim", dim, "a positive integer");
-    if (!Number.isInteger(slots) || slots < 1 || slots > 64) throw new ValidationError("slots", slots, "an integer in 1–64");
-    const requested = options.threads ?? 1;
-    if (!Number.isInteger(requested) || requested < 1 || requested > 16) throw new ValidationError("threads", requested, "an integer in 1–16");
-    const extraFloats = options.extraFloats ?? 0;
-    if (!Number.isInteger(extraFloats) || extraFloats < 0) throw new ValidationError("extraFloats", extraFloats, "a non-negative integer");
-    this.rows = Math.max(matrix.nRows, matrix.nCols);
-    const nnz = csrNnz(matrix);
-    const useWasm = options.backend !== "js" && dim % 4 === 0 && wasmSpmmSupported();
-    if (options.backend === "wasm-simd" && !useWasm) throw new ValidationError("backend", "wasm-simd", dim % 4 !== 0 ? "dim a multiple of 4" : "a runtime with WebAssembly SIMD");
-    this.threads = useWasm && nnz >= 50_000 ? requested : 1;
-    this.bounds = balancedBounds(matrix, this.threads);
-    // Partials of gemmTransposedA: up to (2·dim)² floats per thread (a [2d, 2d] result).
-    this.partialFloats = 4 * dim * dim;
-    const bufferBytes = this.rows * dim * 4;
-    if (useWasm) {
-      const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
-      let offset = 64;
-      const take = (bytes: number) => {
-        const p = offset;
-        offset += align(bytes);
-        return p;
-      };
-      const indptr = take((matrix.nRows + 1) * 4);
-      const indices = take(nnz * 4);
-      const values = take(nnz * 4);
-      const slotPointers = Array.from({ length: slots }, () => take(bufferBytes));
-      const extra = take(extraFloats * 4);
-      const partials = take(this.threads * this.partialFloats * 4);
-      const pages = Math.ceil(offset / PAGE);
-      if (pages > MAX_PAGES) throw new ValidationError("slots", slots, `fewer buffers: ${slots} of ${this.rows}×${dim} floats exceed 4 GiB`);
-      const shared = this.threads > 1;
-      const bytes = assembleKernelModule(shared ? pages : undefined);
-      const memory = new wasm.Memory({ initial: pages, maximum: pages, ...(shared ? { shared: true } : {}) });
-      const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-      for (const kernel of KERNEL_NAMES) this.kernels.set(kernel, instance.exports[kernel] as Kernel);
-      this.memoryBuffer = memory.buffer;
-      this.indptrView = new Int32Array(memory.buffer, indptr, matrix.nRows + 1);
-      this.indicesView = new Int32Array(memory.buffer, indices, nnz);
-      this.valuesView = new Float32Array(memory.buffer, values, nnz);
-      this.indptrView.set(matrix.indptr.subarray(0, matrix.nRows + 1));
-      this.indicesView.set(matrix.indices.subarray(0, nnz));
-      this.valuesView.set(matrix.values.subarray(0, nnz));
-      for (const p of slotPointers) this.views.push(new Float32Array(memory.buffer, p, this.rows * dim));
-      this.extraView = new Float32Array(memory.buffer, extra, extraFloats);
-      this.partialView = new Float32Array(memory.buffer, partials, this.threads * this.partialFloats);
-      this.pointers = { indptr, indices, values, slots: slotPointers };
-      this.backend = "wasm-simd";
-      for (let t = 1; t < this.threads; t++) this.workers.push(startWorker(bytes, memory));
-    } else {
-      this.indptrView = matrix.indptr;
-      this.indicesView = matrix.indices;
-      this.valuesView = Float32Array.from(matrix.values.subarray(0, nnz));
-      for (let s = 0; s < slots; s++) this.views.push(new Float32Array(this.rows * dim));
-      this.extraView = new Float32Array(extraFloats);
-      this.partialView = new Float32Array(this.partialFloats);
-      this.backend = "js";
-    }
-  }
-
-  get slots(): number {
-    return this.views.length;
-  }
-
-  /** View of buffer `slot` (rows × dim, row-major). Valid until dispose. */
-  buffer(slot: number): Float32Array {
-    this.check(slot);
-    return this.views[slot];
-  }
-
-  /** The `extraFloats` region (for gemm operands). Valid until dispose. */
-  extra(): Float32Array {
-    this.check(0);
-    return this.extraView;
-  }
-
-  /** The matrix values as the kernel reads them (writable). */
-  values(): Float32Array {
-    return this.valuesView;
-  }
-
-  /**
-   * buffer(dst)[r] = Σ_k A[r, c_k] · buffer(src)[c_k] for every row r; with `accumulate`, also
-   * buffer(accumulate)[r] += the same row (one pass).
-   */
-  multiply(src: number, dst: number, accumulate?: number): void {
-    this.check(src);
-    this.check(dst);
-    if (src === dst) throw new ValidationError("dst", dst, `a slot other than src (${src})`);
-    if (accumulate !== undefined) {
-      this.check(accumulate);
-      if (accumulate === src || accumulate === dst) throw new ValidationError("accumulate", accumulate, `a slot other than src and dst`);
-    }
-    const dim = this.dim;
-    if (this.pointers) {
-      const p = this.pointers;
-      const rowBytes = dim * 4;
-      const acc = accumulate === undefined ? 0 : p.slots[accumulate];
-      const bounds = this.bounds;
-      this.runColumns("spmmWide", "spmmNarrow", rowBytes, (t, c0, c1) => [p.indptr, p.indices, p.values, p.slots[src], p.slots[dst], acc, bounds[t], bounds[t + 1], rowBytes, c0, c1]);
-      return;
-    }
-    const out = this.views[dst];
-    const x = this.views[src];
-    const n = this.matrix.nRows;
-    if (dim % 8 === 0) spmmBlocked8(this.indptrView, this.indicesView, this.valuesView, x, dim, out, 0, n);
-    else spmmPlain(this.indptrView, this.indicesView, this.valuesView, x, dim, out, 0, n);
-    if (accumulate !== undefined) {
-      const acc = this.views[accumulate];
-      const size = n * dim;
-      for (let k = 0; k < size; k++) acc[k] += out[k];
-    }
-  }
-
-  /**
-   * Dense out = x · w (or out += x · w with `accumulate`) for the first `rows` rows: x [rows × k],
-   * w [k × m], out [rows × m], all row-major and contiguous, all views of this engine's memory
-   * (slots, extra()); m a multiple of 4 on the SIMD path. out must not overlap x or w.
-   */
-  gemm(x: Float32Array, w: Float32Array, out: Float32Array, rows: number, k: number, m: number, accumulate = false): void {
-    this.checkDense(x, rows * k, "x");
-    this.checkDense(w, k * m, "w");
-    this.checkDense(out, rows * m, "out");
-    if ((out.buffer === x.buffer && overlaps(out, x)) || (out.buffer === w.buffer && overlaps(out, w))) throw new ValidationError("out", "overlaps an operand", "a distinct buffer");
-    if (this.pointers && m % 4 === 0) {
-      const [px, pw, po] = [this.address(x), this.address(w), this.address(out)];
-      this.runColumns("gemmWide", "gemmNarrow", m * 4, (t, c0, c1) => [px, pw, po, ...this.rowShare(rows, t), k * 4, m * 4, k, c0, c1, accumulate ? 1 : 0]);
-      return;
-    }
-    gemmJs(x, w, out, rows, k, m, accumulate);
-  }
-
-  /**
-   * Dense out = xᵀ · y over the first `rows` rows: x [rows × k], y [rows × m], out [k × m]
-   * (overwritten); views of this engine's memory; k·m ≤ (2·dim)². Threads reduce their share of
-   * rows into their own partial result, summed at the end.
-   */
-  gemmTransposedA(x: Float32Array, y: Float32Array, out: Float32Array, rows: number, k: number, m: number): void {
-    this.checkDense(x, rows * k, "x");
-    this.checkDense(y, rows * m, "y");
-    this.checkDense(out, k * m, "out");
-    if (k * m > this.partialFloats) throw new ValidationError("k×m", k * m, `at most (2·dim)² = ${this.partialFloats}`);
-    if (this.pointers && m % 4 === 0) {
-      const [px, py] = [this.address(x), this.address(y)];
-      const partials = this.partialView;
-      const base = this.address(partials);
-      const size = k * m;
-      for (let t = 0; t < this.threads; t++) partials.fill(0, t * this.partialFloats, t * this.partialFloats + size);
-      this.runColumns("gemmTnWide", "gemmTnNarrow", m * 4, (t, c0, c1) => [px, py, base + t * this.partialFloats * 4, ...this.rowShare(rows, t), k * 4, m * 4, k, c0, c1, m * 4]);
-      out.set(partials.subarray(0, size));
-      for (let t = 1; t < this.threads; t++) {
-        const o = t * this.partialFloats;
-        for (let e = 0; e < size; e++) out[e] += partials[o + e];
-      }
-      return;
-    }
-    gemmTransposedAJs(x, y, out, rows, k, m);
-  }
-
-  /** Stops the workers and drops the buffers (views of a disposed engine must not be used). Idempotent. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const w of this.workers) {
-      w.control[2] = 1;
-      Atomics.store(w.control, 0, ++w.generation);
-      Atomics.notify(w.control, 0);
-      void w.worker.terminate();
-    }
-    this.workers.length = 0;
-    this.views.length = 0;
-  }
-
-  /**
-   * Runs a kernel pair over the row bytes [0, rowBytes): the wide kernel on whole 32-column
-   * blocks, the narrow one on the rest; thread t gets args(t, c0, c1), the caller's thread t = 0.
-   */
-  private runColumns(wide: KernelName, narrow: KernelName, rowBytes: number, args: (thread: number, c0: number, c1: number) => number[]): void {
-    const wideBytes = Math.floor(rowBytes / (16 * WIDE)) * 16 * WIDE;
-    if (wideBytes > 0) this.dispatch(wide, (t) => args(t, 0, wideBytes));
-    if (wideBytes < rowBytes) this.dispatch(narrow, (t) => args(t, wideBytes, rowBytes));
-  }
-
-  /** Runs `kernel` on every thread at once, thread t with args(t) (padded to 11), the caller's thread t = 0. */
-  private dispatch(kernel: KernelName, args: (thread: number) => number[]): void {
-    const padded = (t: number) => {
-      const a = args(t);
-      while (a.length < 11) a.push(0);
-      return a as Parameters<Kernel>;
-    };
-    const index = KERNEL_NAMES.indexOf(kernel);
-    this.workers.forEach((w, t) => postJob(w, index, padded(t + 1)));
-    (this.kernels.get(kernel) as Kernel)(...padded(0));
-    for (const w of this.workers) awaitJob(w);
-  }
-
-  /** Thread t's rows [r0, r1) of `rows` split evenly over the threads. */
-  private rowShare(rows: number, t: number): [number, number] {
-    const per = Math.ceil(rows / this.threads);
-    return [Math.min(rows, t * per), Math.min(rows, (t + 1) * per)];
-  }
-
-  /** Byte offset of a view of this engine's memory, for kernel arguments (SIMD path only). */
-  address(view: Float32Array | Int32Array | Uint8Array): number {
-    if (this.disposed) throw new Error("SpmmEngine used after dispose");
-    if (!this.memoryBuffer || view.buffer !== this.memoryBuffer) throw new ValidationError("view", "a foreign array", "a view of the engine's memory (buffer() or extra())");
-    return view.byteOffset;
-  }
-
-  /**
-   * Runs one of the row-wise kernels of src/math/simd.ts with `rows` split evenly over the
-   * threads (or on the caller's thread alone with `singleThread`, for kernels whose rows write
-   * shared outputs); args(thread, r0, r1) gives each share's 11 arguments. SIMD path only
-   * (callers keep a JS path for backend "js").
-   */
-  runRows(kernel: KernelName, rows: number, args: (thread: number, r0: number, r1: number) => number[], options: { singleThread?: boolean } = {}): void {
-    if (this.disposed) throw new Error("SpmmEngine used after dispose");
-    if (!this.pointers) throw new ValidationError("backend", this.backend, "the wasm-simd backend for runRows");
-    if (options.singleThread) {
-      const a = args(0, 0, rows);
-      while (a.length < 11) a.push(0);
-      (this.kernels.get(kernel) as Kernel)(...(a as Parameters<Kernel>));
-      return;
-    }
-    this.dispatch(kernel, (t) => args(t, ...this.rowShare(rows, t)));
-  }
-
-  private checkDense(view: Float32Array, floats: number, field: string): void {
-    if (this.disposed) throw new Error("SpmmEngine used after dispose");
-    if (view.length < floats) throw new ValidationError(`${field}.length`, view.length, `at least ${floats}`);
-    if (this.memoryBuffer && view.buffer !== this.memoryBuffer) throw new ValidationError(field, "a foreign array", "a view of the engine's memory (buffer() or extra())");
-  }
-
-  private check(slot: number): void {
-    if (this.disposed) throw new Error("SpmmEngine used after dispose");
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.views.length) throw new ValidationError("slot", slot, `an integer in 0–${this.views.length - 1}`);
-  }
-}
-
-/** out = x · w (or +=), row-major; the JS path and the tests' reference. */
-export function gemmJs(x: Float32Array, w: Float32Array, out: Float32Array, rows: number, k: number, m: number, accumulate = false): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * m;
-    if (!accumulate) out.fill(0, o, o + m);
-    for (let q = 0; q < k; q++) {
-      const v = x[r * k + q];
-      if (v === 0) continue;
-      const wo = q * m;
-      for (let c = 0; c < m; c++) out[o + c] += v * w[wo + c];
-    }
-  }
-}
-
-/** out = xᵀ · y over `rows` rows (overwrites out [k × m]); the JS path and the tests' reference. */
-export function gemmTransposedAJs(x: Float32Array, y: Float32Array, out: Float32Array, rows: number, k: number, m: number): void {
-  out.fill(0, 0, k * m);
-  for (let r = 0; r < rows; r++) {
-    const yo = r * m;
-    for (let q = 0; q < k; q++) {
-      const v = x[r * k + q];
-      if (v === 0) continue;
-      const o = q * m;
-      for (let c = 0; c < m; c++) out[o + c] += v * y[yo + c];
-    }
-  }
-}
-
-/** Row boundaries splitting the non-zeros (plus one unit per row) into `parts` near-equal shares. */
-function balancedBounds(a: CsrMatrix, parts: number): Int32Array {
-  const bounds = new Int32Array(parts + 1);
-  const total = csrNnz(a) + a.nRows;
-  let r = 0;
-  for (let t = 1; t < parts; t++) {
-    const target = (total * t) / parts;
-    while (r < a.nRows && a.indptr[r] + r < target) r++;
-    bounds[t] = r;
-  }
-  bounds[parts] = a.nRows;
-  return bounds;
-}
-
-function startWorker(bytes: Uint8Array, memory: WasmMemory): WorkerHandle {
-  const control = new Int32Array(new SharedArrayBuffer(16 * 4));
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes, memory, control: control.buffer, names: [...KERNEL_NAMES] } });
-  worker.unref();
-  const handle: WorkerHandle = { worker, control, generation: 0 };
-  return handle;
-}
-
-function postJob(w: WorkerHandle, kernel: number, args: number[]): void {
-  for (let k = 0; k < 11; k++) w.control[3 + k] = args[k];
-  w.control[14] = kernel;
-  Atomics.store(w.control, 0, ++w.generation);
-  Atomics.notify(w.control, 0);
-}
-
-/** Blocks until the worker finished its job (events cannot run meanwhile: failures are flagged in memory). */
-function awaitJob(w: WorkerHandle): void {
-  const started = performance.now();
-  for (;;) {
-    const done = Atomics.load(w.control, 1);
-    if (done === w.generation) break;
-    if (performance.now() - started > 300_000) throw new Error("SpmmEngine worker did not answer in 300 s (it failed to start?)");
-    Atomics.wait(w.control, 1, done, 1000);
-  }
-  if (w.control[15] === 1) throw new Error("SpmmEngine worker kernel failed (out-of-bounds memory access?)");
 }

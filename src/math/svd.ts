@@ -38,25 +38,25 @@ export interface RandomizedSvdOptions {
 
 /** out (rows × l) = A · m (cols × l). */
 export function csrTimesDense(a: CsrMatrix, m: Float64Array, l: number, out: Float64Array): void {
-  out.fill(0, 0, a.rows * l);
-  for (let r = 0; r < a.rows; r++) {
-    const o = r * l;
-    for (let p = a.indptr[r]; p < a.indptr[r + 1]; p++) {
-      const v = a.values[p];
-      const mo = a.indices[p] * l;
-      for (let c = 0; c < l; c++) out[o + c] += v * m[mo + c];
-    }
-  }
+  csrProduct(a, m, l, out, false);
 }
 
 /** out (cols × l) = Aᵀ · m (rows × l). */
 export function csrTransposeTimesDense(a: CsrMatrix, m: Float64Array, l: number, out: Float64Array): void {
-  out.fill(0, 0, a.cols * l);
+  csrProduct(a, m, l, out, true);
+}
+
+/**
+ * Both products in one pass over A's entries (r, c, v): out row c += v · m row r for Aᵀ, out
+ * row r += v · m row c for A. The direction is chosen per entry, outside the l-column loop.
+ */
+function csrProduct(a: CsrMatrix, m: Float64Array, l: number, out: Float64Array, transpose: boolean): void {
+  out.fill(0, 0, (transpose ? a.cols : a.rows) * l);
   for (let r = 0; r < a.rows; r++) {
-    const mo = r * l;
     for (let p = a.indptr[r]; p < a.indptr[r + 1]; p++) {
       const v = a.values[p];
-      const o = a.indices[p] * l;
+      const o = (transpose ? a.indices[p] : r) * l;
+      const mo = (transpose ? r : a.indices[p]) * l;
       for (let c = 0; c < l; c++) out[o + c] += v * m[mo + c];
     }
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../src/math/random";
-import { SpmmEngine, csrFromDense, csrToDense, gemmJs, gemmTransposedAJs, spmm, spmmPlain, transposeCsr, validateCsr, wasmSpmmSupported, type CsrMatrix } from "../../src/math/sparse";
+import { csrFromDense, csrToDense, mirrorPositions, spmm, spmmPlain, transposeCsr, validateCsr, type CsrMatrix } from "../../src/math/sparse";
+import { Body, I32, V128, assembleKernelModule, moduleKernels, op, type KernelDefinition } from "../../src/math/simd";
+import { WasmDevice, gemmJs, gemmTransposedAJs, wasmSimdSupported } from "../../src/math/wasmDevice";
 
 function randomCsr(nRows: number, nCols: number, density: number, seed: number): CsrMatrix {
   const rng = createRng(seed);
@@ -68,15 +70,28 @@ describe("CSR sparse × dense", () => {
     for (let r = 0; r < 7; r++) for (let c = 0; c < 11; c++) expect(dt[c * 7 + r]).toBe(d[r * 11 + c]);
   });
 
+  it("finds the mirror entry of every entry of a symmetric matrix", () => {
+    const dense = [0, 2, 3, 2, 0, 0, 3, 0, 5];
+    const a = csrFromDense(dense, 3, 3);
+    const mirror = mirrorPositions(a);
+    for (let r = 0; r < 3; r++) {
+      for (let k = a.indptr[r]; k < a.indptr[r + 1]; k++) {
+        expect(a.indices[mirror[k]]).toBe(r);
+        expect(a.values[mirror[k]]).toBe(a.values[k]);
+      }
+    }
+    expect(() => mirrorPositions(csrFromDense([0, 1, 0, 0], 2, 2))).toThrow(/symmetric/);
+  });
+
   it("validateCsr names the bad field", () => {
     const bad: CsrMatrix = { nRows: 2, nCols: 2, indptr: Int32Array.from([0, 1, 2]), indices: Int32Array.from([0, 5]), values: Float32Array.from([1, 1]) };
     expect(() => validateCsr(bad)).toThrow(/indices\[1\]/);
   });
 });
 
-describe("SpmmEngine", () => {
+describe("WasmDevice", () => {
   it("has the SIMD kernel on this runtime", () => {
-    expect(wasmSpmmSupported()).toBe(true);
+    expect(wasmSimdSupported()).toBe(true);
   });
 
   it.each([
@@ -87,7 +102,7 @@ describe("SpmmEngine", () => {
     [64, "js"],
   ] as const)("dim %i on %s equals the JS reference kernel", (dim, backend) => {
     const a = randomCsr(200, 200, 0.05, dim);
-    const engine = new SpmmEngine(a, dim, 3, { backend: dim % 4 === 0 ? backend : undefined });
+    const engine = new WasmDevice(a, dim, 3, { backend: dim % 4 === 0 ? backend : undefined });
     expect(engine.backend).toBe(backend);
     const x = engine.buffer(0);
     x.set(randomDense(200 * dim, dim + 1));
@@ -111,7 +126,7 @@ describe("SpmmEngine", () => {
     const a = randomCsr(2000, 1500, 0.021, 17);
     expect(a.indptr[2000]).toBeGreaterThan(50_000);
     const dim = 40; // one wide block (32 columns) and two narrow ones
-    const engine = new SpmmEngine(a, dim, 3, { threads });
+    const engine = new WasmDevice(a, dim, 3, { threads });
     expect(engine.threads).toBe(threads);
     engine.buffer(0).set(randomDense(1500 * dim, 3));
     const acc = engine.buffer(2);
@@ -135,7 +150,7 @@ describe("SpmmEngine", () => {
 
   it("reads rewritten values (edge dropout) and handles a rectangular matrix", () => {
     const a = randomCsr(30, 50, 0.2, 5);
-    const engine = new SpmmEngine(a, 8, 2);
+    const engine = new WasmDevice(a, 8, 2);
     engine.buffer(0).set(randomDense(50 * 8, 6));
     const values = engine.values();
     for (let k = 0; k < values.length; k++) values[k] *= 2;
@@ -155,7 +170,7 @@ describe("SpmmEngine", () => {
   ] as const)("dense products X·W, X·W + out and Xᵀ·Y equal the naive loops (%i thread(s), %s)", (threads, backend) => {
     const a = randomCsr(2000, 2000, 0.016, 21); // > 50k non-zeros: threads are used
     const dim = 40; // m = 40: one wide block of 32 columns and two narrow ones
-    const engine = new SpmmEngine(a, dim, 3, { threads, backend, extraFloats: 2 * 13 * dim + 13 * dim });
+    const engine = new WasmDevice(a, dim, 3, { threads, backend, extraFloats: 2 * 13 * dim + 13 * dim });
     expect(engine.threads).toBe(backend === "js" ? 1 : threads);
     const rows = 1999; // not a multiple of the threads or of the Xᵀ·Y row block
     const k = 13;
@@ -184,8 +199,43 @@ describe("SpmmEngine", () => {
     const tReference = new Float32Array(k * dim);
     gemmTransposedAJs(Float32Array.from(x), Float32Array.from(y), tReference, rows, k, dim);
     expect(maxDiff(t, tReference)).toBeLessThan(1e-3);
-    if (backend === "wasm-simd") expect(() => engine.gemm(new Float32Array(rows * k), w, out, rows, k, dim)).toThrow(/engine's memory/);
+    if (backend === "wasm-simd") expect(() => engine.gemm(new Float32Array(rows * k), w, out, rows, k, dim)).toThrow(/device's memory/);
     expect(() => engine.gemm(x, w, out.subarray(0, 10), rows, k, dim)).toThrow(/out.length/);
     engine.dispose();
+  });
+
+  // A model's own kernel: out = 2·x over the bytes [b0, b1) (4 parameters).
+  const twice: KernelDefinition<"twice"> = {
+    name: "twice",
+    params: 4,
+    build: (f: Body) => {
+      const [X, OUT, B0, B1] = [0, 1, 2, 3];
+      const b = f.local(I32);
+      const v = f.local(V128);
+      f.range(b, op.get(B0), op.get(B1), 16, () => {
+        f.emit(f.load(X, b), op.set(v), f.address(OUT, b), op.get(v), op.get(v), op.f32x4Add, op.v128Store(0));
+      });
+    },
+  };
+
+  it.each([1, 2])("runs a model's own kernel passed at construction (%i thread(s))", (threads) => {
+    const a = randomCsr(2000, 2000, 0.016, 41);
+    const device = new WasmDevice(a, 8, 2, { threads, kernels: [twice] });
+    expect(device.threads).toBe(threads);
+    const x = device.buffer(0);
+    x.set(randomDense(x.length, 42));
+    const out = device.buffer(1);
+    device.runRows("twice", 2000, (_t, r0, r1) => [device.address(x), device.address(out), r0 * 32, r1 * 32]);
+    for (let k = 0; k < 2000 * 8; k++) expect(out[k]).toBe(2 * x[k]);
+    device.dispose();
+  });
+
+  it("assembles the same bytes for the same kernels and refuses a name twice or too many parameters", () => {
+    const one = assembleKernelModule(moduleKernels([twice]), 3);
+    const two = assembleKernelModule(moduleKernels([twice]), 3);
+    expect(Buffer.from(one).equals(Buffer.from(two))).toBe(true);
+    expect(() => moduleKernels([twice, twice])).toThrow(/twice/);
+    expect(() => moduleKernels([{ ...twice, name: "spmmWide" }])).toThrow(/spmmWide/);
+    expect(() => moduleKernels([{ ...twice, params: 12 }])).toThrow(/parameters/);
   });
 });

@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { symmetricEigen } from "../../src/math/linalg";
 import { createRng } from "../../src/math/random";
+import { csrFromDense } from "../../src/math/sparse";
 import { csrTimesDense, csrTransposeTimesDense, randomizedSvd, type CsrMatrix } from "../../src/math/svd";
 
-/** CSR of a dense row-major matrix, dropping zeros. */
+/** CSR of a dense row-major matrix, dropping zeros (values kept in double precision). */
 function toCsr(dense: Float64Array, rows: number, cols: number): CsrMatrix {
-  const indptr = new Int32Array(rows + 1);
-  const indices: number[] = [];
-  const values: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const v = dense[r * cols + c];
-      if (v !== 0) {
-        indices.push(c);
-        values.push(v);
-      }
-    }
-    indptr[r + 1] = indices.length;
-  }
-  return { rows, cols, indptr, indices: Int32Array.from(indices), values: Float64Array.from(values) };
+  const { indptr, indices } = csrFromDense(dense, rows, cols);
+  return { rows, cols, indptr, indices, values: dense.filter((v) => v !== 0) };
 }
 
 /** Exact singular values from the eigenvalues of AᵀA (small matrices only). */
@@ -31,31 +20,24 @@ function exactSingularValues(dense: Float64Array, rows: number, cols: number): F
 }
 
 describe("sparse products", () => {
-  it("A·M and Aᵀ·M equal the dense products", () => {
+  it.each([false, true])("A·M and Aᵀ·M equal the dense products (transposed: %s)", (transposed) => {
     const rng = createRng(1);
     const rows = 7;
     const cols = 5;
     const dense = Float64Array.from({ length: rows * cols }, () => (rng.next() < 0.4 ? rng.normal() : 0));
     const a = toCsr(dense, rows, cols);
     const l = 3;
-    const m = Float64Array.from({ length: cols * l }, () => rng.normal());
-    const out = new Float64Array(rows * l);
-    csrTimesDense(a, m, l, out);
-    for (let r = 0; r < rows; r++) {
+    // out [outRows × l] = op(A) · m [inner × l], op(A)[i, j] = A[i, j] or A[j, i].
+    const [outRows, inner] = transposed ? [cols, rows] : [rows, cols];
+    const at = (i: number, j: number) => (transposed ? dense[j * cols + i] : dense[i * cols + j]);
+    const m = Float64Array.from({ length: inner * l }, () => rng.normal());
+    const out = new Float64Array(outRows * l);
+    (transposed ? csrTransposeTimesDense : csrTimesDense)(a, m, l, out);
+    for (let i = 0; i < outRows; i++) {
       for (let c = 0; c < l; c++) {
         let expected = 0;
-        for (let j = 0; j < cols; j++) expected += dense[r * cols + j] * m[j * l + c];
-        expect(out[r * l + c]).toBeCloseTo(expected, 10);
-      }
-    }
-    const n = Float64Array.from({ length: rows * l }, () => rng.normal());
-    const outT = new Float64Array(cols * l);
-    csrTransposeTimesDense(a, n, l, outT);
-    for (let j = 0; j < cols; j++) {
-      for (let c = 0; c < l; c++) {
-        let expected = 0;
-        for (let r = 0; r < rows; r++) expected += dense[r * cols + j] * n[r * l + c];
-        expect(outT[j * l + c]).toBeCloseTo(expected, 10);
+        for (let j = 0; j < inner; j++) expected += at(i, j) * m[j * l + c];
+        expect(out[i * l + c]).toBeCloseTo(expected, 10);
       }
     }
   });

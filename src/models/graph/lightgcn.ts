@@ -11,7 +11,7 @@
 // propagation is recomputed (the batch's final embeddings depend on the whole graph):
 //   forward  F = M E⁰ with M = (1/(K+1)) Σ_k Â^k, evaluated as K sparse × dense products;
 //   backward ∂L/∂E⁰ = Mᵀ ∂L/∂F = M ∂L/∂F (Â is symmetric), K more products;
-// both on the CSR Â with the WebAssembly SIMD kernel (src/math/sparse.ts SpmmEngine); the BPR
+// both on the CSR Â with the WebAssembly SIMD kernel (src/math/wasmDevice.ts WasmDevice); the BPR
 // gradient is written on the batch rows of F by a typed-array loop and Adam updates E⁰ in place.
 // Large batches with a higher Adam learning rate amortise the 2K products per step.
 //
@@ -34,7 +34,7 @@ import type { Interactions } from "../../data/interactions";
 import { ValidationError } from "../../errors";
 import { normalizedAdjacency } from "../../graph/adjacency";
 import { fillNormal } from "../../math/random";
-import { SpmmEngine } from "../../math/sparse";
+import { WasmDevice } from "../../math/wasmDevice";
 import { initTf } from "../../tf/backend";
 import { Adam, BprSampler, arrayState, modelRng, rankingValidation, runTraining, validationSplit, validationUsers, type CheckpointInfo } from "../training";
 import { EmbeddingScorer, addBatchL2, bprLossAndGrad } from "./common";
@@ -107,7 +107,7 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
     const adjacency = normalizedAdjacency(train);
     // Slots: ego E⁰, two layer buffers, final F, ∂L/∂F, ∂L/∂E⁰ (all n × d, in the kernel's memory).
     const [EGO, T1, T2, FINAL, GRAD_FINAL, GRAD_EGO] = [0, 1, 2, 3, 4, 5];
-    const engine = new SpmmEngine(adjacency, d, 6, { backend: p.kernel === "js" ? "js" : undefined, threads: p.threads });
+    const engine = new WasmDevice(adjacency, d, 6, { backend: p.kernel === "js" ? "js" : undefined, threads: p.threads });
     try {
       const ego = engine.buffer(EGO);
       fillNormal(ego, modelRng(context.seed, 1), p.initStd);

@@ -1,0 +1,304 @@
+// NGCF — X. Wang, X. He, M. Wang, F. Feng, T.-S. Chua. "Neural Graph Collaborative Filtering".
+// SIGIR 2019.
+//
+// Propagation (paper eq. 7, matrix form, with the reference code's biases):
+//   E^(l) = LeakyReLU( (L + I) E^(l−1) W1_l + b1_l + (L E^(l−1) ⊙ E^(l−1)) W2_l + b2_l ),
+//   L = D^-1/2 A D^-1/2 over users ∪ items, LeakyReLU slope 0.2, message dropout on E^(l) in
+//   training; each layer's output is L2-normalised per row and the final representation is the
+//   concatenation [E^(0), Ê^(1), …, Ê^(L)] (d·(L+1) columns); score(u, i) = e_u · e_i.
+// Variants (params): `propagation` "gcn" puts the self-loops inside the normalisation,
+// Â = D̃^-1/2 (A + I) D̃^-1/2, and the W1 input is Â E alone; "mean" uses the reference code's
+// adjacency D̃^-1 (A + I) (the mean over a node's neighbours and itself; not symmetric, so the
+// backward runs on its transpose); both take the bi-interaction Â E ⊙ E. `activation` "separate"
+// applies LeakyReLU to the W1 and W2 terms separately, as the reference code does.
+// Node dropout (training): every user–item edge is dropped with probability p per step and kept
+// edges are scaled by 1/(1−p), on both directions at once (self-loops are kept; the reference
+// code drops entries of L independently).
+// Objective: BPR, mean over the batch of −ln σ(ŷ_ui − ŷ_uj) + λ · ½(‖e_u‖² + ‖e_i‖² + ‖e_j‖²)/B
+// on the batch's final (concatenated) representations, as in the reference code.
+//
+// Implementation: network.ts (forward and backward on typed arrays and WebAssembly kernels);
+// this file holds the parameters, training (fit, on the shared training kit) and scoring.
+
+import { defineModel } from "../../definition";
+import { BaseRecommender, cosineToAll } from "../../base";
+import type { ParamsOf } from "../../params";
+import type { Capabilities, FitContext, FitReport, ModelState, TrainingData } from "../../types";
+import { ValidationError } from "../../../errors";
+import { normalizedAdjacency, randomWalkAdjacency } from "../../../graph/adjacency";
+import { mirrorPositions } from "../../../math/sparse";
+import { fillNormal } from "../../../math/random";
+import { initTf } from "../../../tf/backend";
+import { glorotUniform } from "../../../tf/init";
+import { BprSampler, DenseAdam, EmbeddingScorer, MONITOR, modelRng, rankingMetrics, runSteps, usersWithItems, validationSplit } from "../common";
+import { dotAll, median, type GraphFitOptions } from "../lightgcn";
+import { NgcfNetwork } from "./network";
+
+export const ngcfParams = {
+  dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size (and width of every layer)" },
+  layers: { type: "int", default: 3, min: 1, max: 6, description: "Propagation layers L" },
+  lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Adam learning rate" },
+  egoLrScale: { type: "float", default: 1, min: 0.001, max: 10, description: "Adam rate of the layer-0 embeddings E⁰ relative to lr (the transforms always use lr)" },
+  lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
+  initStd: { type: "float", default: 0, min: 0, max: 10, description: "Standard deviation of a normal initialisation of E⁰ (0: Glorot uniform over all nodes, as the reference code)" },
+  reg: { type: "float", default: 1e-5, min: 0, max: 1, description: "L2 weight λ on the batch's final representations" },
+  batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
+  epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
+  messageDropout: { type: "float", default: 0.1, min: 0, max: 0.9, description: "Dropout on each layer's output in training" },
+  nodeDropout: { type: "float", default: 0, min: 0, max: 0.9, description: "Probability of dropping an edge of L per step in training" },
+  propagation: { type: "enum", default: "paper", values: ["paper", "gcn", "mean"], description: "W1 input: (L + I)E with L = D^-1/2 A D^-1/2 (paper); or ÂE with the self-loops inside Â: Â = D̃^-1/2 (A + I) D̃^-1/2 (gcn) or D̃^-1 (A + I) (mean, the reference code's adjacency)" },
+  activation: { type: "enum", default: "sum", values: ["sum", "separate"], description: "LeakyReLU on the sum of the W1 and W2 terms (paper eq. 7) or on each term (the reference code)" },
+  leakySlope: { type: "float", default: 0.2, min: 0, max: 1, description: "LeakyReLU negative slope" },
+  sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive, or uniform interaction" },
+  evalEvery: { type: "int", default: 5, min: 1, max: 1000, description: "Epochs between validations" },
+  patience: { type: "int", default: 5, min: 0, max: 1000, description: "Validations without a better recall@20 before stopping (0: never)" },
+  validationFraction: { type: "float", default: 0.1, min: 0, max: 0.5, description: "Per-user fraction of training interactions held out for early stopping (0: none)" },
+  validationUsers: { type: "int", default: 10000, min: 0, max: 10000000, description: "Validation users sampled per check (0: all)" },
+  maxSeconds: { type: "float", default: 0, min: 0, max: 1e7, description: "Training-time budget in seconds (0: none)" },
+  kernel: { type: "enum", default: "auto", values: ["auto", "js"], description: "Sparse kernel: WebAssembly SIMD when available (auto), or the JS loop" },
+  threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads per sparse product (worker threads on a shared WebAssembly memory)" },
+} as const;
+
+export type NgcfParams = ParamsOf<typeof ngcfParams>;
+
+const capabilities: Capabilities = {
+  personalized: true,
+  ratingPrediction: false,
+  similarItems: true,
+  foldIn: false,
+  sequential: false,
+  coldStartItems: false,
+  usesContent: false,
+};
+
+export class Ngcf extends BaseRecommender<NgcfParams> {
+  readonly name = "ngcf";
+  readonly capabilities = capabilities;
+  private userFinal: Float32Array = new Float32Array(0);
+  private itemFinal: Float32Array = new Float32Array(0);
+  private scorer: EmbeddingScorer | undefined;
+  private rows: Float32Array = new Float32Array(0);
+
+  /** Width of the final representation: dim × (layers + 1). */
+  get width(): number {
+    return this.params.dim * (this.params.layers + 1);
+  }
+
+  async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
+    return this.fitWith(data, context, {});
+  }
+
+  async fitWith(data: TrainingData, context: FitContext, options: GraphFitOptions): Promise<FitReport> {
+    const started = performance.now();
+    const p = this.params;
+    // tf only scores (EmbeddingScorer); training runs on typed arrays.
+    const backend = await initTf({ log: context.log });
+    const all = data.interactions;
+    this.nUsers = all.nUsers;
+    this.nItems = all.nItems;
+    const { train, validation } = validationSplit(all, { validation: options.validation, fraction: p.validationFraction, seed: context.seed });
+    const nU = train.nUsers;
+    const n = nU + train.nItems;
+    const d = p.dim;
+    const selfLoops = p.propagation !== "paper";
+    const walk = p.propagation === "mean" ? randomWalkAdjacency(train) : undefined;
+    const adjacency = walk ? walk.matrix : normalizedAdjacency(train, { selfLoops });
+    const nnz = adjacency.indptr[n];
+    const mirror = p.nodeDropout > 0 ? mirrorPositions(adjacency) : undefined;
+    const network = new NgcfNetwork(adjacency, d, p.layers, {
+      leakySlope: p.leakySlope,
+      messageDropout: p.messageDropout,
+      kernel: p.kernel,
+      threads: p.threads,
+      seed: modelRng(context.seed, 4).int(2 ** 31),
+      maxBatch: Math.min(p.batchSize, Math.max(1, train.nnz)),
+      selfTerm: !selfLoops,
+      backwardValues: walk?.transposedValues,
+      separateActivations: p.activation === "separate",
+    });
+    try {
+      const initRng = modelRng(context.seed, 1);
+      const noiseRng = modelRng(context.seed, 5);
+      if (p.initStd > 0) fillNormal(network.ego(), initRng, p.initStd);
+      else network.ego().set(glorotUniform(n, d, initRng));
+      for (let l = 0; l < p.layers; l++) {
+        const w = network.layerWeights(l);
+        w.w1.set(glorotUniform(d, d, initRng));
+        w.b1.set(glorotUniform(1, d, initRng));
+        w.w2.set(glorotUniform(d, d, initRng));
+        w.b2.set(glorotUniform(1, d, initRng));
+      }
+      const egoAdam = new DenseAdam(n * d, p.lr * p.egoLrScale);
+      const weightAdam = new DenseAdam(network.weights.length, p.lr);
+      const bestEgo = new Float32Array(n * d);
+      const bestWeights = new Float32Array(network.weights.length);
+      const values = network.adjacencyValues();
+      // A non-symmetric Â (mean) also has its transpose's values to mask, the same edges dropped.
+      const backwardValues = walk?.transposedValues;
+      const backwardBase = backwardValues?.slice();
+
+      const setDropout = (training: boolean) => {
+        if (!mirror) return;
+        if (!training) {
+          values.set(adjacency.values.subarray(0, nnz));
+          if (backwardValues && backwardBase) backwardValues.set(backwardBase);
+          return;
+        }
+        const keep = 1 - p.nodeDropout;
+        // Each user–item edge is dropped in both directions; self-loops are always kept.
+        for (let r = 0; r < nU; r++) {
+          for (let k = adjacency.indptr[r]; k < adjacency.indptr[r + 1]; k++) {
+            if (adjacency.indices[k] === r) continue;
+            const scale = noiseRng.next() < keep ? 1 / keep : 0;
+            const m = mirror[k];
+            values[k] = adjacency.values[k] * scale;
+            values[m] = adjacency.values[m] * scale;
+            if (backwardValues && backwardBase) {
+              backwardValues[k] = backwardBase[k] * scale;
+              backwardValues[m] = backwardBase[m] * scale;
+            }
+          }
+        }
+      };
+
+      const sampler = new BprSampler(train, modelRng(context.seed, 2), p.sampling);
+      const B = Math.min(p.batchSize, Math.max(1, train.nnz));
+      const users = new Int32Array(B);
+      const positives = new Int32Array(B);
+      const negatives = new Int32Array(B);
+      const stepsPerEpoch = Math.max(1, Math.ceil(train.nnz / B));
+
+      const step = (): number => {
+        if (p.lrDecay < 1) {
+          const lr = p.lr * Math.pow(p.lrDecay, Math.floor(egoAdam.steps / stepsPerEpoch));
+          egoAdam.lr = lr * p.egoLrScale;
+          weightAdam.lr = lr;
+        }
+        sampler.sample(users, positives, negatives);
+        setDropout(true);
+        network.forward(true);
+        const loss = network.lossAndBackward(nU, users, positives, negatives, p.reg);
+        egoAdam.step(network.ego(), network.gradEgo());
+        weightAdam.step(network.weights, network.gradWeights);
+        return loss;
+      };
+
+      const refresh = () => {
+        setDropout(false);
+        const final = network.forward(false);
+        const w = this.width;
+        this.setEmbeddings(final.slice(0, nU * w), final.slice(nU * w, n * w));
+      };
+      const validationUsers = validation ? usersWithItems(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
+      const loop = await runSteps({
+        model: this.name,
+        params: p,
+        context,
+        samplesPerEpoch: train.nnz,
+        lr: p.lr,
+        step,
+        refresh,
+        validate:
+          validation && validationUsers && validationUsers.length > 0
+            ? () => {
+                const m = rankingMetrics((uu, out) => this.scoreUsers(uu, out), train, validation, validationUsers, 20);
+                return { [MONITOR]: m.recall, "ndcg@20": m.ndcg };
+              }
+            : undefined,
+        snapshot: () => {
+          bestEgo.set(network.ego());
+          bestWeights.set(network.weights);
+        },
+        restore: () => {
+          network.ego().set(bestEgo);
+          network.weights.set(bestWeights);
+        },
+        hooks: options.hooks,
+      });
+      return {
+        epochs: loop.epochs,
+        seconds: (performance.now() - started) / 1000,
+        lossCurve: loop.lossCurve,
+        validationCurve: loop.validationCurve,
+        notes: {
+          backend: `typed arrays (${network.kernel}); scoring on tf ${backend}`,
+          kernel: network.kernel,
+          threads: network.threads,
+          adjacencyNnz: nnz,
+          stepsPerEpoch,
+          secondsPerEpoch: median(loop.epochSeconds),
+          trainSeconds: loop.trainSeconds,
+          bestEpoch: loop.bestEpoch,
+          stoppedBy: loop.stoppedBy,
+          validation: validation ? (options.validation ? "given" : `carved ${p.validationFraction} per user`) : "none",
+          ...(loop.best ? { bestValidation: loop.best } : {}),
+        },
+      };
+    } finally {
+      network.dispose();
+    }
+  }
+
+  private setEmbeddings(users: Float32Array, items: Float32Array): void {
+    this.userFinal = users;
+    this.itemFinal = items;
+    this.scorer?.dispose();
+    this.scorer = undefined;
+  }
+
+  scoreUser(user: number, out: Float32Array): void {
+    this.checkUser(user);
+    dotAll(this.userFinal, user * this.width, this.itemFinal, this.width, out);
+  }
+
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
+    const w = this.width;
+    if (this.rows.length < users.length * w) this.rows = new Float32Array(users.length * w);
+    for (let r = 0; r < users.length; r++) {
+      this.checkUser(users[r]);
+      this.rows.set(this.userFinal.subarray(users[r] * w, (users[r] + 1) * w), r * w);
+    }
+    this.scorer ??= new EmbeddingScorer(this.itemFinal, this.nItems, w);
+    this.scorer.score(this.rows, users.length, out);
+  }
+
+  override itemSimilarities(item: number, out: Float32Array): void {
+    cosineToAll(this.itemFinal, this.width, item, out);
+  }
+
+  saveState(): ModelState {
+    return { json: { dim: this.params.dim, layers: this.params.layers }, arrays: { userFinal: this.userFinal, itemFinal: this.itemFinal } };
+  }
+
+  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
+    const w = this.width;
+    const a = state.arrays;
+    for (const [key, rows] of [
+      ["userFinal", shape.nUsers],
+      ["itemFinal", shape.nItems],
+    ] as const) {
+      if (!(a[key] instanceof Float32Array) || a[key].length !== rows * w) throw new ValidationError(`state.${key}`, a[key]?.length, `${rows}×${w} floats`);
+    }
+    this.nUsers = shape.nUsers;
+    this.nItems = shape.nItems;
+    this.setEmbeddings(a.userFinal as Float32Array, a.itemFinal as Float32Array);
+  }
+
+  override dispose(): void {
+    this.scorer?.dispose();
+    this.scorer = undefined;
+    super.dispose();
+  }
+}
+
+export const ngcf = defineModel({
+  name: "ngcf",
+  family: "graph",
+  description: "NGCF: graph propagation with W1/W2 transforms, LeakyReLU, bi-interaction messages, dropout, concatenated layers, BPR",
+  paper: "Wang et al., Neural Graph Collaborative Filtering, SIGIR 2019",
+  feedback: "implicit",
+  capabilities,
+  params: ngcfParams,
+  fastParams: { dim: 16, layers: 2, batchSize: 256, epochs: 40, lr: 0.01, evalEvery: 10, validationFraction: 0, messageDropout: 0.1, nodeDropout: 0.1 },
+  create: (p) => new Ngcf(p),
+});
