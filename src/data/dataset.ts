@@ -25,17 +25,73 @@ export interface Dataset {
 
 const EMPTY_CONTENT: ItemContent = Object.freeze({ title: null, genres: [], tags: [], year: null }) as ItemContent;
 
-/** Accumulates records into growable typed arrays; `build()` makes the CSR. */
+/** Content for item indices 0..nItems-1: `content[i]`, or empty for items known only from interactions. */
+export function padContent(content: ItemContent[], nItems: number): ItemContent[] {
+  return Array.from({ length: nItems }, (_, i) => content[i] ?? EMPTY_CONTENT);
+}
+
+/** Growable (user, item, value, time) triples on dense indices; `build` makes the CSR. */
+export class TripleBuffer {
+  private users = new Int32Array(1024);
+  private items = new Int32Array(1024);
+  private values = new Float32Array(1024);
+  private times = new Float64Array(1024);
+  private anyTime = false;
+  length = 0;
+
+  add(user: number, item: number, value: number, time: number | null): void {
+    if (this.length === this.users.length) {
+      const grow = <T extends Int32Array | Float32Array | Float64Array>(old: T, make: (n: number) => T): T => {
+        const next = make(old.length * 2);
+        next.set(old);
+        return next;
+      };
+      this.users = grow(this.users, (n) => new Int32Array(n));
+      this.items = grow(this.items, (n) => new Int32Array(n));
+      this.values = grow(this.values, (n) => new Float32Array(n));
+      this.times = grow(this.times, (n) => new Float64Array(n));
+    }
+    const k = this.length++;
+    this.users[k] = user;
+    this.items[k] = item;
+    this.values[k] = value;
+    this.times[k] = time ?? Number.NaN;
+    if (time !== null) this.anyTime = true;
+  }
+
+  /** Adds every rating of `reader`, its external ids mapped through `users` and `items`. */
+  async read(reader: DatasetReader, users: IdMap, items: IdMap): Promise<this> {
+    for await (const rating of reader.ratings()) this.add(users.add(rating.user), items.add(rating.item), rating.value, rating.time);
+    return this;
+  }
+
+  /** The CSR of these triples followed by those of `others` (a repeated user–item pair keeps its last occurrence). */
+  build(nUsers: number, nItems: number, others: TripleBuffer[] = []): Interactions {
+    const parts = [this, ...others];
+    const n = parts.reduce((sum, p) => sum + p.length, 0);
+    const users = new Int32Array(n);
+    const items = new Int32Array(n);
+    const values = new Float32Array(n);
+    const times = new Float64Array(n);
+    let offset = 0;
+    for (const p of parts) {
+      users.set(p.users.subarray(0, p.length), offset);
+      items.set(p.items.subarray(0, p.length), offset);
+      values.set(p.values.subarray(0, p.length), offset);
+      times.set(p.times.subarray(0, p.length), offset);
+      offset += p.length;
+    }
+    const anyTime = parts.some((p) => p.anyTime);
+    return Interactions.fromTriples(nUsers, nItems, { users, items, values, times: anyTime ? times : undefined });
+  }
+}
+
+/** Accumulates records into a TripleBuffer and the id maps; `build()` makes the CSR. */
 export class DatasetBuilder {
   readonly users = new IdMap();
   readonly items = new IdMap();
   private readonly content: ItemContent[] = [];
-  private userIdx = new Int32Array(1024);
-  private itemIdx = new Int32Array(1024);
-  private vals = new Float32Array(1024);
-  private times = new Float64Array(1024);
-  private count = 0;
-  private anyTime = false;
+  private readonly triples = new TripleBuffer();
 
   constructor(
     private readonly name: string,
@@ -58,42 +114,12 @@ export class DatasetBuilder {
   }
 
   addRating(record: RatingRecord): void {
-    this.add(this.users.add(record.user), this.items.add(record.item), record.value, record.time);
-  }
-
-  add(user: number, item: number, value: number, time: number | null): void {
-    if (this.count === this.userIdx.length) this.grow();
-    this.userIdx[this.count] = user;
-    this.itemIdx[this.count] = item;
-    this.vals[this.count] = value;
-    this.times[this.count] = time ?? Number.NaN;
-    if (time !== null) this.anyTime = true;
-    this.count++;
-  }
-
-  private grow(): void {
-    const size = this.userIdx.length * 2;
-    const resize = <T extends Int32Array | Float32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(size);
-      next.set(old);
-      return next;
-    };
-    this.userIdx = resize(this.userIdx, (n) => new Int32Array(n));
-    this.itemIdx = resize(this.itemIdx, (n) => new Int32Array(n));
-    this.vals = resize(this.vals, (n) => new Float32Array(n));
-    this.times = resize(this.times, (n) => new Float64Array(n));
+    this.triples.add(this.users.add(record.user), this.items.add(record.item), record.value, record.time);
   }
 
   build(): Dataset {
-    const n = this.count;
-    const interactions = Interactions.fromTriples(this.users.size, this.items.size, {
-      users: this.userIdx.subarray(0, n),
-      items: this.itemIdx.subarray(0, n),
-      values: this.vals.subarray(0, n),
-      times: this.anyTime ? this.times.subarray(0, n) : undefined,
-    });
-    const content = Array.from({ length: this.items.size }, (_, i) => this.content[i] ?? EMPTY_CONTENT);
-    return { name: this.name, interactions, users: this.users, items: this.items, content, implicit: this.implicit };
+    const interactions = this.triples.build(this.users.size, this.items.size);
+    return { name: this.name, interactions, users: this.users, items: this.items, content: padContent(this.content, this.items.size), implicit: this.implicit };
   }
 }
 

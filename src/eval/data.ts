@@ -5,7 +5,7 @@
 // a user or item that appears only in a test file has an index and no training data.
 import fs from "node:fs";
 import path from "node:path";
-import { loadDataset, type Dataset, type ItemContent } from "../data/dataset";
+import { loadDataset, padContent, TripleBuffer, type Dataset, type ItemContent } from "../data/dataset";
 import { openDataset, type DatasetFormat } from "../data/formats";
 import { interactionsTxtReader } from "../data/formats/interactionsTxt";
 import { movielens100kReader } from "../data/formats/movielens100k";
@@ -39,62 +39,6 @@ export interface EvalData {
   source: Record<string, unknown>;
 }
 
-const EMPTY_CONTENT: ItemContent = Object.freeze({ title: null, genres: [], tags: [], year: null }) as ItemContent;
-
-/** Growable triples with external ids mapped through shared id maps. */
-class TripleBuffer {
-  private users = new Int32Array(1024);
-  private items = new Int32Array(1024);
-  private values = new Float32Array(1024);
-  private times = new Float64Array(1024);
-  private anyTime = false;
-  length = 0;
-
-  add(user: number, item: number, value: number, time: number | null): void {
-    if (this.length === this.users.length) {
-      const grow = <T extends Int32Array | Float32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-        const next = make(old.length * 2);
-        next.set(old);
-        return next;
-      };
-      this.users = grow(this.users, (n) => new Int32Array(n));
-      this.items = grow(this.items, (n) => new Int32Array(n));
-      this.values = grow(this.values, (n) => new Float32Array(n));
-      this.times = grow(this.times, (n) => new Float64Array(n));
-    }
-    const k = this.length++;
-    this.users[k] = user;
-    this.items[k] = item;
-    this.values[k] = value;
-    this.times[k] = time ?? Number.NaN;
-    if (time !== null) this.anyTime = true;
-  }
-
-  async read(reader: DatasetReader, users: IdMap, items: IdMap): Promise<this> {
-    for await (const rating of reader.ratings()) this.add(users.add(rating.user), items.add(rating.item), rating.value, rating.time);
-    return this;
-  }
-
-  build(nUsers: number, nItems: number, others: TripleBuffer[] = []): Interactions {
-    const parts = [this, ...others];
-    const n = parts.reduce((sum, p) => sum + p.length, 0);
-    const users = new Int32Array(n);
-    const items = new Int32Array(n);
-    const values = new Float32Array(n);
-    const times = new Float64Array(n);
-    let offset = 0;
-    for (const p of parts) {
-      users.set(p.users.subarray(0, p.length), offset);
-      items.set(p.items.subarray(0, p.length), offset);
-      values.set(p.values.subarray(0, p.length), offset);
-      times.set(p.times.subarray(0, p.length), offset);
-      offset += p.length;
-    }
-    const anyTime = parts.some((p) => p.anyTime);
-    return Interactions.fromTriples(nUsers, nItems, { users, items, values, times: anyTime ? times : undefined });
-  }
-}
-
 /** The same matrix in a larger catalogue (new users have empty rows, new items no interactions). */
 function reshape(data: Interactions, nUsers: number, nItems: number): Interactions {
   if (data.nUsers === nUsers && data.nItems === nItems) return data;
@@ -102,10 +46,6 @@ function reshape(data: Interactions, nUsers: number, nItems: number): Interactio
   indptr.set(data.indptr);
   indptr.fill(data.indptr[data.nUsers], data.nUsers + 1);
   return new Interactions(nUsers, nItems, indptr, data.indices, data.values, data.times);
-}
-
-function padContent(content: ItemContent[], nItems: number): ItemContent[] {
-  return Array.from({ length: nItems }, (_, i) => content[i] ?? EMPTY_CONTENT);
 }
 
 /** Implicit when the reader says so, or when every value is 1 (a CSV without a rating column). */
