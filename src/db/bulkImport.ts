@@ -84,48 +84,19 @@ export async function bulkImport(db: Db, source: ImportSource, options: ImportOp
     // nested-loop joins that make the merge of 1M ratings take ~17 s instead of seconds.
     await client.query("analyze stage_users; analyze stage_items; analyze stage_ratings");
     await client.query("set local work_mem = '256MB'");
-    const users = await mergeCounts(
+    const users = await upsert(client, "users", "external_id", ["attributes"], "select distinct on (external_id) external_id, attributes from stage_users order by external_id");
+    const ratingUsers = await insertReferenced(client, "users", "user_ext");
+    const items = await upsert(
       client,
-      `with staged as (
-         select distinct on (external_id) external_id, attributes from stage_users order by external_id),
-       merged as (
-         insert into users (external_id, attributes) select external_id, attributes from staged
-         on conflict (external_id) do update set attributes = excluded.attributes
-           where users.attributes is distinct from excluded.attributes
-         returning (xmax = 0) as inserted)
-       select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from merged`,
+      "items",
+      "external_id",
+      ["title", "genres", "tags", "year", "metadata"],
+      `select distinct on (external_id) external_id, title,
+              array(select jsonb_array_elements_text(genres)) as genres,
+              array(select jsonb_array_elements_text(tags)) as tags, year, metadata
+       from stage_items order by external_id`,
     );
-    const ratingUsers = await mergeCounts(
-      client,
-      `with merged as (
-         insert into users (external_id) select distinct user_ext from stage_ratings
-         on conflict (external_id) do nothing returning 1)
-       select count(*) as inserted, 0 as updated from merged`,
-    );
-    const items = await mergeCounts(
-      client,
-      `with staged as (
-         select distinct on (external_id) external_id, title,
-                array(select jsonb_array_elements_text(genres)) as genres,
-                array(select jsonb_array_elements_text(tags)) as tags, year, metadata
-         from stage_items order by external_id),
-       merged as (
-         insert into items (external_id, title, genres, tags, year, metadata)
-         select external_id, title, genres, tags, year, metadata from staged
-         on conflict (external_id) do update
-           set title = excluded.title, genres = excluded.genres, tags = excluded.tags, year = excluded.year, metadata = excluded.metadata
-           where (items.title, items.genres, items.tags, items.year, items.metadata)
-                 is distinct from (excluded.title, excluded.genres, excluded.tags, excluded.year, excluded.metadata)
-         returning (xmax = 0) as inserted)
-       select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from merged`,
-    );
-    const ratingItems = await mergeCounts(
-      client,
-      `with merged as (
-         insert into items (external_id) select distinct item_ext from stage_ratings
-         on conflict (external_id) do nothing returning 1)
-       select count(*) as inserted, 0 as updated from merged`,
-    );
+    const ratingItems = await insertReferenced(client, "items", "item_ext");
     // Bulk loads into a small table go faster without the secondary indexes and foreign keys
     // (measured on Gowalla, 1M ratings: 18 s with them, a few seconds dropping and rebuilding
     // them). DDL is transactional, so a failure restores them. Small imports into a big
@@ -134,19 +105,15 @@ export async function bulkImport(db: Db, source: ImportSource, options: ImportOp
     const existing = Number((await client.query<{ n: string }>("select count(*) as n from ratings")).rows[0].n);
     const rebuild = staged >= BULK_REBUILD_MIN_ROWS && staged > existing ? await dropRatingIndexes(client) : undefined;
     // A pair repeated in the source keeps its last occurrence (latest line wins).
-    const ratings = await mergeCounts(
+    const ratings = await upsert(
       client,
-      `with staged as (
-         select distinct on (u.id, i.id) u.id as user_id, i.id as item_id, s.value, to_timestamp(s.rated_at) as rated_at
-         from stage_ratings s join users u on u.external_id = s.user_ext join items i on i.external_id = s.item_ext
-         order by u.id, i.id, s.seq desc),
-       merged as (
-         insert into ratings (user_id, item_id, value, rated_at, updated_at)
-         select user_id, item_id, value, rated_at, now() from staged
-         on conflict (user_id, item_id) do update set value = excluded.value, rated_at = excluded.rated_at, updated_at = now()
-           where (ratings.value, ratings.rated_at) is distinct from (excluded.value, excluded.rated_at)
-         returning (xmax = 0) as inserted)
-       select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from merged`,
+      "ratings",
+      "user_id, item_id",
+      ["value", "rated_at"],
+      `select distinct on (u.id, i.id) u.id as user_id, i.id as item_id, s.value, to_timestamp(s.rated_at) as rated_at
+       from stage_ratings s join users u on u.external_id = s.user_ext join items i on i.external_id = s.item_ext
+       order by u.id, i.id, s.seq desc`,
+      "updated_at",
     );
     if (rebuild) for (const statement of rebuild) await client.query(statement);
     const seconds = (performance.now() - started) / 1000;
@@ -265,7 +232,45 @@ function json(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
 }
 
-async function mergeCounts(client: pg.PoolClient, sql: string): Promise<{ inserted: number; updated: number }> {
+/**
+ * Merges the rows `staged` selects (one per `key`) into `table`: new keys are inserted, rows whose
+ * `columns` differ are updated, equal rows are left alone (a re-import changes nothing). `touched`
+ * names a timestamp column set to now() on insert and update. Counts inserted and updated rows.
+ */
+function upsert(client: pg.PoolClient, table: string, key: string, columns: string[], staged: string, touched?: string): Promise<MergeCounts> {
+  const list = columns.join(", ");
+  const set = columns.map((c) => `${c} = excluded.${c}`);
+  // (t.a, t.b) is distinct from (excluded.a, excluded.b): a row comparison, a plain one for a single column.
+  const row = (prefix: string) => (columns.length === 1 ? `${prefix}.${columns[0]}` : `(${columns.map((c) => `${prefix}.${c}`).join(", ")})`);
+  return mergeCounts(
+    client,
+    `with staged as (${staged}),
+     merged as (
+       insert into ${table} (${key}, ${list}${touched ? `, ${touched}` : ""}) select ${key}, ${list}${touched ? ", now()" : ""} from staged
+       on conflict (${key}) do update set ${[...set, ...(touched ? [`${touched} = now()`] : [])].join(", ")}
+         where ${row(table)} is distinct from ${row("excluded")}
+       returning (xmax = 0) as inserted)
+     select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from merged`,
+  );
+}
+
+/** Inserts the external ids in stage_ratings' `column` that `table` lacks (users or items known only from ratings). */
+function insertReferenced(client: pg.PoolClient, table: string, column: string): Promise<MergeCounts> {
+  return mergeCounts(
+    client,
+    `with merged as (
+       insert into ${table} (external_id) select distinct ${column} from stage_ratings
+       on conflict (external_id) do nothing returning 1)
+     select count(*) as inserted, 0 as updated from merged`,
+  );
+}
+
+interface MergeCounts {
+  inserted: number;
+  updated: number;
+}
+
+async function mergeCounts(client: pg.PoolClient, sql: string): Promise<MergeCounts> {
   const result = await client.query<{ inserted: string; updated: string }>(sql);
   return { inserted: Number(result.rows[0].inserted), updated: Number(result.rows[0].updated) };
 }
