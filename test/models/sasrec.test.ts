@@ -156,6 +156,16 @@ describe("sasrec on a sequential pattern", () => {
     expect(bad).toThrow(/profile\.items.*0–29/);
   });
 
+  it("refuses an artifact with a mis-sized weight, naming it, and leaks no tensor doing so", () => {
+    const state = model.saveState();
+    const held = tf.memory().numTensors;
+    const broken = createModel("sasrec", FAST) as SASRec;
+    const arrays = { ...state.arrays, "b0.qkvW": new Float32Array(3) };
+    expect(() => broken.loadState({ json: state.json, arrays }, { nUsers: N_USERS, nItems: N_ITEMS })).toThrow(/sasrec\.state\.b0\.qkvW/);
+    broken.dispose();
+    expect(tf.memory().numTensors).toBe(held);
+  });
+
   it("frees every tensor on dispose", () => {
     model.dispose();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
@@ -237,6 +247,13 @@ describe("sasrec training options", () => {
     expect(() => resolveParams("sasrec", { dropout: 1.5 })).toThrow(ValidationError);
     const model = createModel("sasrec", { dim: 30, heads: 4 });
     await expect(model.fit({ interactions: data, implicit: true }, { seed: 1 })).rejects.toThrow(/sasrec\.heads.*divisor of dim \(30\)/);
+    model.dispose();
+  });
+
+  it("an untrained model is MODEL_NOT_READY", () => {
+    const model = createModel("sasrec", FAST);
+    expect(() => model.scoreUsers(Int32Array.of(), new Float32Array(0))).toThrow(expect.objectContaining({ code: "MODEL_NOT_READY" }));
+    expect(() => model.saveState()).toThrow(expect.objectContaining({ code: "MODEL_NOT_READY" }));
     model.dispose();
   });
 
