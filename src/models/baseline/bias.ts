@@ -8,6 +8,7 @@
 import { capabilities, defineModel } from "../definition";
 import { BaseRecommender } from "../base";
 import type { ParamsOf } from "../params";
+import { runTraining } from "../training";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 import { clip, globalMean, ratingRange, requireInteractions, stateArray, type RatingRange } from "../factorization/common";
 
@@ -42,16 +43,20 @@ export class BiasBaseline extends BaseRecommender<Params> {
     this.itemBias = new Float64Array(x.nItems);
     const xt = x.transpose();
     const { regUser, regItem, iterations } = this.params;
-    const lossCurve: number[] = [];
-    for (let it = 0; it < iterations; it++) {
-      context.signal?.throwIfAborted();
-      fitBiases(xt, this.itemBias, this.userBias, this.mu, regItem);
-      fitBiases(x, this.userBias, this.itemBias, this.mu, regUser);
-      const rmse = trainRmse(x, this.mu, this.userBias, this.itemBias);
-      lossCurve.push(rmse);
-      context.onProgress?.({ epoch: it + 1, epochs: iterations, loss: rmse, elapsed: (performance.now() - started) / 1000, message: "train RMSE" });
-    }
-    return { epochs: lossCurve.length, seconds: (performance.now() - started) / 1000, lossCurve };
+    const loop = await runTraining({
+      model: this.name,
+      context,
+      epochs: iterations,
+      lr: 0, // closed-form solves have no learning rate (the loop only names it if the loss were non-finite)
+      started,
+      trainEpoch: () => {
+        fitBiases(xt, this.itemBias, this.userBias, this.mu, regItem);
+        fitBiases(x, this.userBias, this.itemBias, this.mu, regUser);
+        return trainRmse(x, this.mu, this.userBias, this.itemBias);
+      },
+      describeEpoch: () => "train RMSE",
+    });
+    return { epochs: loop.epochs, seconds: (performance.now() - started) / 1000, lossCurve: loop.lossCurve };
   }
 
   scoreUser(user: number, out: Float32Array): void {

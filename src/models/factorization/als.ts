@@ -15,7 +15,8 @@ import type { Interactions } from "../../data/interactions";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, TrainingData } from "../types";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, fillNormal64, requireInteractions } from "./common";
+import { runTraining } from "../training";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, alsReport, fillNormal64, requireInteractions } from "./common";
 
 export const ALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -44,22 +45,23 @@ export class ExplicitAls extends BiasedFactorModel<Params> {
     fillNormal64(this.itemFactors, rng, initStd);
     const xt = x.transpose();
     const solver = new AlsSolver(k, biases);
-    const lossCurve: number[] = [];
     const iterationMs: number[] = [];
-    for (let it = 0; it < iterations; it++) {
-      context.signal?.throwIfAborted();
-      const t0 = performance.now();
-      solver.half(x, this.itemFactors, this.itemBias, this.userFactors, this.userBias, this.mu, this.penalties());
-      solver.half(xt, this.userFactors, this.userBias, this.itemFactors, this.itemBias, this.mu, this.penalties());
-      iterationMs.push(performance.now() - t0);
-      const rmse = trainRmse(x, this);
-      lossCurve.push(rmse);
-      context.onProgress?.({ epoch: it + 1, epochs: iterations, loss: rmse, elapsed: (performance.now() - started) / 1000, message: "train RMSE" });
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const meanMs = iterationMs.reduce((a, b) => a + b, 0) / Math.max(1, iterationMs.length);
-    return { epochs: lossCurve.length, seconds, lossCurve, notes: { msPerIteration: Math.round(meanMs * 10) / 10 } };
+    const loop = await runTraining({
+      model: this.name,
+      context,
+      epochs: iterations,
+      lr: 0, // closed-form solves have no learning rate (the loop only names it if the loss were non-finite)
+      started,
+      trainEpoch: () => {
+        const t0 = performance.now();
+        solver.half(x, this.itemFactors, this.itemBias, this.userFactors, this.userBias, this.mu, this.penalties());
+        solver.half(xt, this.userFactors, this.userBias, this.itemFactors, this.itemBias, this.mu, this.penalties());
+        iterationMs.push(performance.now() - t0);
+        return trainRmse(x, this);
+      },
+      describeEpoch: () => "train RMSE",
+    });
+    return alsReport(started, loop, iterationMs);
   }
 
   private penalties(): Penalties {

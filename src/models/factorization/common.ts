@@ -8,7 +8,8 @@ import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, type FloatArray
 import type { Rng } from "../../math/random";
 import { capabilities } from "../definition";
 import { EmbeddingRecommender, FLOAT64, type ScoreTerms } from "../embedding";
-import type { ModelState, TrainingData, UserProfile } from "../types";
+import type { TrainingResult } from "../training";
+import type { FitReport, ModelState, TrainingData, UserProfile } from "../types";
 
 /** Rating models with factors: predict ratings, rank, find similar items, fold in new users. */
 export const RATING_FACTOR_CAPABILITIES = capabilities("personalized", "ratingPrediction", "similarItems", "foldIn");
@@ -43,6 +44,21 @@ export function globalMean(interactions: Interactions): number {
 /** Refuses an empty training matrix with a typed error. */
 export function requireInteractions(interactions: Interactions, model: string): void {
   if (interactions.nnz === 0) throw new ValidationError(`${model}.data`, 0, "at least one interaction to train on");
+}
+
+/** Progress message of the SGD models (mf, svdpp): the RMSE is accumulated while the epoch updates. */
+export const SGD_LOSS = "train RMSE (before the epoch's updates)";
+
+/** Fit report of the SGD models: seconds from the fit's start and their mean per epoch. */
+export function sgdReport(started: number, loop: TrainingResult): FitReport {
+  const seconds = (performance.now() - started) / 1000;
+  return { epochs: loop.epochs, seconds, lossCurve: loop.lossCurve, notes: { secondsPerEpoch: seconds / Math.max(1, loop.epochs) } };
+}
+
+/** Fit report of the alternating models (als, ials): mean milliseconds of an iteration's solves (the loss excluded). */
+export function alsReport(started: number, loop: TrainingResult, iterationMs: number[]): FitReport {
+  const meanMs = iterationMs.reduce((a, b) => a + b, 0) / Math.max(1, iterationMs.length);
+  return { epochs: loop.epochs, seconds: (performance.now() - started) / 1000, lossCurve: loop.lossCurve, notes: { msPerIteration: Math.round(meanMs * 10) / 10 } };
 }
 
 /** Fills `out` with independent N(0, std²) draws, in order. */

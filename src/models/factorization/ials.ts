@@ -16,7 +16,8 @@ import { capabilities, defineModel } from "../definition";
 import { EmbeddingRecommender, FLOAT64 } from "../embedding";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, TrainingData, UserProfile } from "../types";
-import { fillNormal64, requireInteractions } from "./common";
+import { runTraining } from "../training";
+import { alsReport, fillNormal64, requireInteractions } from "./common";
 
 export const IALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -57,22 +58,24 @@ export class ImplicitAls extends EmbeddingRecommender<IalsParams> {
     const xt = x.transpose();
     const confidenceT = this.confidences(xt);
     const solver = new CgSolver(k);
-    const lossCurve: number[] = [];
+    const { reg, cgSteps } = this.params;
     const iterationMs: number[] = [];
-    for (let it = 0; it < iterations; it++) {
-      context.signal?.throwIfAborted();
-      const t0 = performance.now();
-      solver.half(x, confidence, this.itemFactors, this.userFactors, this.params.reg, this.params.cgSteps);
-      solver.half(xt, confidenceT, this.userFactors, this.itemFactors, this.params.reg, this.params.cgSteps);
-      iterationMs.push(performance.now() - t0);
-      const loss = implicitLoss(x, confidence, this.userFactors, this.itemFactors, k, this.params.reg, solver);
-      lossCurve.push(loss);
-      context.onProgress?.({ epoch: it + 1, epochs: iterations, loss, elapsed: (performance.now() - started) / 1000, message: "weighted squared loss over all pairs" });
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const meanMs = iterationMs.reduce((a, b) => a + b, 0) / Math.max(1, iterationMs.length);
-    return { epochs: lossCurve.length, seconds, lossCurve, notes: { msPerIteration: Math.round(meanMs * 10) / 10 } };
+    const loop = await runTraining({
+      model: this.name,
+      context,
+      epochs: iterations,
+      lr: 0, // closed-form solves have no learning rate (the loop only names it if the loss were non-finite)
+      started,
+      trainEpoch: () => {
+        const t0 = performance.now();
+        solver.half(x, confidence, this.itemFactors, this.userFactors, reg, cgSteps);
+        solver.half(xt, confidenceT, this.userFactors, this.itemFactors, reg, cgSteps);
+        iterationMs.push(performance.now() - t0);
+        return implicitLoss(x, confidence, this.userFactors, this.itemFactors, k, reg, solver);
+      },
+      describeEpoch: () => "weighted squared loss over all pairs",
+    });
+    return alsReport(started, loop, iterationMs);
   }
 
   /** c_ui − 1 = α·r per stored interaction, in CSR order. */

@@ -7,12 +7,12 @@
 //   b_u += η(e − λ_b b_u), b_i += η(e − λ_b b_i), p_u += η(e q_i − λ p_u), q_i += η(e p_u − λ q_i),
 // with η decayed geometrically per epoch. Fold-in solves the same objective for a new user
 // with items fixed (ridge regression with λ·|profile|, the per-user sum of the SGD penalty).
-import { ValidationError } from "../../errors";
 import { createRng } from "../../math/random";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
+import { runTraining } from "../training";
 import type { FitContext, FitReport, TrainingData } from "../types";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, fillNormal64, requireInteractions, rowOfPositions } from "./common";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_LOSS, fillNormal64, requireInteractions, rowOfPositions, sgdReport } from "./common";
 
 export const MF_PARAMS = {
   factors: { type: "int", default: 200, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -41,23 +41,23 @@ export class MatrixFactorization extends BiasedFactorModel<Params> {
     fillNormal64(this.itemFactors, rng, initStd);
     const userOf = rowOfPositions(x);
     const order = Int32Array.from({ length: x.nnz }, (_, p) => p);
-    const lossCurve: number[] = [];
     let lr = this.params.lr;
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      context.signal?.throwIfAborted();
-      rng.shuffle(order);
-      const sse = sgdEpoch(order, userOf, x.indices, x.values, this.mu, this.userBias, this.itemBias, this.userFactors, this.itemFactors, k, lr, reg, regBias);
-      const rmse = Math.sqrt(sse / x.nnz);
-      if (!Number.isFinite(rmse)) throw new ValidationError("mf.lr", this.params.lr, `a smaller learning rate (training diverged at epoch ${epoch + 1})`);
-      lossCurve.push(rmse);
-      lr *= lrDecay;
-      context.onProgress?.({ epoch: epoch + 1, epochs, loss: rmse, elapsed: (performance.now() - started) / 1000, message: "train RMSE (before the epoch's updates)" });
-      // Let other work (job progress, cancellation) run between epochs.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const loop = await runTraining({
+      model: this.name,
+      context,
+      epochs,
+      lr: this.params.lr,
+      started,
+      trainEpoch: () => {
+        rng.shuffle(order);
+        const sse = sgdEpoch(order, userOf, x.indices, x.values, this.mu, this.userBias, this.itemBias, this.userFactors, this.itemFactors, k, lr, reg, regBias);
+        lr *= lrDecay;
+        return Math.sqrt(sse / x.nnz);
+      },
+      describeEpoch: () => SGD_LOSS,
+    });
     this.zeroUntrained(x);
-    const seconds = (performance.now() - started) / 1000;
-    return { epochs: lossCurve.length, seconds, lossCurve, notes: { secondsPerEpoch: seconds / Math.max(1, lossCurve.length) } };
+    return sgdReport(started, loop);
   }
 }
 

@@ -8,12 +8,13 @@
 // of the per-rating y updates on it (z += η(e q_i − λ_y z)); the y_j themselves receive the
 // accumulated update once at the end of the user's ratings (y_j ← (1−ηλ_y)^n y_j + η|N|^-½ Σ e q_i).
 // This is O(|R(u)|·k) per user instead of O(|R(u)|·|N(u)|·k).
-import { ValidationError } from "../../errors";
-import { createRng } from "../../math/random";
+import type { Interactions } from "../../data/interactions";
+import { createRng, type Rng } from "../../math/random";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
+import { runTraining } from "../training";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, fillNormal64, requireInteractions } from "./common";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_LOSS, fillNormal64, requireInteractions, sgdReport } from "./common";
 
 const params = {
   factors: { type: "int", default: 100, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -46,84 +47,50 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
     fillNormal64(this.userFactors, rng, initStd);
     fillNormal64(this.itemFactors, rng, initStd);
     this.implicitFactors = fillNormal64(new Float64Array(x.nItems * k), rng, initStd);
-    const p = this.userFactors;
-    const q = this.itemFactors;
-    const y = this.implicitFactors;
-    const bu = this.userBias;
-    const bi = this.itemBias;
-    const mu = this.mu;
-    const { indptr, indices, values } = x;
-    const users = Int32Array.from({ length: x.nUsers }, (_, u) => u);
-    const order = Int32Array.from({ length: x.nnz }, (_, t) => t);
-    const z = new Float64Array(k);
-    const acc = new Float64Array(k);
-    const lossCurve: number[] = [];
+    const state: EpochState = {
+      x,
+      rng,
+      users: Int32Array.from({ length: x.nUsers }, (_, u) => u),
+      order: Int32Array.from({ length: x.nnz }, (_, t) => t),
+      mu: this.mu,
+      bu: this.userBias,
+      bi: this.itemBias,
+      p: this.userFactors,
+      q: this.itemFactors,
+      y: this.implicitFactors,
+      z: new Float64Array(k),
+      acc: new Float64Array(k),
+      k,
+      reg,
+      regImplicit,
+      regBias,
+    };
     let lr = this.params.lr;
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      context.signal?.throwIfAborted();
-      rng.shuffle(users);
-      let sse = 0;
-      for (let s = 0; s < users.length; s++) {
-        const u = users[s];
-        const start = indptr[u];
-        const end = indptr[u + 1];
-        const n = end - start;
-        if (n === 0) continue;
-        rng.shuffle(order.subarray(start, end));
-        const norm = 1 / Math.sqrt(n);
-        z.fill(0);
-        for (let t = start; t < end; t++) {
-          const o = indices[t] * k;
-          for (let d = 0; d < k; d++) z[d] += y[o + d];
-        }
-        for (let d = 0; d < k; d++) z[d] *= norm;
-        acc.fill(0);
-        const pu = u * k;
-        for (let t = start; t < end; t++) {
-          const position = order[t];
-          const i = indices[position];
-          const qi = i * k;
-          let dot = 0;
-          for (let d = 0; d < k; d++) dot += q[qi + d] * (p[pu + d] + z[d]);
-          const e = values[position] - mu - bu[u] - bi[i] - dot;
-          sse += e * e;
-          bu[u] += lr * (e - regBias * bu[u]);
-          bi[i] += lr * (e - regBias * bi[i]);
-          for (let d = 0; d < k; d++) {
-            const qd = q[qi + d];
-            const pd = p[pu + d];
-            const zd = z[d];
-            acc[d] += e * qd;
-            p[pu + d] = pd + lr * (e * qd - reg * pd);
-            q[qi + d] = qd + lr * (e * (pd + zd) - reg * qd);
-            z[d] = zd + lr * (e * qd - regImplicit * zd);
-          }
-        }
-        const decay = Math.pow(1 - lr * regImplicit, n);
-        const step = lr * norm;
-        for (let t = start; t < end; t++) {
-          const o = indices[t] * k;
-          for (let d = 0; d < k; d++) y[o + d] = decay * y[o + d] + step * acc[d];
-        }
-      }
-      const rmse = Math.sqrt(sse / x.nnz);
-      if (!Number.isFinite(rmse)) throw new ValidationError("svdpp.lr", this.params.lr, `a smaller learning rate (training diverged at epoch ${epoch + 1})`);
-      lossCurve.push(rmse);
-      lr *= lrDecay;
-      context.onProgress?.({ epoch: epoch + 1, epochs, loss: rmse, elapsed: (performance.now() - started) / 1000, message: "train RMSE (before the epoch's updates)" });
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    this.zeroUntrained(x, [y]);
+    const loop = await runTraining({
+      model: this.name,
+      context,
+      epochs,
+      lr: this.params.lr,
+      started,
+      trainEpoch: () => {
+        const sse = sgdEpoch(state, lr);
+        lr *= lrDecay;
+        return Math.sqrt(sse / x.nnz);
+      },
+      describeEpoch: () => SGD_LOSS,
+    });
+    this.zeroUntrained(x, [this.implicitFactors]);
     // Serve with the effective user vectors p_u + z_u (z from the final y).
+    const { indptr, indices } = x;
+    const z = state.z;
     for (let u = 0; u < x.nUsers; u++) {
       const start = indptr[u];
       const end = indptr[u + 1];
       if (end === start) continue;
       this.implicitSum(indices.subarray(start, end), z);
-      for (let d = 0; d < k; d++) p[u * k + d] += z[d];
+      for (let d = 0; d < k; d++) this.userFactors[u * k + d] += z[d];
     }
-    const seconds = (performance.now() - started) / 1000;
-    return { epochs: lossCurve.length, seconds, lossCurve, notes: { secondsPerEpoch: seconds / Math.max(1, lossCurve.length) } };
+    return sgdReport(started, loop);
   }
 
   /** z = |N|^-½ Σ_(j∈N) y_j over the trained items of `items` into out (length k). */
@@ -175,6 +142,78 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
     super.dispose();
     this.implicitFactors = new Float64Array(0);
   }
+}
+
+/** What an epoch of SVD++ reads and updates (the model's arrays and two k-vectors of scratch). */
+interface EpochState {
+  x: Interactions;
+  rng: Rng;
+  users: Int32Array;
+  order: Int32Array;
+  mu: number;
+  bu: Float64Array;
+  bi: Float64Array;
+  p: Float64Array;
+  q: Float64Array;
+  y: Float64Array;
+  z: Float64Array;
+  acc: Float64Array;
+  k: number;
+  reg: number;
+  regImplicit: number;
+  regBias: number;
+}
+
+/** One SGD pass, user by user in a seeded order; returns the sum of squared errors seen (before each update). */
+function sgdEpoch(state: EpochState, lr: number): number {
+  const { x, rng, users, order, mu, bu, bi, p, q, y, z, acc, k, reg, regImplicit, regBias } = state;
+  const { indptr, indices, values } = x;
+  rng.shuffle(users);
+  let sse = 0;
+  for (let s = 0; s < users.length; s++) {
+    const u = users[s];
+    const start = indptr[u];
+    const end = indptr[u + 1];
+    const n = end - start;
+    if (n === 0) continue;
+    rng.shuffle(order.subarray(start, end));
+    const norm = 1 / Math.sqrt(n);
+    z.fill(0);
+    for (let t = start; t < end; t++) {
+      const o = indices[t] * k;
+      for (let d = 0; d < k; d++) z[d] += y[o + d];
+    }
+    for (let d = 0; d < k; d++) z[d] *= norm;
+    acc.fill(0);
+    const pu = u * k;
+    for (let t = start; t < end; t++) {
+      const position = order[t];
+      const i = indices[position];
+      const qi = i * k;
+      let dot = 0;
+      for (let d = 0; d < k; d++) dot += q[qi + d] * (p[pu + d] + z[d]);
+      const e = values[position] - mu - bu[u] - bi[i] - dot;
+      sse += e * e;
+      bu[u] += lr * (e - regBias * bu[u]);
+      bi[i] += lr * (e - regBias * bi[i]);
+      for (let d = 0; d < k; d++) {
+        const qd = q[qi + d];
+        const pd = p[pu + d];
+        const zd = z[d];
+        acc[d] += e * qd;
+        p[pu + d] = pd + lr * (e * qd - reg * pd);
+        q[qi + d] = qd + lr * (e * (pd + zd) - reg * qd);
+        z[d] = zd + lr * (e * qd - regImplicit * zd);
+      }
+    }
+    const decay = Math.pow(1 - lr * regImplicit, n);
+    const step = lr * norm;
+    for (let t = start; t < end; t++) {
+      const o = indices[t] * k;
+      for (let d = 0; d < k; d++) y[o + d] = decay * y[o + d] + step * acc[d];
+    }
+  }
+  return sse;
 }
 
 export const svdpp = defineModel({
