@@ -22,16 +22,14 @@ export interface CurveChart {
 
 const round = (v: number) => Math.round(v * 10) / 10;
 
+/** Canvas size and margins in px (the right margin holds the reference labels). */
+const LAYOUT = { width: 760, height: 420, left: 64, right: 180, top: 64, bottom: 48 };
+
 export function renderCurveSvg(chart: CurveChart): string {
   const points = chart.series.flatMap((s) => s.points);
   if (points.length === 0) throw new ValidationError("series", 0, "at least one point");
   for (const [x, y] of points) if (!Number.isFinite(x) || !Number.isFinite(y)) throw new ValidationError("points", `${x},${y}`, "finite numbers");
-  const width = 760;
-  const height = 420;
-  const left = 64;
-  const right = 180;
-  const top = 64;
-  const bottom = 48;
+  const { width, height, left, right, top, bottom } = LAYOUT;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const xMax = niceMax(Math.max(...points.map((p) => p[0])));
