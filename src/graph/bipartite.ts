@@ -269,19 +269,19 @@ export class InteractionGraph {
 
   /** Adds a user node when the id is new; returns its index. */
   addUser(id: string): number {
-    const known = this.users.index(id);
-    if (known !== undefined) return known;
-    const index = this.users.add(id);
-    this.graph.addNode(userKey(index), { type: "user", id, index, strength: 0 });
-    this.touch();
-    return index;
+    return this.addNode("user", this.users, userKey, id);
   }
 
+  /** Adds an item node when the id is new; returns its index. */
   addItem(id: string): number {
-    const known = this.items.index(id);
+    return this.addNode("item", this.items, itemKey, id);
+  }
+
+  private addNode(type: NodeKind, ids: IdMap, key: (index: number) => string, id: string): number {
+    const known = ids.index(id);
     if (known !== undefined) return known;
-    const index = this.items.add(id);
-    this.graph.addNode(itemKey(index), { type: "item", id, index, strength: 0 });
+    const index = ids.add(id);
+    this.graph.addNode(key(index), { type, id, index, strength: 0 });
     this.touch();
     return index;
   }

@@ -35,41 +35,46 @@ export function registerMissingKernels(backend: string): void {
   if (registered.has(backend)) return;
   registered.add(backend);
   if (backend === "wasm") {
-    tf.registerKernel({
-      kernelName: "UnsortedSegmentSum",
-      backendName: "wasm",
-      kernelFunc: ({ inputs, attrs, backend: b }) => {
-        const wasm = b as unknown as WasmBackendLike;
-        const x = inputs.x as tf.TensorInfo;
-        const ids = inputs.segmentIds as tf.TensorInfo;
-        const numSegments = (attrs as { numSegments: number }).numSegments;
-        const outShape = [numSegments, ...x.shape.slice(ids.shape.length)];
-        const out = wasm.makeOutput(outShape, x.dtype);
-        // Views are taken after makeOutput: growing the WASM heap detaches earlier views.
-        const outValues = wasm.typedArrayFromHeap(out);
-        segmentSum(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(ids), outValues);
-        return out;
-      },
+    registerSegmentSum("wasm", (b, x, ids, outShape) => {
+      const wasm = b as unknown as WasmBackendLike;
+      const out = wasm.makeOutput(outShape, x.dtype);
+      // Views are taken after makeOutput: growing the WASM heap detaches earlier views.
+      const outValues = wasm.typedArrayFromHeap(out);
+      segmentSum(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(ids), outValues);
+      return out;
     });
     untransposeMatMul("BatchMatMul", "wasm");
     untransposeMatMul("_FusedMatMul", "wasm");
   } else if (backend === "cpu") {
     tf.unregisterKernel("UnsortedSegmentSum", "cpu");
-    tf.registerKernel({
-      kernelName: "UnsortedSegmentSum",
-      backendName: "cpu",
-      kernelFunc: ({ inputs, attrs, backend: b }) => {
-        const cpu = b as unknown as CpuBackendLike;
-        const x = inputs.x as tf.TensorInfo;
-        const ids = inputs.segmentIds as tf.TensorInfo;
-        const numSegments = (attrs as { numSegments: number }).numSegments;
-        const outShape = [numSegments, ...x.shape.slice(ids.shape.length)];
-        const outValues = x.dtype === "int32" ? new Int32Array(sizeOf(outShape)) : new Float32Array(sizeOf(outShape));
-        segmentSum(cpu.data.get(x.dataId).values, cpu.data.get(ids.dataId).values, outValues);
-        return cpu.makeTensorInfo(outShape, x.dtype, outValues);
-      },
+    registerSegmentSum("cpu", (b, x, ids, outShape) => {
+      const cpu = b as unknown as CpuBackendLike;
+      const outValues = x.dtype === "int32" ? new Int32Array(sizeOf(outShape)) : new Float32Array(sizeOf(outShape));
+      segmentSum(cpu.data.get(x.dataId).values, cpu.data.get(ids.dataId).values, outValues);
+      return cpu.makeTensorInfo(outShape, x.dtype, outValues);
     });
   }
+}
+
+/**
+ * Registers UnsortedSegmentSum on `backendName`: the inputs and the output shape
+ * ([numSegments, ...x.shape after the ids' dimensions]) are read here, `run` allocates the
+ * output on its backend and sums into it with segmentSum.
+ */
+function registerSegmentSum(
+  backendName: string,
+  run: (backend: unknown, x: tf.TensorInfo, ids: tf.TensorInfo, outShape: number[]) => tf.TensorInfo,
+): void {
+  tf.registerKernel({
+    kernelName: "UnsortedSegmentSum",
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const ids = inputs.segmentIds as tf.TensorInfo;
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      return run(backend, x, ids, [numSegments, ...x.shape.slice(ids.shape.length)]);
+    },
+  });
 }
 
 /**
