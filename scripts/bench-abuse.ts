@@ -22,11 +22,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import pg from "pg";
 import { projectRoot } from "../src/config";
 import { createRng } from "../src/math/random";
-import { UsageError, parseArgs, runMain } from "../src/util/args";
+import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 import { RssSampler, freePort, interruption, loadAverage, machine, readRssBytes, startBenchSession, type BenchSession } from "./lib/benchServer";
 
 const usage = `usage: npm run bench:abuse -- [--data <ml-100k folder>] [--model als] [--out results/bench-abuse.json] [--quick] [--rounds 3] [--timeout 30] [--port <n>]
@@ -613,18 +614,32 @@ function table(outcomes: Outcome[]): string {
 // ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const { values, flags } = parseArgs(process.argv.slice(2), { values: ["data", "model", "out", "timeout", "port", "rounds"], booleans: ["quick"], usage });
-  const data = values.get("data") ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
+  const { values } = parseCli(usage, () =>
+    parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        ...HELP,
+        data: { type: "string" },
+        model: { type: "string" },
+        out: { type: "string" },
+        timeout: { type: "string" },
+        port: { type: "string" },
+        rounds: { type: "string" },
+        quick: { type: "boolean" },
+      },
+    }),
+  );
+  const data = values.data ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
   if (!data || !fs.existsSync(path.join(data, "u.data"))) throw new UsageError(`MovieLens 100K folder not found (${data ?? "unset"})\n${usage}`);
-  const model = values.get("model") ?? "als";
-  const quick = flags.has("quick");
+  const model = values.model ?? "als";
+  const quick = values.quick === true;
   // The list is sent this many times, so that the probe's p99 rests on a few hundred samples.
-  const rounds = Number(values.get("rounds") ?? 3);
+  const rounds = Number(values.rounds ?? 3);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds must be an integer in 1–20\n${usage}`);
-  const timeoutMs = Number(values.get("timeout") ?? 30) * 1000;
+  const timeoutMs = Number(values.timeout ?? 30) * 1000;
   if (!(timeoutMs > 0)) throw new UsageError(`--timeout must be a positive number of seconds\n${usage}`);
-  const port = values.has("port") ? Number(values.get("port")) : await freePort();
-  const out = values.get("out") ?? path.join(projectRoot, "results", "bench-abuse.json");
+  const port = values.port !== undefined ? Number(values.port) : await freePort();
+  const out = values.out ?? path.join(projectRoot, "results", "bench-abuse.json");
   const loadBefore = loadAverage();
   const date = new Date().toISOString();
 

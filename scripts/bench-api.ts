@@ -11,11 +11,12 @@
 // summed, latency percentiles from every request's own latency (merged exactly).
 import fs from "node:fs";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
 import { projectRoot } from "../src/config";
 import { createRng } from "../src/math/random";
-import { UsageError, parseArgs, runMain } from "../src/util/args";
+import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 import { freePort, loadAverage, machine, machineBusyCores, machineCpuTimes, processCpuSeconds, startBenchSession, startServer, type BenchServer, type BenchSession } from "./lib/benchServer";
 
 const usage = `usage: npm run bench:api -- [--data <ml-100k folder>] [--model als] [--duration 15] [--connections 16] [--out results/bench-api.json] [--replicas N]
@@ -32,17 +33,31 @@ interface Measured {
 }
 
 runMain(async () => {
-  const { values } = parseArgs(process.argv.slice(2), { values: ["data", "model", "duration", "connections", "out", "port", "replicas"], usage });
-  const data = values.get("data") ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
+  const { values } = parseCli(usage, () =>
+    parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        ...HELP,
+        data: { type: "string" },
+        model: { type: "string" },
+        duration: { type: "string" },
+        connections: { type: "string" },
+        out: { type: "string" },
+        port: { type: "string" },
+        replicas: { type: "string" },
+      },
+    }),
+  );
+  const data = values.data ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
   if (!data || !fs.existsSync(path.join(data, "u.data"))) throw new UsageError(`MovieLens 100K folder not found (${data ?? "unset"})\n${usage}`);
-  const model = values.get("model") ?? "als";
-  const duration = Number(values.get("duration") ?? 15);
-  const connections = Number(values.get("connections") ?? 16);
-  const port = Number(values.get("port") ?? 4310);
-  const replicas = values.has("replicas") ? Number(values.get("replicas")) : undefined;
+  const model = values.model ?? "als";
+  const duration = Number(values.duration ?? 15);
+  const connections = Number(values.connections ?? 16);
+  const port = Number(values.port ?? 4310);
+  const replicas = values.replicas !== undefined ? Number(values.replicas) : undefined;
   if (replicas !== undefined && !(Number.isSafeInteger(replicas) && replicas >= 1 && replicas <= 16)) throw new UsageError(`--replicas must be an integer 1-16\n${usage}`);
   if (replicas !== undefined && connections < replicas) throw new UsageError(`--connections (${connections}) must be at least --replicas (${replicas})\n${usage}`);
-  const out = values.get("out") ?? path.join(projectRoot, "results", replicas === undefined ? "bench-api.json" : "bench-api-replicas.json");
+  const out = values.out ?? path.join(projectRoot, "results", replicas === undefined ? "bench-api.json" : "bench-api-replicas.json");
 
   // A database of its own (fresh unique name, dropped at the end, also on failure or Ctrl-C),
   // on DATABASE_URL's server or the embedded one, and the server on it.

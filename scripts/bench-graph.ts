@@ -22,6 +22,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { openDataset } from "../src/data/formats";
 import { Interactions } from "../src/data/interactions";
 import { ValidationError } from "../src/errors";
@@ -35,7 +36,7 @@ import { resolveParams, createModel } from "../src/models/registry";
 import { Adam, BprSampler, rankingValidation, validationUsers } from "../src/models/training";
 import type { Recommender, TrainingProgress } from "../src/models/types";
 import { initTf, tf } from "../src/tf/backend";
-import { UsageError, parseArgs, runMain } from "../src/util/args";
+import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 
 const usage = `usage: npm run bench:graph -- (--build | --kernels | --train <lightgcn|ngcf>)
   [--path <gowalla dir>] [--params '{"lr":0.01}' | lr=0.01,batchSize=16384] [--eval-every 5]
@@ -464,22 +465,35 @@ async function benchTrain(modelName: string, dir: string, raw: Record<string, un
 }
 
 runMain(async () => {
-  const { values, flags } = parseArgs(process.argv.slice(2), {
-    values: ["train", "path", "params", "eval-every", "validation", "seed", "out"],
-    booleans: ["build", "kernels"],
-    usage,
-  });
-  const dir = values.get("path") ?? path.join(process.env.DATASETS_DIR ?? "/work/shared/datasets", "gowalla");
+  const text = { type: "string" } as const;
+  const { values } = parseCli(usage, () =>
+    parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        ...HELP,
+        train: text,
+        path: text,
+        params: text,
+        "eval-every": text,
+        validation: text,
+        seed: text,
+        out: text,
+        build: { type: "boolean" },
+        kernels: { type: "boolean" },
+      },
+    }),
+  );
+  const dir = values.path ?? path.join(process.env.DATASETS_DIR ?? "/work/shared/datasets", "gowalla");
   if (!fs.existsSync(dir)) throw new ValidationError("path", dir, "the Gowalla folder (train.txt, test.txt)");
-  const seed = Number(values.get("seed") ?? 42);
-  if (!Number.isInteger(seed) || seed < 0) throw new ValidationError("seed", values.get("seed"), "a non-negative integer");
-  if (flags.has("build")) return benchBuild(dir, values.get("out") ?? "results/gowalla-graph-build.json");
-  if (flags.has("kernels")) return benchKernels(dir, values.get("out") ?? "results/gowalla-kernels.json", seed);
-  const model = values.get("train");
+  const seed = Number(values.seed ?? 42);
+  if (!Number.isInteger(seed) || seed < 0) throw new ValidationError("seed", values.seed, "a non-negative integer");
+  if (values.build) return benchBuild(dir, values.out ?? "results/gowalla-graph-build.json");
+  if (values.kernels) return benchKernels(dir, values.out ?? "results/gowalla-kernels.json", seed);
+  const model = values.train;
   if (!model) throw new UsageError(usage);
-  const evalEvery = Number(values.get("eval-every") ?? 5);
-  if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new ValidationError("eval-every", values.get("eval-every"), "a positive integer");
-  const validation = values.get("validation") ?? "none";
+  const evalEvery = Number(values["eval-every"] ?? 5);
+  if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new ValidationError("eval-every", values["eval-every"], "a positive integer");
+  const validation = values.validation ?? "none";
   if (validation !== "none" && validation !== "lightgcnpp") throw new ValidationError("validation", validation, "none or lightgcnpp");
-  return benchTrain(model, dir, parseParams(values.get("params")), evalEvery, validation, seed, values.get("out") ?? `results/gowalla-${model}.json`);
+  return benchTrain(model, dir, parseParams(values.params), evalEvery, validation, seed, values.out ?? `results/gowalla-${model}.json`);
 });

@@ -19,13 +19,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import type { Interactions } from "../src/data/interactions";
 import { loadEvalData } from "../src/eval";
 import type { NcfRecommender } from "../src/models/neural/ncf";
 import { createModel } from "../src/models/registry";
 import type { FitReport } from "../src/models/types";
 import { initTf } from "../src/tf/backend";
-import { UsageError, parseArgs, runMain } from "../src/util/args";
+import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 
 const usage = `usage: npm run bench:neural -- [--path <ml-100k folder>] [--backends wasm,cpu] [--models gmf,mlp,neumf,autorec,cdae,multvae]
   [--epochs 2] [--implicit-epochs 1] [--target 0.95] [--max-epochs 20] [--seed 42] [--out results/bench-neural.json]
@@ -204,12 +205,29 @@ async function runChild(backend: string, argv: string[]): Promise<BackendResult>
 }
 
 runMain(async () => {
-  const { values } = parseArgs(process.argv.slice(2), { values: ["path", "backends", "models", "epochs", "implicit-epochs", "target", "max-epochs", "seed", "out", "child"], usage });
-  const target = values.get("path") ?? path.join(process.env.DATASETS_DIR ?? "/work/shared/datasets", "ml-100k");
-  const models = (values.get("models") ?? ALL_MODELS.join(",")).split(",").filter(Boolean);
+  const { values } = parseCli(usage, () =>
+    parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        ...HELP,
+        path: { type: "string" },
+        backends: { type: "string" },
+        models: { type: "string" },
+        epochs: { type: "string" },
+        "implicit-epochs": { type: "string" },
+        target: { type: "string" },
+        "max-epochs": { type: "string" },
+        seed: { type: "string" },
+        out: { type: "string" },
+        child: { type: "string" },
+      },
+    }),
+  );
+  const target = values.path ?? path.join(process.env.DATASETS_DIR ?? "/work/shared/datasets", "ml-100k");
+  const models = (values.models ?? ALL_MODELS.join(",")).split(",").filter(Boolean);
   for (const m of models) if (!ALL_MODELS.includes(m)) throw new UsageError(`--models: ${m} is not one of ${ALL_MODELS.join(", ")}\n${usage}`);
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = values.get(name);
+  const int = (name: "epochs" | "implicit-epochs" | "max-epochs" | "seed", fallback: number, min: number, max: number) => {
+    const raw = values[name];
     const value = raw === undefined ? fallback : Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name}: ${raw} is not an integer in ${min}–${max}\n${usage}`);
     return value;
@@ -221,18 +239,18 @@ runMain(async () => {
     implicitEpochs: int("implicit-epochs", 1, 1, 100),
     maxEpochs: int("max-epochs", 20, 1, 1000),
     seed: int("seed", 42, 0, 2 ** 31 - 1),
-    target: Number(values.get("target") ?? 0.95),
+    target: Number(values.target ?? 0.95),
   };
   if (!(options.target > 0)) throw new UsageError(`--target must be a positive RMSE\n${usage}`);
 
-  const childBackend = values.get("child");
+  const childBackend = values.child;
   if (childBackend) {
     const result = await child({ ...options, requested: childBackend });
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
 
-  const backends = (values.get("backends") ?? "wasm,cpu").split(",").filter(Boolean);
+  const backends = (values.backends ?? "wasm,cpu").split(",").filter(Boolean);
   const forward = process.argv.slice(2).filter((_, k, all) => !["--backends", "--out"].includes(all[k]) && !["--backends", "--out"].includes(all[k - 1]));
   const loadBefore = os.loadavg();
   const started = new Date();
@@ -265,7 +283,7 @@ runMain(async () => {
   lines.push("reference (given in the issue, not measured here): PyTorch tutorial NeuMF 0.93 s/epoch, 4.6 s for 5 epochs, u1.test RMSE 2.46");
   process.stdout.write(`${lines.join("\n")}\n`);
 
-  const out = values.get("out") ?? "results/bench-neural.json";
+  const out = values.out ?? "results/bench-neural.json";
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const report = {
     benchmark: "bench-neural",

@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { loadDataset } from "../src/data/dataset";
 import { openDataset, parseFormat } from "../src/data/formats";
 import type { Interactions } from "../src/data/interactions";
@@ -19,7 +20,7 @@ import { createRng } from "../src/math/random";
 import { createModel, resolveParams } from "../src/models/registry";
 import type { FitReport, Recommender } from "../src/models/types";
 import { initTf } from "../src/tf/backend";
-import { parseArgs, runMain } from "../src/util/args";
+import { HELP, parseCli, runMain } from "./lib/cli";
 
 const usage = `usage: npm run bench:sasrec -- [--dataset <format>] [--path <dir>] [--seed N] [--params k=v,...]
   [--baselines m1,m2] [--negatives 100] [--out results/bench-sasrec.json]
@@ -44,14 +45,28 @@ interface ModelResult {
 }
 
 runMain(async () => {
-  const { values } = parseArgs(process.argv.slice(2), { values: ["dataset", "path", "seed", "params", "baselines", "negatives", "out"], usage });
-  const format = parseFormat(values.get("dataset") ?? "movielens-100k", "dataset");
-  const target = values.get("path") ?? path.join(process.env.DATASETS_DIR ?? "/work/shared/datasets", "ml-100k");
-  const seed = Number(values.get("seed") ?? 42);
-  const negatives = Number(values.get("negatives") ?? 100);
-  const out = values.get("out") ?? "results/bench-sasrec.json";
-  const sasrecRaw = parseParamList(values.get("params") ?? "");
-  const baselines = (values.get("baselines") ?? "popularity").split(",").filter(Boolean);
+  const { values } = parseCli(usage, () =>
+    parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        ...HELP,
+        dataset: { type: "string" },
+        path: { type: "string" },
+        seed: { type: "string" },
+        params: { type: "string" },
+        baselines: { type: "string" },
+        negatives: { type: "string" },
+        out: { type: "string" },
+      },
+    }),
+  );
+  const format = parseFormat(values.dataset ?? "movielens-100k", "dataset");
+  const target = values.path ?? path.join(process.env.DATASETS_DIR ?? "/work/shared/datasets", "ml-100k");
+  const seed = Number(values.seed ?? 42);
+  const negatives = Number(values.negatives ?? 100);
+  const out = values.out ?? "results/bench-sasrec.json";
+  const sasrecRaw = parseParamList(values.params ?? "");
+  const baselines = (values.baselines ?? "popularity").split(",").filter(Boolean);
 
   const backend = await initTf({ log: (m) => process.stderr.write(`${m}\n`) });
   const loadStart = performance.now();

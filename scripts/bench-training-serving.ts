@@ -20,10 +20,11 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import pg from "pg";
 import { projectRoot } from "../src/config";
 import { createRng } from "../src/math/random";
-import { UsageError, parseArgs, runMain } from "../src/util/args";
+import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 import { freePort, loadAverage, machine, machineBusyCores, machineCpuTimes, processCpuSeconds, startBenchSession, startServer, type BenchServer } from "./lib/benchServer";
 
 const DEFAULT_LIGHTGCN = { epochs: 300, maxSeconds: 12, patience: 0 };
@@ -87,16 +88,31 @@ interface TrainingRecord {
 }
 
 runMain(async () => {
-  const { values } = parseArgs(process.argv.slice(2), { values: ["data", "rate", "baseline", "tail", "ials-params", "lightgcn-params", "out", "port"], usage });
-  const data = values.get("data") ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
+  const { values } = parseCli(usage, () =>
+    parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        ...HELP,
+        data: { type: "string" },
+        rate: { type: "string" },
+        baseline: { type: "string" },
+        tail: { type: "string" },
+        "ials-params": { type: "string" },
+        "lightgcn-params": { type: "string" },
+        out: { type: "string" },
+        port: { type: "string" },
+      },
+    }),
+  );
+  const data = values.data ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
   if (!data || !fs.existsSync(path.join(data, "u.data"))) throw new UsageError(`MovieLens 100K folder not found (${data ?? "unset"})\n${usage}`);
-  const rate = Number(values.get("rate") ?? 200);
-  const baselineSeconds = Number(values.get("baseline") ?? 20);
-  const tailSeconds = Number(values.get("tail") ?? 2);
+  const rate = Number(values.rate ?? 200);
+  const baselineSeconds = Number(values.baseline ?? 20);
+  const tailSeconds = Number(values.tail ?? 2);
   if (!(rate > 0 && rate <= 5000)) throw new UsageError(`--rate must be in (0, 5000]\n${usage}`);
   if (!(baselineSeconds > 0) || !(tailSeconds >= 0)) throw new UsageError(`--baseline must be > 0 and --tail >= 0\n${usage}`);
-  const parseParams = (name: string, fallback: Record<string, unknown>): Record<string, unknown> => {
-    const raw = values.get(name);
+  const parseParams = (name: "ials-params" | "lightgcn-params", fallback: Record<string, unknown>): Record<string, unknown> => {
+    const raw = values[name];
     if (raw === undefined) return fallback;
     try {
       return JSON.parse(raw) as Record<string, unknown>;
@@ -108,8 +124,8 @@ runMain(async () => {
     { model: "ials", params: parseParams("ials-params", {}) },
     { model: "lightgcn", params: parseParams("lightgcn-params", DEFAULT_LIGHTGCN) },
   ];
-  const port = Number(values.get("port") ?? 4320);
-  const out = values.get("out") ?? path.join(projectRoot, "results", "bench-training-serving.json");
+  const port = Number(values.port ?? 4320);
+  const out = values.out ?? path.join(projectRoot, "results", "bench-training-serving.json");
   const adminKey = crypto.randomBytes(24).toString("hex");
   const commonEnv = { HOST: "127.0.0.1", GRAPHREC_OFFLINE: "1", NODE_ENV: "production", ADMIN_API_KEY: adminKey, DEFAULT_MODEL: SERVED_MODEL };
   const loadBefore = loadAverage();

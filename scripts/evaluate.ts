@@ -11,7 +11,8 @@ import { AppError, ValidationError } from "../src/errors";
 import { PROTOCOLS, formatTable, loadEvalData, loadEvalDataFromDb, parseProtocol, runEvaluation, writeChart, writeReportJson, type EvalData } from "../src/eval";
 import { modelNames } from "../src/models/registry";
 import type { TrainingProgress } from "../src/models/types";
-import { UsageError, parseArgs, runMain } from "../src/util/args";
+import { parseArgs } from "node:util";
+import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 import { progressBar, type ProgressBar } from "../src/util/progress";
 
 const usage = `usage: npm run evaluate -- (--dataset <${DATASET_FORMATS.join("|")}> --path <dir-or-file> | --from-db)
@@ -73,36 +74,55 @@ function trainingStatus(p: TrainingProgress): string {
 
 runMain(async () => {
   const argv = process.argv.slice(2);
-  const { values, flags } = parseArgs(argv, {
-    values: ["dataset", "path", "protocol", "models", "k", "seed", "out", "chart", "params", "relevant-min", "negatives", "batch-size"],
-    booleans: ["from-db", "binarize"],
-    usage,
-  });
-  const fromDb = flags.has("from-db");
-  if (fromDb && (values.has("dataset") || values.has("path"))) throw new UsageError(`--from-db reads the database: leave out --dataset and --path\n${usage}`);
-  if (!fromDb && (!values.has("dataset") || !values.has("path"))) throw new UsageError(`--dataset and --path are required (or --from-db)\n${usage}`);
-  if (!values.has("protocol")) throw new UsageError(`--protocol is required\n${usage}`);
-  if (!values.has("models")) throw new UsageError(`--models is required\n${usage}`);
+  const text = { type: "string" } as const;
+  const { values } = parseCli(usage, () =>
+    parseArgs({
+      args: argv,
+      options: {
+        ...HELP,
+        dataset: text,
+        path: text,
+        protocol: text,
+        models: text,
+        k: text,
+        seed: text,
+        out: text,
+        chart: text,
+        params: text,
+        "relevant-min": text,
+        negatives: text,
+        "batch-size": text,
+        "from-db": { type: "boolean" },
+        binarize: { type: "boolean" },
+      },
+    }),
+  );
+  const fromDb = values["from-db"] === true;
+  if (fromDb && (values.dataset !== undefined || values.path !== undefined)) throw new UsageError(`--from-db reads the database: leave out --dataset and --path\n${usage}`);
+  if (!fromDb && (values.dataset === undefined || values.path === undefined)) throw new UsageError(`--dataset and --path are required (or --from-db)\n${usage}`);
+  if (values.protocol === undefined) throw new UsageError(`--protocol is required\n${usage}`);
+  if (values.models === undefined) throw new UsageError(`--models is required\n${usage}`);
 
-  const format = fromDb ? undefined : parseFormat(values.get("dataset")!, "dataset");
-  const protocol = parseProtocol(values.get("protocol")!);
-  const modelsRaw = values.get("models")!.trim();
+  const format = fromDb ? undefined : parseFormat(values.dataset!, "dataset");
+  const protocol = parseProtocol(values.protocol);
+  const modelsRaw = values.models.trim();
   const models = modelsRaw === "all" ? "all" : modelsRaw.split(",").map((m) => m.trim());
   if (models !== "all" && models.some((m) => m === "")) throw new ValidationError("models", modelsRaw, `a comma-separated list of ${modelNames().join(", ")}, or all`);
-  const ks = values.has("k") ? parseIntList(values.get("k")!, "k", "comma-separated integers in 1–1000", 1, 1000) : undefined;
-  const seed = parseIntFlag(values.get("seed"), "seed", 0, 0xffffffff);
-  const negatives = parseIntFlag(values.get("negatives"), "negatives", 1, 100000);
-  const batchSize = parseIntFlag(values.get("batch-size"), "batch-size", 1, 65536);
+  const ks = values.k !== undefined ? parseIntList(values.k, "k", "comma-separated integers in 1–1000", 1, 1000) : undefined;
+  const seed = parseIntFlag(values.seed, "seed", 0, 0xffffffff);
+  const negatives = parseIntFlag(values.negatives, "negatives", 1, 100000);
+  const batchSize = parseIntFlag(values["batch-size"], "batch-size", 1, 65536);
   let minRelevantValue: number | undefined;
-  if (values.has("relevant-min")) {
-    minRelevantValue = Number(values.get("relevant-min"));
-    if (values.get("relevant-min")!.trim() === "" || !Number.isFinite(minRelevantValue)) throw new ValidationError("relevant-min", values.get("relevant-min"), "a number (a rating)");
+  const relevantMin = values["relevant-min"];
+  if (relevantMin !== undefined) {
+    minRelevantValue = Number(relevantMin);
+    if (relevantMin.trim() === "" || !Number.isFinite(minRelevantValue)) throw new ValidationError("relevant-min", relevantMin, "a number (a rating)");
   }
-  const out = values.get("out");
+  const out = values.out;
   if (out !== undefined && !out.toLowerCase().endsWith(".json")) throw new ValidationError("out", out, "a file name ending in .json");
-  const chart = values.get("chart");
+  const chart = values.chart;
   if (chart !== undefined && !/\.(svg|png)$/i.test(chart)) throw new ValidationError("chart", chart, "a file name ending in .svg or .png");
-  const params = parseParams(values.get("params"));
+  const params = parseParams(values.params);
 
   const log = (message: string) => process.stderr.write(`${message}\n`);
   const loadStart = performance.now();
@@ -116,7 +136,7 @@ runMain(async () => {
       await connection.close();
     }
   } else {
-    data = await loadEvalData({ format: format!, path: values.get("path")!, protocol });
+    data = await loadEvalData({ format: format!, path: values.path!, protocol });
   }
   const m = data.interactions;
   log(
@@ -141,7 +161,7 @@ runMain(async () => {
       minRelevantValue,
       negatives,
       batchSize,
-      binarize: flags.has("binarize"),
+      binarize: values.binarize === true,
       hooks: {
         log: (message) => {
           stopBar();

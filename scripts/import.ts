@@ -3,16 +3,19 @@ import { loadConfig } from "../src/config";
 import { connect, redactUrl } from "../src/db/client";
 import { DATASET_FORMATS } from "../src/data/formats";
 import { importDataset } from "../src/services/importService";
-import { parseArgs, requireArg, runMain } from "../src/util/args";
+import { parseArgs } from "node:util";
+import { HELP, parseCli, required, runMain } from "./lib/cli";
 import { progressBar } from "../src/util/progress";
 
 const usage = `usage: npm run import -- --format <${DATASET_FORMATS.join("|")}> --path <dir-or-file> [--encoding utf-8|latin1]
 Imports a data set into the database (DATABASE_URL, or the embedded one) in one transaction.`;
 
 runMain(async () => {
-  const { values } = parseArgs(process.argv.slice(2), { values: ["format", "path", "encoding"], usage });
-  const format = requireArg(values, "format", usage);
-  const target = requireArg(values, "path", usage);
+  const { values } = parseCli(usage, () =>
+    parseArgs({ args: process.argv.slice(2), options: { ...HELP, format: { type: "string" }, path: { type: "string" }, encoding: { type: "string" } } }),
+  );
+  const format = required(values.format, "format", usage);
+  const target = required(values.path, "path", usage);
   const config = loadConfig();
   const connection = await connect({ ...config, log: (m) => process.stderr.write(`${m}\n`) });
   process.stderr.write(`database: ${redactUrl(connection.db.url)}\n`);
@@ -21,7 +24,7 @@ runMain(async () => {
     const summary = await importDataset(connection.db, {
       format,
       path: target,
-      encoding: values.get("encoding"),
+      encoding: values.encoding,
       onProgress: ({ phase, bytesDone, bytesTotal }) => bar.update(bytesDone, bytesTotal, phase),
     });
     bar.stop();

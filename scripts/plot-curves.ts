@@ -7,7 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { ValidationError } from "../src/errors";
 import { renderCurveSvg, type CurveSeries } from "../src/eval";
-import { UsageError, parseArgs, runMain } from "../src/util/args";
+import { parseArgs } from "node:util";
+import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 
 const usage = "usage: npm run plot:curves -- --reports a.json,b.json [--metric recall|ndcg] [--references 'label=value,...'] [--out file.svg]";
 
@@ -19,10 +20,12 @@ interface CurveReport {
 }
 
 runMain(async () => {
-  const { values } = parseArgs(process.argv.slice(2), { values: ["reports", "metric", "references", "out"], usage });
-  const files = values.get("reports")?.split(",").filter(Boolean);
+  const { values } = parseCli(usage, () =>
+    parseArgs({ args: process.argv.slice(2), options: { ...HELP, reports: { type: "string" }, metric: { type: "string" }, references: { type: "string" }, out: { type: "string" } } }),
+  );
+  const files = values.reports?.split(",").filter(Boolean);
   if (!files?.length) throw new UsageError(usage);
-  const metric = values.get("metric") ?? "recall";
+  const metric = values.metric ?? "recall";
   if (metric !== "recall" && metric !== "ndcg") throw new ValidationError("metric", metric, "recall or ndcg");
   const series: CurveSeries[] = [];
   let dataset = "";
@@ -35,7 +38,7 @@ runMain(async () => {
     const label = `${report.model} (lr ${p.lr}${p.lrDecay !== undefined && p.lrDecay !== 1 ? ` ×${p.lrDecay}/epoch` : ""}, batch ${p.batchSize})`;
     series.push({ name: label, points: report.curve.map((c) => [c.trainSeconds, c[metric]] as [number, number]) });
   }
-  const references = (values.get("references") ?? "")
+  const references = (values.references ?? "")
     .split(",")
     .filter(Boolean)
     .map((pair) => {
@@ -44,7 +47,7 @@ runMain(async () => {
       if (!label || !Number.isFinite(y)) throw new ValidationError("references", pair, "label=number");
       return { label, y };
     });
-  const out = values.get("out") ?? path.join("results", `${dataset}-curves.svg`);
+  const out = values.out ?? path.join("results", `${dataset}-curves.svg`);
   const svg = renderCurveSvg({
     title: `${dataset} · ${metric}@20 on the test split during training`,
     subtitle: "x: training seconds on the 2-core machine (test evaluations excluded); one point per checkpoint",

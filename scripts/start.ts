@@ -1,7 +1,7 @@
 // npm start: embedded database (unless DATABASE_URL), data, default model, GraphQL server.
 import { startApp } from "../src/app";
 import { loadConfig, withDevelopmentDefaults } from "../src/config";
-import { runMain } from "../src/util/args";
+import { runMain } from "./lib/cli";
 
 runMain(async () => {
   // The two-command demo: development mode turns anonymous writes on (and says so in the log).

@@ -9,7 +9,8 @@ import { connect, redactUrl } from "../src/db/client";
 import { modelNames } from "../src/models/registry";
 import { ACTIVATION_POLICIES, type ActivationPolicy } from "../src/services/activation";
 import { trainModel } from "../src/services/training";
-import { UsageError, parseArgs, requireArg, runMain } from "../src/util/args";
+import { parseArgs } from "node:util";
+import { HELP, UsageError, parseCli, required, runMain } from "./lib/cli";
 import { progressBar } from "../src/util/progress";
 
 const usage =
@@ -17,28 +18,40 @@ const usage =
   `  [--activation ${ACTIVATION_POLICIES.join("|")}] [--tolerance 0.05] [--metric ndcg@20|recall@20|rmse|mae] [--holdout-k 20] [--no-holdout]`;
 
 runMain(async () => {
-  const { values, flags } = parseArgs(process.argv.slice(2), {
-    values: ["model", "params", "seed", "activation", "tolerance", "metric", "holdout-k"],
-    booleans: ["no-activate", "no-holdout"],
-    usage,
-  });
-  const model = requireArg(values, "model", usage);
+  const { values } = parseCli(usage, () =>
+    parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        ...HELP,
+        model: { type: "string" },
+        params: { type: "string" },
+        seed: { type: "string" },
+        activation: { type: "string" },
+        tolerance: { type: "string" },
+        metric: { type: "string" },
+        "holdout-k": { type: "string" },
+        "no-activate": { type: "boolean" },
+        "no-holdout": { type: "boolean" },
+      },
+    }),
+  );
+  const model = required(values.model, "model", usage);
   let params: Record<string, unknown> = {};
-  if (values.has("params")) {
+  if (values.params !== undefined) {
     try {
-      params = JSON.parse(values.get("params")!) as Record<string, unknown>;
+      params = JSON.parse(values.params) as Record<string, unknown>;
     } catch {
-      throw new UsageError(`--params is not valid JSON: ${values.get("params")}\n${usage}`);
+      throw new UsageError(`--params is not valid JSON: ${values.params}\n${usage}`);
     }
   }
-  const seed = values.has("seed") ? Number(values.get("seed")) : undefined;
+  const seed = values.seed !== undefined ? Number(values.seed) : undefined;
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer\n${usage}`);
-  const policy = values.get("activation");
+  const policy = values.activation;
   if (policy !== undefined && !(ACTIVATION_POLICIES as readonly string[]).includes(policy)) throw new UsageError(`--activation must be one of ${ACTIVATION_POLICIES.join(", ")}\n${usage}`);
-  if (policy === undefined && (values.has("tolerance") || values.has("metric"))) throw new UsageError(`--tolerance and --metric need --activation ifNotWorse\n${usage}`);
+  if (policy === undefined && (values.tolerance !== undefined || values.metric !== undefined)) throw new UsageError(`--tolerance and --metric need --activation ifNotWorse\n${usage}`);
   // Ranges (tolerance in [0, 1], k in 1–1000, metric names) are checked by trainModel, which names the field.
-  const tolerance = values.has("tolerance") ? Number(values.get("tolerance")) : undefined;
-  const holdoutK = values.has("holdout-k") ? Number(values.get("holdout-k")) : undefined;
+  const tolerance = values.tolerance !== undefined ? Number(values.tolerance) : undefined;
+  const holdoutK = values["holdout-k"] !== undefined ? Number(values["holdout-k"]) : undefined;
   const connection = await connect({ ...loadConfig(), log: (m) => process.stderr.write(`${m}\n`) });
   process.stderr.write(`database: ${redactUrl(connection.db.url)}\n`);
   const bar = progressBar(`train ${model}`);
@@ -47,9 +60,9 @@ runMain(async () => {
       model,
       params,
       seed,
-      activate: !flags.has("no-activate"),
-      holdout: { enabled: !flags.has("no-holdout"), k: holdoutK },
-      activation: policy === undefined ? undefined : { policy: policy as ActivationPolicy, tolerance, metric: values.get("metric") },
+      activate: !values["no-activate"],
+      holdout: { enabled: !values["no-holdout"], k: holdoutK },
+      activation: policy === undefined ? undefined : { policy: policy as ActivationPolicy, tolerance, metric: values.metric },
       onProgress: (p) => {
         const parts = [p.loss !== undefined ? `loss ${p.loss.toPrecision(4)}` : "", ...Object.entries(p.validation ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`), p.message ?? ""];
         bar.update(p.epoch, p.epochs, parts.filter(Boolean).join(" "));

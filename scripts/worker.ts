@@ -1,6 +1,6 @@
 // npm run worker: runs background jobs from the database's queue (see src/worker.ts).
 import { startWorkerProcess } from "../src/worker";
-import { runMain } from "../src/util/args";
+import { runMain } from "./lib/cli";
 
 runMain(async () => {
   const worker = await startWorkerProcess();

@@ -32,6 +32,10 @@ describe("npm run evaluate", () => {
     const k = await evaluate(["--dataset", "movielens-100k", "--path", dir, "--protocol", "holdout", "--models", "popularity", "--k", "10,x"]);
     expect(k.code).toBe(1);
     expect(k.stderr).toContain(`k: "x" is not allowed (comma-separated integers in 1–1000)`);
+    const unknown = await evaluate(["--from-db", "--protocol", "holdout", "--models", "popularity", "--nope"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("Unknown option '--nope'");
+    expect(unknown.stderr).toContain("usage: npm run evaluate");
   });
 
   it.runIf(datasetPath("ml-100k") !== undefined)("runs holdout on MovieLens 100K with popularity and writes the JSON and a PNG chart", async () => {
