@@ -20,9 +20,7 @@ const SCALE: RatingScale = { min: 1, max: 5, step: 1 };
 
 export function movielens100kReader(target: string, options: ReaderOptions = {}): DatasetReader {
   const { ratingsFile, optional } = datasetFiles(target, "u.data", "the MovieLens 100K u.data");
-  const usersFile = optional("u.user");
-  const itemsFile = optional("u.item");
-  const genreFile = optional("u.genre");
+  const [usersFile, itemsFile, genreFile] = ["u.user", "u.item", "u.genre"].map(optional);
   // The GroupLens files are Latin-1 (u.item has accented titles).
   const read = new FileSet([usersFile, genreFile, itemsFile, ratingsFile], options, "latin1");
 
@@ -31,7 +29,6 @@ export function movielens100kReader(target: string, options: ReaderOptions = {})
     files: read.files,
     implicit: false,
     async *users(): AsyncGenerator<UserRecord> {
-      if (!usersFile) return;
       for await (const { fields, label, lineNo } of read.rows(usersFile, "|", 5)) {
         yield {
           externalId: parseIdField(fields[0], "user id", label, lineNo, "positive integer"),

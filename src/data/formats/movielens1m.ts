@@ -20,8 +20,7 @@ const AGE_GROUPS: Record<string, string> = { "1": "Under 18", "18": "18-24", "25
 
 export function movielens1mReader(target: string, options: ReaderOptions = {}): DatasetReader {
   const { ratingsFile, optional } = datasetFiles(target, "ratings.dat", "the MovieLens 1M ratings.dat");
-  const usersFile = optional("users.dat");
-  const itemsFile = optional("movies.dat");
+  const [usersFile, itemsFile] = ["users.dat", "movies.dat"].map(optional);
   const read = new FileSet([usersFile, itemsFile, ratingsFile], options, "latin1");
 
   return {
@@ -29,7 +28,6 @@ export function movielens1mReader(target: string, options: ReaderOptions = {}): 
     files: read.files,
     implicit: false,
     async *users(): AsyncGenerator<UserRecord> {
-      if (!usersFile) return;
       for await (const { fields, label, lineNo } of read.rows(usersFile, "::", 5)) {
         const occupationCode = parseIntegerField(fields[3], "occupation", label, lineNo, 0, 999);
         const age = parseTextField(fields[2], "age", label, lineNo, IMPORT_LIMITS.shortTextLength);
@@ -45,7 +43,6 @@ export function movielens1mReader(target: string, options: ReaderOptions = {}): 
       }
     },
     async *items(): AsyncGenerator<ItemRecord> {
-      if (!itemsFile) return;
       for await (const { fields, label, lineNo } of read.rows(itemsFile, "::", 3)) {
         const title = parseTextField(fields[1], "title", label, lineNo, IMPORT_LIMITS.titleLength);
         yield {

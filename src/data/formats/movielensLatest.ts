@@ -17,9 +17,7 @@ const SCALE: RatingScale = { min: 0.5, max: 5, step: 0.5 };
 
 export function movielensLatestReader(target: string, options: ReaderOptions = {}): DatasetReader {
   const { ratingsFile, optional } = datasetFiles(target, "ratings.csv", "MovieLens ratings.csv");
-  const moviesFile = optional("movies.csv");
-  const tagsFile = optional("tags.csv");
-  const linksFile = optional("links.csv");
+  const [moviesFile, tagsFile, linksFile] = ["movies.csv", "tags.csv", "links.csv"].map(optional);
   const read = new FileSet([tagsFile, linksFile, moviesFile, ratingsFile], options, "utf-8");
 
   return {

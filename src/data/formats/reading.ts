@@ -56,8 +56,9 @@ export class FileSet {
     return readLines(file, { encoding: this.encoding, signal: this.options.signal, onBytes: this.progress.tracker(file) });
   }
 
-  /** The lines of `file` split on `separator`, each with exactly `count` fields (`separatorName` in messages). */
-  async *rows(file: string, separator: string, count: number, separatorName = separator): AsyncGenerator<Row> {
+  /** The lines of `file` split on `separator`, each with exactly `count` fields (`separatorName` in messages); none for an absent optional file. */
+  async *rows(file: string | undefined, separator: string, count: number, separatorName = separator): AsyncGenerator<Row> {
+    if (file === undefined) return;
     const label = displayPath(file);
     for await (const { text, lineNo } of this.lines(file)) {
       const fields = text.split(separator);
