@@ -30,10 +30,11 @@ const params = {
     values: ["ials", "als"] as const,
     description: "Collaborative component: implicit ALS (on ratings: on each user's liked items) or explicit ALS",
   },
-  factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions of the collaborative model" },
-  iterations: { type: "int", default: 15, min: 1, max: 200, description: "Iterations of the collaborative model" },
+  // Defaults and ranges of implicit ALS (explicit ALS is trained with the same values).
+  factors: { ...IALS_PARAMS.factors, description: "Latent dimensions of the collaborative model" },
+  iterations: { ...IALS_PARAMS.iterations, description: "Iterations of the collaborative model" },
   cfReg: { type: "float", default: 0, min: 0, max: 1e5, description: "λ of the collaborative model (0: that model's default)" },
-  alpha: { type: "float", default: IALS_PARAMS.alpha.default, min: 0, max: 1e4, description: "Confidence slope α of implicit ALS" },
+  alpha: { ...IALS_PARAMS.alpha, description: "Confidence slope α of implicit ALS" },
   userShrink: { type: "float", default: 10, min: 0, max: 1e6, description: "γ_u: user interactions at which collaborative and content weigh equally" },
   itemShrink: { type: "float", default: 10, min: 0, max: 1e6, description: "γ_i: item interactions at which collaborative and content weigh equally" },
 } as const;
