@@ -20,18 +20,19 @@
 // Implementation: network.ts (forward and backward on typed arrays and WebAssembly kernels);
 // this file holds the parameters, training (fit, on the shared training kit) and scoring.
 
-import { defineModel } from "../../definition";
+import { capabilities, defineModel } from "../../definition";
 import { BaseRecommender, cosineToAll } from "../../base";
 import type { ParamsOf } from "../../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData } from "../../types";
+import type { FitContext, FitReport, ModelState, TrainingData } from "../../types";
 import { ValidationError } from "../../../errors";
 import { normalizedAdjacency, randomWalkAdjacency } from "../../../graph/adjacency";
-import { mirrorPositions } from "../../../math/sparse";
-import { fillNormal } from "../../../math/random";
+import { mirrorPositions, type CsrMatrix } from "../../../math/sparse";
+import { fillNormal, type Rng } from "../../../math/random";
 import { initTf } from "../../../tf/backend";
 import { glorotUniform } from "../../../tf/init";
-import { BprSampler, DenseAdam, EmbeddingScorer, MONITOR, modelRng, rankingMetrics, runSteps, usersWithItems, validationSplit } from "../common";
-import { dotAll, median, type GraphFitOptions } from "../lightgcn";
+import { Adam, BprSampler, arrayState, modelRng, rankingValidation, runTraining, validationSplit, validationUsers } from "../../training";
+import { EmbeddingScorer } from "../common";
+import { dotAll, lightgcnParams, median, type GraphFitOptions } from "../lightgcn";
 import { NgcfNetwork } from "./network";
 
 export const ngcfParams = {
@@ -42,38 +43,31 @@ export const ngcfParams = {
   lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
   initStd: { type: "float", default: 0, min: 0, max: 10, description: "Standard deviation of a normal initialisation of E⁰ (0: Glorot uniform over all nodes, as the reference code)" },
   reg: { type: "float", default: 1e-5, min: 0, max: 1, description: "L2 weight λ on the batch's final representations" },
-  batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
-  epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
+  // The batching, epochs, validation, time budget and kernel settings are LightGCN's.
+  batchSize: lightgcnParams.batchSize,
+  epochs: lightgcnParams.epochs,
   messageDropout: { type: "float", default: 0.1, min: 0, max: 0.9, description: "Dropout on each layer's output in training" },
   nodeDropout: { type: "float", default: 0, min: 0, max: 0.9, description: "Probability of dropping an edge of L per step in training" },
   propagation: { type: "enum", default: "paper", values: ["paper", "gcn", "mean"], description: "W1 input: (L + I)E with L = D^-1/2 A D^-1/2 (paper); or ÂE with the self-loops inside Â: Â = D̃^-1/2 (A + I) D̃^-1/2 (gcn) or D̃^-1 (A + I) (mean, the reference code's adjacency)" },
   activation: { type: "enum", default: "sum", values: ["sum", "separate"], description: "LeakyReLU on the sum of the W1 and W2 terms (paper eq. 7) or on each term (the reference code)" },
   leakySlope: { type: "float", default: 0.2, min: 0, max: 1, description: "LeakyReLU negative slope" },
   sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive, or uniform interaction" },
-  evalEvery: { type: "int", default: 5, min: 1, max: 1000, description: "Epochs between validations" },
-  patience: { type: "int", default: 5, min: 0, max: 1000, description: "Validations without a better recall@20 before stopping (0: never)" },
-  validationFraction: { type: "float", default: 0.1, min: 0, max: 0.5, description: "Per-user fraction of training interactions held out for early stopping (0: none)" },
-  validationUsers: { type: "int", default: 10000, min: 0, max: 10000000, description: "Validation users sampled per check (0: all)" },
-  maxSeconds: { type: "float", default: 0, min: 0, max: 1e7, description: "Training-time budget in seconds (0: none)" },
-  kernel: { type: "enum", default: "auto", values: ["auto", "js"], description: "Sparse kernel: WebAssembly SIMD when available (auto), or the JS loop" },
-  threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads per sparse product (worker threads on a shared WebAssembly memory)" },
+  evalEvery: lightgcnParams.evalEvery,
+  patience: lightgcnParams.patience,
+  validationFraction: lightgcnParams.validationFraction,
+  validationUsers: lightgcnParams.validationUsers,
+  maxSeconds: lightgcnParams.maxSeconds,
+  kernel: lightgcnParams.kernel,
+  threads: lightgcnParams.threads,
 } as const;
 
 export type NgcfParams = ParamsOf<typeof ngcfParams>;
 
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: false,
-  similarItems: true,
-  foldIn: false,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
+const NGCF_CAPABILITIES = capabilities("personalized", "similarItems");
 
 export class Ngcf extends BaseRecommender<NgcfParams> {
   readonly name = "ngcf";
-  readonly capabilities = capabilities;
+  readonly capabilities = NGCF_CAPABILITIES;
   private userFinal: Float32Array = new Float32Array(0);
   private itemFinal: Float32Array = new Float32Array(0);
   private scorer: EmbeddingScorer | undefined;
@@ -104,7 +98,6 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
     const walk = p.propagation === "mean" ? randomWalkAdjacency(train) : undefined;
     const adjacency = walk ? walk.matrix : normalizedAdjacency(train, { selfLoops });
     const nnz = adjacency.indptr[n];
-    const mirror = p.nodeDropout > 0 ? mirrorPositions(adjacency) : undefined;
     const network = new NgcfNetwork(adjacency, d, p.layers, {
       leakySlope: p.leakySlope,
       messageDropout: p.messageDropout,
@@ -117,50 +110,10 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       separateActivations: p.activation === "separate",
     });
     try {
-      const initRng = modelRng(context.seed, 1);
-      const noiseRng = modelRng(context.seed, 5);
-      if (p.initStd > 0) fillNormal(network.ego(), initRng, p.initStd);
-      else network.ego().set(glorotUniform(n, d, initRng));
-      for (let l = 0; l < p.layers; l++) {
-        const w = network.layerWeights(l);
-        w.w1.set(glorotUniform(d, d, initRng));
-        w.b1.set(glorotUniform(1, d, initRng));
-        w.w2.set(glorotUniform(d, d, initRng));
-        w.b2.set(glorotUniform(1, d, initRng));
-      }
-      const egoAdam = new DenseAdam(n * d, p.lr * p.egoLrScale);
-      const weightAdam = new DenseAdam(network.weights.length, p.lr);
-      const bestEgo = new Float32Array(n * d);
-      const bestWeights = new Float32Array(network.weights.length);
-      const values = network.adjacencyValues();
-      // A non-symmetric Â (mean) also has its transpose's values to mask, the same edges dropped.
-      const backwardValues = walk?.transposedValues;
-      const backwardBase = backwardValues?.slice();
-
-      const setDropout = (training: boolean) => {
-        if (!mirror) return;
-        if (!training) {
-          values.set(adjacency.values.subarray(0, nnz));
-          if (backwardValues && backwardBase) backwardValues.set(backwardBase);
-          return;
-        }
-        const keep = 1 - p.nodeDropout;
-        // Each user–item edge is dropped in both directions; self-loops are always kept.
-        for (let r = 0; r < nU; r++) {
-          for (let k = adjacency.indptr[r]; k < adjacency.indptr[r + 1]; k++) {
-            if (adjacency.indices[k] === r) continue;
-            const scale = noiseRng.next() < keep ? 1 / keep : 0;
-            const m = mirror[k];
-            values[k] = adjacency.values[k] * scale;
-            values[m] = adjacency.values[m] * scale;
-            if (backwardValues && backwardBase) {
-              backwardValues[k] = backwardBase[k] * scale;
-              backwardValues[m] = backwardBase[m] * scale;
-            }
-          }
-        }
-      };
-
+      initialise(network, p.initStd, modelRng(context.seed, 1));
+      const egoAdam = new Adam(p.lr * p.egoLrScale);
+      const weightAdam = new Adam(p.lr);
+      const nodeDropout = p.nodeDropout > 0 ? new NodeDropout(adjacency, nU, network.adjacencyValues(), walk?.transposedValues, p.nodeDropout, modelRng(context.seed, 5)) : undefined;
       const sampler = new BprSampler(train, modelRng(context.seed, 2), p.sampling);
       const B = Math.min(p.batchSize, Math.max(1, train.nnz));
       const users = new Int32Array(B);
@@ -175,7 +128,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
           weightAdam.lr = lr;
         }
         sampler.sample(users, positives, negatives);
-        setDropout(true);
+        nodeDropout?.draw();
         network.forward(true);
         const loss = network.lossAndBackward(nU, users, positives, negatives, p.reg);
         egoAdam.step(network.ego(), network.gradEgo());
@@ -184,36 +137,34 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       };
 
       const refresh = () => {
-        setDropout(false);
+        nodeDropout?.reset();
         const final = network.forward(false);
         const w = this.width;
         this.setEmbeddings(final.slice(0, nU * w), final.slice(nU * w, n * w));
       };
-      const validationUsers = validation ? usersWithItems(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
-      const loop = await runSteps({
+      const checkUsers = validation ? validationUsers(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
+      const loop = await runTraining({
         model: this.name,
-        params: p,
         context,
-        samplesPerEpoch: train.nnz,
+        epochs: p.epochs,
         lr: p.lr,
-        step,
-        refresh,
+        evalEvery: p.evalEvery,
+        patience: p.patience,
+        maxSeconds: p.maxSeconds,
+        // Summed step losses per batchSize triples of every step (as LightGCN's curves).
+        trainEpoch: () => {
+          let loss = 0;
+          for (let s = 0; s < stepsPerEpoch; s++) loss += step();
+          return loss / (stepsPerEpoch * p.batchSize);
+        },
         validate:
-          validation && validationUsers && validationUsers.length > 0
-            ? () => {
-                const m = rankingMetrics((uu, out) => this.scoreUsers(uu, out), train, validation, validationUsers, 20);
-                return { [MONITOR]: m.recall, "ndcg@20": m.ndcg };
-              }
+          validation && checkUsers && checkUsers.length > 0
+            ? () => rankingValidation((u, out) => this.scoreUsers(u, out), train, validation, checkUsers, 20)
             : undefined,
-        snapshot: () => {
-          bestEgo.set(network.ego());
-          bestWeights.set(network.weights);
-        },
-        restore: () => {
-          network.ego().set(bestEgo);
-          network.weights.set(bestWeights);
-        },
-        hooks: options.hooks,
+        best: arrayState(network.ego(), network.weights),
+        refresh,
+        onCheckpoint: options.hooks?.onCheckpoint,
+        describeEpoch: (epoch, seconds) => `epoch ${epoch} in ${seconds.toFixed(2)} s (${stepsPerEpoch} steps)`,
       });
       return {
         epochs: loop.epochs,
@@ -297,8 +248,70 @@ export const ngcf = defineModel({
   description: "NGCF: graph propagation with W1/W2 transforms, LeakyReLU, bi-interaction messages, dropout, concatenated layers, BPR",
   paper: "Wang et al., Neural Graph Collaborative Filtering, SIGIR 2019",
   feedback: "implicit",
-  capabilities,
+  capabilities: NGCF_CAPABILITIES,
   params: ngcfParams,
   fastParams: { dim: 16, layers: 2, batchSize: 256, epochs: 40, lr: 0.01, evalEvery: 10, validationFraction: 0, messageDropout: 0.1, nodeDropout: 0.1 },
   create: (p) => new Ngcf(p),
 });
+
+/** E⁰ normal with `initStd` (0: Glorot uniform over all nodes, the reference code), then W1, b1, W2, b2 of every layer Glorot uniform. */
+function initialise(network: NgcfNetwork, initStd: number, rng: Rng): void {
+  const d = network.dim;
+  if (initStd > 0) fillNormal(network.ego(), rng, initStd);
+  else network.ego().set(glorotUniform(network.n, d, rng));
+  for (let l = 0; l < network.layers; l++) {
+    const w = network.layerWeights(l);
+    w.w1.set(glorotUniform(d, d, rng));
+    w.b1.set(glorotUniform(1, d, rng));
+    w.w2.set(glorotUniform(d, d, rng));
+    w.b2.set(glorotUniform(1, d, rng));
+  }
+}
+
+/**
+ * Node dropout on the adjacency values the network reads: per training step every user–item edge
+ * is dropped with probability `rate` in both directions at once (kept edges scaled by 1/(1 − rate);
+ * self-loops always kept). A non-symmetric Â (mean) also has its transpose's values (the backward's)
+ * masked, the same edges dropped.
+ */
+class NodeDropout {
+  private readonly mirror: Int32Array;
+  private readonly backwardBase: Float32Array | undefined;
+
+  constructor(
+    private readonly adjacency: CsrMatrix,
+    private readonly nUsers: number,
+    private readonly values: Float32Array,
+    private readonly backwardValues: Float32Array | undefined,
+    private readonly rate: number,
+    private readonly rng: Rng,
+  ) {
+    this.mirror = mirrorPositions(adjacency);
+    this.backwardBase = backwardValues?.slice();
+  }
+
+  /** Masks the values for one training step. */
+  draw(): void {
+    const { adjacency, mirror, values, backwardValues, backwardBase } = this;
+    const keep = 1 - this.rate;
+    for (let r = 0; r < this.nUsers; r++) {
+      for (let k = adjacency.indptr[r]; k < adjacency.indptr[r + 1]; k++) {
+        if (adjacency.indices[k] === r) continue;
+        const scale = this.rng.next() < keep ? 1 / keep : 0;
+        const m = mirror[k];
+        values[k] = adjacency.values[k] * scale;
+        values[m] = adjacency.values[m] * scale;
+        if (backwardValues && backwardBase) {
+          backwardValues[k] = backwardBase[k] * scale;
+          backwardValues[m] = backwardBase[m] * scale;
+        }
+      }
+    }
+  }
+
+  /** Restores every value (inference). */
+  reset(): void {
+    this.values.set(this.adjacency.values.subarray(0, this.adjacency.indptr[this.adjacency.nRows]));
+    if (this.backwardValues && this.backwardBase) this.backwardValues.set(this.backwardBase);
+  }
+}
