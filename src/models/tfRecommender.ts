@@ -21,17 +21,13 @@ export abstract class TfRecommender<P extends object> extends BaseRecommender<P>
   /** Frees what the model derived from its weights (cached codes, host copies); called whenever the weights go. */
   protected releaseDerived(): void {}
 
-  /** True once fit or load built the weights. */
-  protected get ready(): boolean {
-    return this.weightSet !== undefined;
-  }
-
   /** The weights; MODEL_NOT_READY before fit or load. */
   protected requireWeights(): WeightSet {
     if (!this.weightSet) throw this.notReady();
     return this.weightSet;
   }
 
+  /** The error of scoring or saving before fit or load. */
   protected notReady(): AppError {
     return new AppError("MODEL_NOT_READY", `model ${this.name} is not trained or loaded`, { model: this.name });
   }
