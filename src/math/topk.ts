@@ -6,9 +6,10 @@
 //  - RowTopK: rows of one Float32Array score buffer scanned in index order (full-ranking
 //    evaluation), buffers reused across rows, and a threshold test that rejects most items with
 //    one comparison. Measured on 40,981-item rows, k = 20 (2 cores, other jobs running): topK
-//    0.49–0.55 ms per row, RowTopK 0.10 ms per row.
-// Both share the heap operations below (small functions V8 inlines; RowTopK measured at the
-// same speed as its former hand-inlined copy). The heap keeps scores as float64 so float64 input
+//    0.49–0.55 ms per row, RowTopK 0.10 ms per row (wall clock, when it was a separate copy).
+// Both share the heap operations below. RowTopK fills the heap with the first k items, then
+// scans a subarray view with one comparison per item: CPU time per 40,981-item row, k = 20,
+// interleaved with its former hand-inlined copy, 0.053–0.059 ms vs 0.075 ms. The heap keeps scores as float64 so float64 input
 // (item–item similarity rows) is compared at full precision; float32 input is held exactly.
 
 export interface TopK {
@@ -93,15 +94,22 @@ export class RowTopK {
     const heapIdx = this.heapIdx;
     const heapScore = this.heapScore;
     let size = 0;
-    // Once the heap is full, an item must beat the worst kept score strictly: an equal score
-    // comes from a higher index (rows are scanned in index order), which ranks lower.
-    let threshold = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const s = scores[offset + i];
-      if (!(s > threshold)) continue; // also drops NaN and −∞
-      if (size < k) heapPush(heapScore, heapIdx, size++, s, i);
-      else heapReplaceRoot(heapScore, heapIdx, size, s, i);
-      if (size === k) threshold = heapScore[0];
+    const row = scores.subarray(offset, offset + n);
+    let i = 0;
+    // Fill the heap with the first k scorable items (NaN and −∞ fail the test).
+    for (; i < n && size < k; i++) {
+      const s = row[i];
+      if (s > Number.NEGATIVE_INFINITY) heapPush(heapScore, heapIdx, size++, s, i);
+    }
+    // Then an item must beat the worst kept score strictly: an equal score comes from a higher
+    // index (rows are scanned in index order), which ranks lower. One comparison rejects most.
+    let threshold = heapScore[0];
+    for (; i < n; i++) {
+      const s = row[i];
+      if (s > threshold) {
+        heapReplaceRoot(heapScore, heapIdx, size, s, i);
+        threshold = heapScore[0];
+      }
     }
     heapDrain(heapScore, heapIdx, size, this.outIdx, this.outScore);
     this.indices = this.outIdx.subarray(0, size);
