@@ -9,8 +9,9 @@
 //    0.49–0.55 ms per row, RowTopK 0.10 ms per row (wall clock, when it was a separate copy).
 // Both share the heap operations below. RowTopK fills the heap with the first k items, then
 // scans a subarray view with one comparison per item: CPU time per 40,981-item row, k = 20,
-// interleaved with its former hand-inlined copy, 0.053–0.059 ms vs 0.075 ms. The heap keeps scores as float64 so float64 input
-// (item–item similarity rows) is compared at full precision; float32 input is held exactly.
+// interleaved with its former hand-inlined copy, 0.053–0.059 ms vs 0.075 ms. The heap keeps
+// scores as float64 so float64 input (item–item similarity rows) is compared at full precision;
+// float32 input is held exactly.
 
 export interface TopK {
   /** Item indices, best first. */
