@@ -159,6 +159,9 @@ describe("recommendations", () => {
     expect(diverse.edges.map((e) => e.node.item.id)).not.toEqual(plain.edges.map((e) => e.node.item.id));
   });
 
+  /** SQL queries since t.queries was emptied, less the job reaper's (it polls the jobs table every 2 s, whatever the requests). */
+  const requestQueries = () => t.queries.filter((sql) => !/"public"\."jobs"/.test(sql)).length;
+
   it("costs a constant number of SQL queries whatever the list size (DataLoader)", async () => {
     const query = `query($user: ID!, $first: Int) { recommendations(userId: $user, first: $first) { edges { node { item { id title genres ratingCount averageRating } } } } }`;
     const count = async (first: number) => {
@@ -166,7 +169,7 @@ describe("recommendations", () => {
       t.queries.length = 0;
       const result = await gql(t.url, query, { user: userId, first });
       expect(result.errors).toBeUndefined();
-      return t.queries.length;
+      return requestQueries();
     };
     const ten = await count(10);
     const hundred = await count(100);
@@ -176,7 +179,7 @@ describe("recommendations", () => {
     // With the shared item cache warm, only the statistics query remains.
     t.queries.length = 0;
     await gql(t.url, query, { user: userId, first: 100 });
-    expect(t.queries.length).toBe(1);
+    expect(requestQueries()).toBe(1);
   });
 
   it("users' rating pages are batched: the same queries for 5 or 50 users, and the same pages as one by one", async () => {
@@ -186,7 +189,7 @@ describe("recommendations", () => {
       t.queries.length = 0;
       const result = await gql<Page>(t.url, query, { n });
       expect(result.errors).toBeUndefined();
-      return { queries: t.queries.length, users: result.data!.users.edges.map((e) => e.node) };
+      return { queries: requestQueries(), users: result.data!.users.edges.map((e) => e.node) };
     };
     const five = await run(5);
     const fifty = await run(50);
