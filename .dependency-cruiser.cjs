@@ -21,8 +21,8 @@ const ENTRY_POINTS = "^src/(app|worker)\\.ts$";
 /**
  * The sibling-model rule. Directly in a family folder (src/models/<family>/) each entry is a model, a
  * part of one, or a module the family shares:
- *  - a model is a file or folder with a lower-case name (als.ts, graph/ngcf/) that declares the model
- *    with defineModel; its parts are files named <model><Part>.ts (sasrecNetwork.ts is part of sasrec);
+ *  - a model is a file or folder with a lower-case name (als.ts, graph/ngcf/) that exports the model's
+ *    registry definition; its parts are files named <model><Part>.ts (sasrecNetwork.ts is part of sasrec);
  *  - a shared module has one of the names below (a file <name>.ts or a folder <name>/); its parts are
  *    named <name><Part>.ts like a model's (ncfNetwork.ts is part of ncf, so shared too).
  * A model (or a part of it) must not import another model or another model's parts: what two models
@@ -38,8 +38,8 @@ const ENTRY_POINTS = "^src/(app|worker)\\.ts$";
  *   ncf              the one NCF implementation that gmf.ts, mlp.ts and neumf.ts configure
  *   randomWalk       the random-walk similarity that p3alpha.ts and rp3beta.ts configure
  *   userAutoencoder  the user-row autoencoder that cdae.ts and multvae.ts extend
- * test/app/boundaries.test.ts checks src/models against this: every entry that declares no model is a
- * shared module or a part of a model, and no model is named like a shared module.
+ * test/app/boundaries.test.ts checks src/models against this: every entry that exports no registry
+ * definition is a shared module or a part of a model, and no model is named like a shared module.
  */
 const FAMILY_SHARED = ["index", "common", "kernels", "embedding", "shared", "itemItem", "ncf", "randomWalk", "userAutoencoder"];
 /** A model or a part of one: $1 the family, $2 the model's name (the part's name up to its first capital). */
