@@ -1,10 +1,7 @@
 // Pieces specific to the graph models (LightGCN, NGCF) on top of the training kit
 // (src/models/training): the BPR loss and its gradient on final embeddings held in typed arrays,
 // the batch L2 term, and embedding scoring with one tf matmul per batch of users.
-import type { Interactions } from "../../data/interactions";
 import { tf } from "../../tf/backend";
-import type { FitContext } from "../types";
-import { Adam, DEFAULT_MONITOR, rankingValidation, runTraining, type CheckpointInfo, type TrainingResult } from "../training";
 
 /**
  * BPR loss −ln σ(x_ui − x_uj) of a batch on final embeddings (rows of `final`, items offset by
@@ -117,73 +114,4 @@ export class EmbeddingScorer {
     this.items?.dispose();
     this.items = undefined;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// TEMPORARY: until ngcf.ts uses the kit. The old names ngcf.ts imports, implemented on the kit.
-
-// TEMPORARY: until ngcf.ts uses the kit
-export { BprSampler, modelRng, validationSplit, validationUsers as usersWithItems } from "../training";
-
-// TEMPORARY: until ngcf.ts uses the kit
-export const MONITOR = DEFAULT_MONITOR.metric;
-
-// TEMPORARY: until ngcf.ts uses the kit (Adam's single-array step is DenseAdam's arithmetic)
-export class DenseAdam extends Adam {
-  constructor(
-    readonly size: number,
-    lr: number,
-  ) {
-    super(lr);
-  }
-}
-
-// TEMPORARY: until ngcf.ts uses the kit
-export function rankingMetrics(
-  score: (users: Int32Array, out: Float32Array) => void,
-  train: Interactions,
-  heldOut: Interactions,
-  users: Int32Array,
-  k: number,
-  batch = 512,
-): { recall: number; ndcg: number } {
-  const m = rankingValidation(score, train, heldOut, users, k, batch);
-  return { recall: m[`recall@${k}`], ndcg: m[`ndcg@${k}`] };
-}
-
-// TEMPORARY: until ngcf.ts uses the kit
-export async function runSteps(o: {
-  model: string;
-  params: { epochs: number; batchSize: number; evalEvery: number; patience: number; maxSeconds: number };
-  context: FitContext;
-  samplesPerEpoch: number;
-  step(): number;
-  refresh(): void;
-  validate?: () => Record<string, number>;
-  snapshot(): void;
-  restore(): void;
-  lr: number;
-  hooks?: { onCheckpoint?: (info: CheckpointInfo) => void | Promise<void> };
-}): Promise<TrainingResult> {
-  const p = o.params;
-  const steps = Math.max(1, Math.ceil(o.samplesPerEpoch / p.batchSize));
-  return runTraining({
-    model: o.model,
-    context: o.context,
-    epochs: p.epochs,
-    lr: o.lr,
-    evalEvery: p.evalEvery,
-    patience: p.patience,
-    maxSeconds: p.maxSeconds,
-    trainEpoch: () => {
-      let loss = 0;
-      for (let s = 0; s < steps; s++) loss += o.step();
-      return loss / (steps * p.batchSize);
-    },
-    validate: o.validate,
-    best: { snapshot: o.snapshot, restore: o.restore },
-    refresh: o.refresh,
-    onCheckpoint: o.hooks?.onCheckpoint,
-    describeEpoch: (epoch, seconds) => `epoch ${epoch} in ${seconds.toFixed(2)} s (${steps} steps)`,
-  });
 }
