@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ItemContent } from "../../src/data/dataset";
 import { Interactions } from "../../src/data/interactions";
 import { ValidationError } from "../../src/errors";
-import { ItemVectors } from "../../src/models/content/content";
+import { ItemVectors } from "../../src/models/content/common";
 import { createModel, deserializeModel, serializeModel } from "../../src/models/registry";
 
 const item = (title: string, genres: string[], year: number | null, tags: string[] = []): ItemContent => ({ title, genres, tags, year });

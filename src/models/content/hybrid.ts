@@ -21,7 +21,7 @@ import { BaseRecommender } from "../base";
 import { defineModel } from "../definition";
 import { defaultParams, type ParamsOf } from "../params";
 import type { ArrayState, FitContext, FitReport, ModelState, Recommender, TrainingData, UserProfile } from "../types";
-import { CONTENT_CAPABILITIES, CONTENT_PARAMS, ContentBased } from "./content";
+import { CONTENT_CAPABILITIES, CONTENT_PARAMS, ContentBased } from "./common";
 
 const params = {
   collaborative: {
