@@ -1,7 +1,29 @@
 // Pieces specific to the graph models (LightGCN, NGCF) on top of the training kit
-// (src/models/training): the BPR loss and its gradient on final embeddings held in typed arrays,
-// the batch L2 term, and embedding scoring with one tf matmul per batch of users.
+// (src/models/training): their shared training parameters and fit options, the BPR loss and its
+// gradient on final embeddings held in typed arrays, the batch L2 term, and embedding scoring
+// (one tf matmul per batch of users, or a dot product per item for one vector).
+import type { Interactions } from "../../data/interactions";
 import { tf } from "../../tf/backend";
+import type { CheckpointInfo } from "../training";
+
+/** Batching, epochs, validation, time budget and kernel settings, the same for LightGCN and NGCF. */
+export const graphTrainingParams = {
+  batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
+  epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
+  evalEvery: { type: "int", default: 5, min: 1, max: 1000, description: "Epochs between validations" },
+  patience: { type: "int", default: 5, min: 0, max: 1000, description: "Validations without a better recall@20 before stopping (0: never)" },
+  validationFraction: { type: "float", default: 0.1, min: 0, max: 0.5, description: "Per-user fraction of training interactions held out for early stopping (0: none)" },
+  validationUsers: { type: "int", default: 10000, min: 0, max: 10000000, description: "Validation users sampled per check (0: all)" },
+  maxSeconds: { type: "float", default: 0, min: 0, max: 1e7, description: "Training-time budget in seconds (0: none)" },
+  kernel: { type: "enum", default: "auto", values: ["auto", "js"], description: "Sparse kernel: WebAssembly SIMD when available (auto), or the JS loop" },
+  threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads per sparse product (worker threads on a shared WebAssembly memory)" },
+} as const;
+
+/** Options beyond TrainingData for scripts: an explicit validation matrix, checkpoint hooks. */
+export interface GraphFitOptions {
+  validation?: Interactions;
+  hooks?: { onCheckpoint?: (info: CheckpointInfo) => void | Promise<void> };
+}
 
 /**
  * BPR loss −ln σ(x_ui − x_uj) of a batch on final embeddings (rows of `final`, items offset by
@@ -114,4 +136,22 @@ export class EmbeddingScorer {
     this.items?.dispose();
     this.items = undefined;
   }
+}
+
+/** out[i] = vector(at offset) · items[i] for every item row. */
+export function dotAll(vectors: Float32Array, offset: number, items: Float32Array, dim: number, out: Float32Array): void {
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const o = i * dim;
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += vectors[offset + c] * items[o + c];
+    out[i] = s;
+  }
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

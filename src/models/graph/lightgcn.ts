@@ -26,18 +26,17 @@
 // Fold-in (scoreProfile): a new user with items P has no ego embedding; its propagated layers are
 //   e^(k) = Σ_{i∈P} e_i^(k−1) / sqrt(|P| d_i), so e = (1/(K+1)) Σ_{i∈P} (Σ_{k<K} e_i^(k)) / sqrt(|P| d_i)
 // with the item layers of the trained graph (stored summed per item).
-import { defineModel } from "../definition";
+import { capabilities, defineModel } from "../definition";
 import { BaseRecommender, cosineToAll } from "../base";
 import type { ParamsOf } from "../params";
-import type { Capabilities, FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import type { Interactions } from "../../data/interactions";
+import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 import { ValidationError } from "../../errors";
 import { normalizedAdjacency } from "../../graph/adjacency";
 import { fillNormal } from "../../math/random";
 import { WasmDevice } from "../../math/wasmDevice";
 import { initTf } from "../../tf/backend";
-import { Adam, BprSampler, arrayState, modelRng, rankingValidation, runTraining, validationSplit, validationUsers, type CheckpointInfo } from "../training";
-import { EmbeddingScorer, addBatchL2, bprLossAndGrad } from "./common";
+import { Adam, BprSampler, arrayState, modelRng, rankingValidation, runTraining, validationSplit, validationUsers } from "../training";
+import { EmbeddingScorer, addBatchL2, bprLossAndGrad, dotAll, graphTrainingParams, median, type GraphFitOptions } from "./common";
 
 export const lightgcnParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size" },
@@ -45,40 +44,26 @@ export const lightgcnParams = {
   lr: { type: "float", default: 0.01, min: 1e-6, max: 1, description: "Adam learning rate" },
   lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
   reg: { type: "float", default: 1e-4, min: 0, max: 1, description: "L2 weight λ on the batch's ego embeddings" },
-  batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
-  epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
+  batchSize: graphTrainingParams.batchSize,
+  epochs: graphTrainingParams.epochs,
   sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive (LightGCN code), or uniform interaction" },
   initStd: { type: "float", default: 0.1, min: 1e-4, max: 10, description: "Standard deviation of the normal initialisation of E⁰" },
-  evalEvery: { type: "int", default: 5, min: 1, max: 1000, description: "Epochs between validations" },
-  patience: { type: "int", default: 5, min: 0, max: 1000, description: "Validations without a better recall@20 before stopping (0: never)" },
-  validationFraction: { type: "float", default: 0.1, min: 0, max: 0.5, description: "Per-user fraction of training interactions held out for early stopping (0: none)" },
-  validationUsers: { type: "int", default: 10000, min: 0, max: 10000000, description: "Validation users sampled per check (0: all)" },
-  maxSeconds: { type: "float", default: 0, min: 0, max: 1e7, description: "Training-time budget in seconds (0: none)" },
-  kernel: { type: "enum", default: "auto", values: ["auto", "js"], description: "Sparse kernel: WebAssembly SIMD when available (auto), or the JS loop" },
-  threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads per sparse product (worker threads on a shared WebAssembly memory)" },
+  evalEvery: graphTrainingParams.evalEvery,
+  patience: graphTrainingParams.patience,
+  validationFraction: graphTrainingParams.validationFraction,
+  validationUsers: graphTrainingParams.validationUsers,
+  maxSeconds: graphTrainingParams.maxSeconds,
+  kernel: graphTrainingParams.kernel,
+  threads: graphTrainingParams.threads,
 } as const;
 
 export type LightGcnParams = ParamsOf<typeof lightgcnParams>;
 
-const capabilities: Capabilities = {
-  personalized: true,
-  ratingPrediction: false,
-  similarItems: true,
-  foldIn: true,
-  sequential: false,
-  coldStartItems: false,
-  usesContent: false,
-};
-
-/** Options beyond TrainingData for scripts: an explicit validation matrix, checkpoint hooks. */
-export interface GraphFitOptions {
-  validation?: Interactions;
-  hooks?: { onCheckpoint?: (info: CheckpointInfo) => void | Promise<void> };
-}
+const LIGHTGCN_CAPABILITIES = capabilities("personalized", "similarItems", "foldIn");
 
 export class LightGcn extends BaseRecommender<LightGcnParams> {
   readonly name = "lightgcn";
-  readonly capabilities = capabilities;
+  readonly capabilities = LIGHTGCN_CAPABILITIES;
   private userFinal: Float32Array = new Float32Array(0);
   private itemFinal: Float32Array = new Float32Array(0);
   /** Σ_{k<K} e_i^(k) per item (fold-in). */
@@ -296,31 +281,13 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
   }
 }
 
-/** out[i] = vector(at offset) · items[i] for every item row. */
-export function dotAll(vectors: Float32Array, offset: number, items: Float32Array, dim: number, out: Float32Array): void {
-  const n = out.length;
-  for (let i = 0; i < n; i++) {
-    const o = i * dim;
-    let s = 0;
-    for (let c = 0; c < dim; c++) s += vectors[offset + c] * items[o + c];
-    out[i] = s;
-  }
-}
-
-export function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 export const lightgcn = defineModel({
   name: "lightgcn",
   family: "graph",
   description: "LightGCN: linear propagation on the normalised user–item graph, layer-mean embeddings, BPR",
   paper: "He et al., LightGCN: Simplifying and Powering Graph Convolution Network for Recommendation, SIGIR 2020",
   feedback: "implicit",
-  capabilities,
+  capabilities: LIGHTGCN_CAPABILITIES,
   params: lightgcnParams,
   fastParams: { dim: 16, layers: 2, batchSize: 256, epochs: 40, lr: 0.02, evalEvery: 10, validationFraction: 0 },
   create: (p) => new LightGcn(p),

@@ -31,8 +31,7 @@ import { fillNormal, type Rng } from "../../../math/random";
 import { initTf } from "../../../tf/backend";
 import { glorotUniform } from "../../../tf/init";
 import { Adam, BprSampler, arrayState, modelRng, rankingValidation, runTraining, validationSplit, validationUsers } from "../../training";
-import { EmbeddingScorer } from "../common";
-import { dotAll, lightgcnParams, median, type GraphFitOptions } from "../lightgcn";
+import { EmbeddingScorer, dotAll, graphTrainingParams, median, type GraphFitOptions } from "../common";
 import { NgcfNetwork } from "./network";
 
 export const ngcfParams = {
@@ -43,22 +42,22 @@ export const ngcfParams = {
   lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
   initStd: { type: "float", default: 0, min: 0, max: 10, description: "Standard deviation of a normal initialisation of E⁰ (0: Glorot uniform over all nodes, as the reference code)" },
   reg: { type: "float", default: 1e-5, min: 0, max: 1, description: "L2 weight λ on the batch's final representations" },
-  // The batching, epochs, validation, time budget and kernel settings are LightGCN's.
-  batchSize: lightgcnParams.batchSize,
-  epochs: lightgcnParams.epochs,
+  // The batching, epochs, validation, time budget and kernel settings are the graph models' (LightGCN's).
+  batchSize: graphTrainingParams.batchSize,
+  epochs: graphTrainingParams.epochs,
   messageDropout: { type: "float", default: 0.1, min: 0, max: 0.9, description: "Dropout on each layer's output in training" },
   nodeDropout: { type: "float", default: 0, min: 0, max: 0.9, description: "Probability of dropping an edge of L per step in training" },
   propagation: { type: "enum", default: "paper", values: ["paper", "gcn", "mean"], description: "W1 input: (L + I)E with L = D^-1/2 A D^-1/2 (paper); or ÂE with the self-loops inside Â: Â = D̃^-1/2 (A + I) D̃^-1/2 (gcn) or D̃^-1 (A + I) (mean, the reference code's adjacency)" },
   activation: { type: "enum", default: "sum", values: ["sum", "separate"], description: "LeakyReLU on the sum of the W1 and W2 terms (paper eq. 7) or on each term (the reference code)" },
   leakySlope: { type: "float", default: 0.2, min: 0, max: 1, description: "LeakyReLU negative slope" },
   sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive, or uniform interaction" },
-  evalEvery: lightgcnParams.evalEvery,
-  patience: lightgcnParams.patience,
-  validationFraction: lightgcnParams.validationFraction,
-  validationUsers: lightgcnParams.validationUsers,
-  maxSeconds: lightgcnParams.maxSeconds,
-  kernel: lightgcnParams.kernel,
-  threads: lightgcnParams.threads,
+  evalEvery: graphTrainingParams.evalEvery,
+  patience: graphTrainingParams.patience,
+  validationFraction: graphTrainingParams.validationFraction,
+  validationUsers: graphTrainingParams.validationUsers,
+  maxSeconds: graphTrainingParams.maxSeconds,
+  kernel: graphTrainingParams.kernel,
+  threads: graphTrainingParams.threads,
 } as const;
 
 export type NgcfParams = ParamsOf<typeof ngcfParams>;
