@@ -1,10 +1,15 @@
 // Pieces specific to the graph models (LightGCN, NGCF) on top of the training kit
-// (src/models/training): their shared training parameters and fit options, the BPR loss and its
-// gradient on final embeddings held in typed arrays, the batch L2 term, and embedding scoring
-// (one tf matmul per batch of users, or a dot product per item for one vector).
+// (src/models/training): their shared training parameters and fit options, BPR batches and the
+// training run with its report, the BPR loss and its gradient on final embeddings held in typed
+// arrays, the batch L2 term, and embedding scoring (one tf matmul per batch of users, or a dot
+// product per item for one vector).
 import type { Interactions } from "../../data/interactions";
-import { tf } from "../../tf/backend";
-import type { CheckpointInfo } from "../training";
+import type { Rng } from "../../math/random";
+import { initTf, tf, type TfBackendName } from "../../tf/backend";
+import type { BaseRecommender } from "../base";
+import type { ParamsOf } from "../params";
+import { BprSampler, modelRng, rankingValidation, runTraining, validationSplit, validationUsers, type BestState, type CheckpointInfo } from "../training";
+import type { FitContext, FitReport, TrainingData } from "../types";
 
 /** Batching, epochs, validation, time budget and kernel settings, the same for LightGCN and NGCF. */
 export const graphTrainingParams = {
@@ -19,10 +24,120 @@ export const graphTrainingParams = {
   threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads per sparse product (worker threads on a shared WebAssembly memory)" },
 } as const;
 
+/** The settings of a graph model's fit read here (graphTrainingParams, the triple sampling, the learning rate). */
+export type GraphTrainingSettings = ParamsOf<typeof graphTrainingParams> & { sampling: "user" | "interaction"; lr: number };
+
 /** Options beyond TrainingData for scripts: an explicit validation matrix, checkpoint hooks. */
 export interface GraphFitOptions {
   validation?: Interactions;
   hooks?: { onCheckpoint?: (info: CheckpointInfo) => void | Promise<void> };
+}
+
+/** Batches of BPR triples: B = min(batchSize, nnz) per step, ⌈nnz / B⌉ steps per epoch. */
+export class BprBatches {
+  readonly users: Int32Array;
+  readonly positives: Int32Array;
+  readonly negatives: Int32Array;
+  readonly stepsPerEpoch: number;
+  private readonly sampler: BprSampler;
+
+  constructor(train: Interactions, p: GraphTrainingSettings, rng: Rng) {
+    const size = Math.min(p.batchSize, Math.max(1, train.nnz));
+    this.users = new Int32Array(size);
+    this.positives = new Int32Array(size);
+    this.negatives = new Int32Array(size);
+    this.stepsPerEpoch = Math.max(1, Math.ceil(train.nnz / size));
+    this.sampler = new BprSampler(train, rng, p.sampling);
+  }
+
+  /** Fills users/positives/negatives with the next batch. */
+  draw(): void {
+    this.sampler.sample(this.users, this.positives, this.negatives);
+  }
+}
+
+/** A graph model's fit in progress: the model, its context, the split, and when it started. */
+export interface GraphFit<P extends GraphTrainingSettings = GraphTrainingSettings> {
+  model: BaseRecommender<P>;
+  context: FitContext;
+  options: GraphFitOptions;
+  /** performance.now() at the start of the fit (the report's seconds). */
+  started: number;
+  /** The tf backend (tf only scores; training runs on typed arrays). */
+  backend: TfBackendName;
+  train: Interactions;
+  validation: Interactions | undefined;
+}
+
+/** Starts a graph model's fit: tf for scoring, the model's shape, the validation split (given, carved, or none). */
+export async function startGraphFit<P extends GraphTrainingSettings>(model: BaseRecommender<P>, data: TrainingData, context: FitContext, options: GraphFitOptions): Promise<GraphFit<P>> {
+  const started = performance.now();
+  const backend = await initTf({ log: context.log });
+  const all = data.interactions;
+  model.nUsers = all.nUsers;
+  model.nItems = all.nItems;
+  const { train, validation } = validationSplit(all, { validation: options.validation, fraction: model.params.validationFraction, seed: context.seed });
+  return { model, context, options, started, backend, train, validation };
+}
+
+export interface GraphSteps {
+  stepsPerEpoch: number;
+  /** One optimisation step; returns the summed loss of its batch. */
+  step(): number;
+  /** Makes the current weights scorable (final embeddings). */
+  refresh(): void;
+  best: BestState;
+  /** The model's own report notes (listed before the training ones). */
+  notes: Record<string, unknown>;
+}
+
+/**
+ * A graph model's training on the kit's loop: epochs of `stepsPerEpoch` steps, validation of
+ * recall@20 / ndcg@20 on seeded validation users every evalEvery epochs, early stopping and the
+ * best state restored; returns the FitReport with the graph models' training notes.
+ */
+export async function trainGraphModel(fit: GraphFit, o: GraphSteps): Promise<FitReport> {
+  const { model, context, options, train, validation } = fit;
+  const p = model.params;
+  const stepsPerEpoch = o.stepsPerEpoch;
+  const checkUsers = validation ? validationUsers(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
+  const loop = await runTraining({
+    model: model.name,
+    context,
+    epochs: p.epochs,
+    lr: p.lr,
+    evalEvery: p.evalEvery,
+    patience: p.patience,
+    maxSeconds: p.maxSeconds,
+    // Summed step losses per batchSize triples of every step (batchSize, not B: the curves always used it).
+    trainEpoch: () => {
+      let loss = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) loss += o.step();
+      return loss / (stepsPerEpoch * p.batchSize);
+    },
+    validate:
+      validation && checkUsers && checkUsers.length > 0 ? () => rankingValidation((u, out) => model.scoreUsers(u, out), train, validation, checkUsers, 20) : undefined,
+    best: o.best,
+    refresh: o.refresh,
+    onCheckpoint: options.hooks?.onCheckpoint,
+    describeEpoch: (epoch, seconds) => `epoch ${epoch} in ${seconds.toFixed(2)} s (${stepsPerEpoch} steps)`,
+  });
+  return {
+    epochs: loop.epochs,
+    seconds: (performance.now() - fit.started) / 1000,
+    lossCurve: loop.lossCurve,
+    validationCurve: loop.validationCurve,
+    notes: {
+      ...o.notes,
+      stepsPerEpoch,
+      secondsPerEpoch: median(loop.epochSeconds),
+      trainSeconds: loop.trainSeconds,
+      bestEpoch: loop.bestEpoch,
+      stoppedBy: loop.stoppedBy,
+      validation: validation ? (options.validation ? "given" : `carved ${p.validationFraction} per user`) : "none",
+      ...(loop.best ? { bestValidation: loop.best } : {}),
+    },
+  };
 }
 
 /**

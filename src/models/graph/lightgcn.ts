@@ -34,9 +34,8 @@ import { ValidationError } from "../../errors";
 import { normalizedAdjacency } from "../../graph/adjacency";
 import { fillNormal } from "../../math/random";
 import { WasmDevice } from "../../math/wasmDevice";
-import { initTf } from "../../tf/backend";
-import { Adam, BprSampler, arrayState, modelRng, rankingValidation, runTraining, validationSplit, validationUsers } from "../training";
-import { EmbeddingScorer, addBatchL2, bprLossAndGrad, dotAll, graphTrainingParams, median, type GraphFitOptions } from "./common";
+import { Adam, arrayState, modelRng } from "../training";
+import { BprBatches, EmbeddingScorer, addBatchL2, bprLossAndGrad, dotAll, graphTrainingParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "./common";
 
 export const lightgcnParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size" },
@@ -77,13 +76,9 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
   }
 
   async fitWith(data: TrainingData, context: FitContext, options: GraphFitOptions): Promise<FitReport> {
-    const started = performance.now();
     const p = this.params;
-    await initTf({ log: context.log });
-    const all = data.interactions;
-    this.nUsers = all.nUsers;
-    this.nItems = all.nItems;
-    const { train, validation } = validationSplit(all, { validation: options.validation, fraction: p.validationFraction, seed: context.seed });
+    const fit = await startGraphFit(this, data, context, options);
+    const train = fit.train;
     const nU = train.nUsers;
     const nI = train.nItems;
     const n = nU + nI;
@@ -100,11 +95,9 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
       const gradFinal = engine.buffer(GRAD_FINAL);
       const gradEgo = engine.buffer(GRAD_EGO);
       const adam = new Adam(p.lr);
-      const sampler = new BprSampler(train, modelRng(context.seed, 2), p.sampling);
-      const B = Math.min(p.batchSize, Math.max(1, train.nnz));
-      const users = new Int32Array(B);
-      const positives = new Int32Array(B);
-      const negatives = new Int32Array(B);
+      const batches = new BprBatches(train, p, modelRng(context.seed, 2));
+      const { users, positives, negatives, stepsPerEpoch } = batches;
+      const B = users.length;
       const scale = 1 / (K + 1);
 
       // slot `out` = (1/(K+1)) Σ_k Â^k · slot `src`: each product also adds its layer into `out`.
@@ -120,11 +113,10 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
         if (K > 0) for (let x = 0; x < target.length; x++) target[x] *= scale;
       };
 
-      const stepsPerEpoch = Math.max(1, Math.ceil(train.nnz / B));
       const step = (): number => {
         // Large-batch Adam learns fast at a high rate and then needs a lower one to settle.
         if (p.lrDecay < 1) adam.lr = p.lr * Math.pow(p.lrDecay, Math.floor(adam.steps / stepsPerEpoch));
-        sampler.sample(users, positives, negatives);
+        batches.draw();
         propagate(EGO, FINAL);
         gradFinal.fill(0);
         let loss = bprLossAndGrad(final, d, nU, users, positives, negatives, gradFinal);
@@ -149,48 +141,13 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
         }
         this.setEmbeddings(final.slice(0, nU * d), final.slice(nU * d, n * d), layerSum, train.itemDegrees());
       };
-      const checkUsers = validation ? validationUsers(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
-      const loop = await runTraining({
-        model: this.name,
-        context,
-        epochs: p.epochs,
-        lr: p.lr,
-        evalEvery: p.evalEvery,
-        patience: p.patience,
-        maxSeconds: p.maxSeconds,
-        // Summed step losses per batchSize triples of every step (batchSize, not B: the curves always used it).
-        trainEpoch: () => {
-          let loss = 0;
-          for (let s = 0; s < stepsPerEpoch; s++) loss += step();
-          return loss / (stepsPerEpoch * p.batchSize);
-        },
-        validate:
-          validation && checkUsers && checkUsers.length > 0
-            ? () => rankingValidation((u, out) => this.scoreUsers(u, out), train, validation, checkUsers, 20)
-            : undefined,
-        best: arrayState(ego),
+      return await trainGraphModel(fit, {
+        stepsPerEpoch,
+        step,
         refresh,
-        onCheckpoint: options.hooks?.onCheckpoint,
-        describeEpoch: (epoch, seconds) => `epoch ${epoch} in ${seconds.toFixed(2)} s (${stepsPerEpoch} steps)`,
+        best: arrayState(ego),
+        notes: { kernel: engine.backend, threads: engine.threads, adjacencyNnz: adjacency.indptr[n] },
       });
-      return {
-        epochs: loop.epochs,
-        seconds: (performance.now() - started) / 1000,
-        lossCurve: loop.lossCurve,
-        validationCurve: loop.validationCurve,
-        notes: {
-          kernel: engine.backend,
-          threads: engine.threads,
-          adjacencyNnz: adjacency.indptr[n],
-          stepsPerEpoch,
-          secondsPerEpoch: median(loop.epochSeconds),
-          trainSeconds: loop.trainSeconds,
-          bestEpoch: loop.bestEpoch,
-          stoppedBy: loop.stoppedBy,
-          validation: validation ? (options.validation ? "given" : `carved ${p.validationFraction} per user`) : "none",
-          ...(loop.best ? { bestValidation: loop.best } : {}),
-        },
-      };
     } finally {
       engine.dispose();
     }

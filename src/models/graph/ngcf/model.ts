@@ -28,10 +28,9 @@ import { ValidationError } from "../../../errors";
 import { normalizedAdjacency, randomWalkAdjacency } from "../../../graph/adjacency";
 import { mirrorPositions, type CsrMatrix } from "../../../math/sparse";
 import { fillNormal, type Rng } from "../../../math/random";
-import { initTf } from "../../../tf/backend";
 import { glorotUniform } from "../../../tf/init";
-import { Adam, BprSampler, arrayState, modelRng, rankingValidation, runTraining, validationSplit, validationUsers } from "../../training";
-import { EmbeddingScorer, dotAll, graphTrainingParams, median, type GraphFitOptions } from "../common";
+import { Adam, arrayState, modelRng } from "../../training";
+import { BprBatches, EmbeddingScorer, dotAll, graphTrainingParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "../common";
 import { NgcfNetwork } from "./network";
 
 export const ngcfParams = {
@@ -82,14 +81,9 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
   }
 
   async fitWith(data: TrainingData, context: FitContext, options: GraphFitOptions): Promise<FitReport> {
-    const started = performance.now();
     const p = this.params;
-    // tf only scores (EmbeddingScorer); training runs on typed arrays.
-    const backend = await initTf({ log: context.log });
-    const all = data.interactions;
-    this.nUsers = all.nUsers;
-    this.nItems = all.nItems;
-    const { train, validation } = validationSplit(all, { validation: options.validation, fraction: p.validationFraction, seed: context.seed });
+    const fit = await startGraphFit(this, data, context, options);
+    const train = fit.train;
     const nU = train.nUsers;
     const n = nU + train.nItems;
     const d = p.dim;
@@ -113,12 +107,8 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
       const egoAdam = new Adam(p.lr * p.egoLrScale);
       const weightAdam = new Adam(p.lr);
       const nodeDropout = p.nodeDropout > 0 ? new NodeDropout(adjacency, nU, network.adjacencyValues(), walk?.transposedValues, p.nodeDropout, modelRng(context.seed, 5)) : undefined;
-      const sampler = new BprSampler(train, modelRng(context.seed, 2), p.sampling);
-      const B = Math.min(p.batchSize, Math.max(1, train.nnz));
-      const users = new Int32Array(B);
-      const positives = new Int32Array(B);
-      const negatives = new Int32Array(B);
-      const stepsPerEpoch = Math.max(1, Math.ceil(train.nnz / B));
+      const batches = new BprBatches(train, p, modelRng(context.seed, 2));
+      const { users, positives, negatives, stepsPerEpoch } = batches;
 
       const step = (): number => {
         if (p.lrDecay < 1) {
@@ -126,7 +116,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
           egoAdam.lr = lr * p.egoLrScale;
           weightAdam.lr = lr;
         }
-        sampler.sample(users, positives, negatives);
+        batches.draw();
         nodeDropout?.draw();
         network.forward(true);
         const loss = network.lossAndBackward(nU, users, positives, negatives, p.reg);
@@ -141,49 +131,13 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
         const w = this.width;
         this.setEmbeddings(final.slice(0, nU * w), final.slice(nU * w, n * w));
       };
-      const checkUsers = validation ? validationUsers(validation, p.validationUsers, modelRng(context.seed, 3)) : undefined;
-      const loop = await runTraining({
-        model: this.name,
-        context,
-        epochs: p.epochs,
-        lr: p.lr,
-        evalEvery: p.evalEvery,
-        patience: p.patience,
-        maxSeconds: p.maxSeconds,
-        // Summed step losses per batchSize triples of every step (as LightGCN's curves).
-        trainEpoch: () => {
-          let loss = 0;
-          for (let s = 0; s < stepsPerEpoch; s++) loss += step();
-          return loss / (stepsPerEpoch * p.batchSize);
-        },
-        validate:
-          validation && checkUsers && checkUsers.length > 0
-            ? () => rankingValidation((u, out) => this.scoreUsers(u, out), train, validation, checkUsers, 20)
-            : undefined,
-        best: arrayState(network.ego(), network.weights),
+      return await trainGraphModel(fit, {
+        stepsPerEpoch,
+        step,
         refresh,
-        onCheckpoint: options.hooks?.onCheckpoint,
-        describeEpoch: (epoch, seconds) => `epoch ${epoch} in ${seconds.toFixed(2)} s (${stepsPerEpoch} steps)`,
+        best: arrayState(network.ego(), network.weights),
+        notes: { backend: `typed arrays (${network.kernel}); scoring on tf ${fit.backend}`, kernel: network.kernel, threads: network.threads, adjacencyNnz: nnz },
       });
-      return {
-        epochs: loop.epochs,
-        seconds: (performance.now() - started) / 1000,
-        lossCurve: loop.lossCurve,
-        validationCurve: loop.validationCurve,
-        notes: {
-          backend: `typed arrays (${network.kernel}); scoring on tf ${backend}`,
-          kernel: network.kernel,
-          threads: network.threads,
-          adjacencyNnz: nnz,
-          stepsPerEpoch,
-          secondsPerEpoch: median(loop.epochSeconds),
-          trainSeconds: loop.trainSeconds,
-          bestEpoch: loop.bestEpoch,
-          stoppedBy: loop.stoppedBy,
-          validation: validation ? (options.validation ? "given" : `carved ${p.validationFraction} per user`) : "none",
-          ...(loop.best ? { bestValidation: loop.best } : {}),
-        },
-      };
     } finally {
       network.dispose();
     }
