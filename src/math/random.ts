@@ -76,8 +76,8 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** Fills `out` with N(0, std²) samples. */
-export function fillNormal(out: Float32Array, rng: Rng, std: number): Float32Array {
+/** Fills `out` with N(0, std²) samples, in order. */
+export function fillNormal<T extends Float32Array | Float64Array>(out: T, rng: Rng, std: number): T {
   for (let i = 0; i < out.length; i++) out[i] = rng.normal() * std;
   return out;
 }

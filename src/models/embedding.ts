@@ -47,13 +47,15 @@ export abstract class EmbeddingRecommender<P extends object, V extends FloatArra
   protected itemFactors: V;
   private itemNorms: Float32Array | undefined;
 
-  constructor(
-    params: Readonly<P>,
-    protected readonly floats: FactorType<V>,
-  ) {
+  /** How the factor arrays are made: FLOAT64 unless given (a float32 model must pass FLOAT32, the type says so). */
+  protected readonly floats: FactorType<V>;
+
+  constructor(params: Readonly<P>, ...[floats]: Float64Array extends V ? [FactorType<V>?] : [FactorType<V>]) {
     super(params);
-    this.userFactors = floats.create(0);
-    this.itemFactors = floats.create(0);
+    // Sound: floats is only optional when V is Float64Array (the rest type above).
+    this.floats = floats ?? (FLOAT64 as unknown as FactorType<V>);
+    this.userFactors = this.floats.create(0);
+    this.itemFactors = this.floats.create(0);
   }
 
   /** The additive terms of a score; none by default (a plain dot product). */

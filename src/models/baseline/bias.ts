@@ -8,9 +8,8 @@
 import { capabilities, defineModel } from "../definition";
 import { BaseRecommender } from "../base";
 import type { ParamsOf } from "../params";
-import { runTraining } from "../training";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { clip, globalMean, ratingRange, requireInteractions, stateArray, type RatingRange } from "../factorization/common";
+import { clip, globalMean, ratingRange, requireInteractions, runAlternating, stateArray, type RatingRange } from "../factorization/common";
 
 const params = {
   regUser: { type: "float", default: 5, min: 0, max: 1000, description: "λ_u: shrinkage of user biases (pseudo-count of ratings at the mean)" },
@@ -43,20 +42,13 @@ export class BiasBaseline extends BaseRecommender<Params> {
     this.itemBias = new Float64Array(x.nItems);
     const xt = x.transpose();
     const { regUser, regItem, iterations } = this.params;
-    const loop = await runTraining({
-      model: this.name,
-      context,
-      epochs: iterations,
-      lr: 0, // closed-form solves have no learning rate (the loop only names it if the loss were non-finite)
-      started,
-      trainEpoch: () => {
+    return runAlternating(this.name, context, started, iterations, "train RMSE", {
+      solve: () => {
         fitBiases(xt, this.itemBias, this.userBias, this.mu, regItem);
         fitBiases(x, this.userBias, this.itemBias, this.mu, regUser);
-        return trainRmse(x, this.mu, this.userBias, this.itemBias);
       },
-      describeEpoch: () => "train RMSE",
+      loss: () => trainRmse(x, this.mu, this.userBias, this.itemBias),
     });
-    return { epochs: loop.epochs, seconds: (performance.now() - started) / 1000, lossCurve: loop.lossCurve };
   }
 
   scoreUser(user: number, out: Float32Array): void {

@@ -9,14 +9,13 @@
 // t_ui = r_ui − μ − b_i, [p_u; b_u] = (Σ_(i∈R(u)) x_i x_iᵀ + diag(λ n_u, …, λ_b n_u))⁻¹ Σ t_ui x_i,
 // the (k+1)×(k+1) normal equations built from the rated items only (upper-triangle rank-1 updates,
 // four at a time, into one reused Float64Array) and solved in place by Cholesky.
-import { createRng } from "../../math/random";
+import { createRng, fillNormal } from "../../math/random";
 import { accumulateGramUpper, choleskySolveUpper, choleskyUpper } from "../../math/linalg";
 import type { Interactions } from "../../data/interactions";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, TrainingData } from "../types";
-import { runTraining } from "../training";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, alsReport, fillNormal64, requireInteractions } from "./common";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, runAlternating } from "./common";
 
 export const ALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -35,33 +34,21 @@ export class ExplicitAls extends BiasedFactorModel<Params> {
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
-    const x = data.interactions;
-    requireInteractions(x, this.name);
     const { iterations, initStd, biases } = this.params;
     const k = this.params.factors | 0;
     this.initState(data, k);
     if (!biases) this.mu = 0;
-    const rng = createRng(context.seed);
-    fillNormal64(this.itemFactors, rng, initStd);
+    fillNormal(this.itemFactors, createRng(context.seed), initStd);
+    const x = data.interactions;
     const xt = x.transpose();
     const solver = new AlsSolver(k, biases);
-    const iterationMs: number[] = [];
-    const loop = await runTraining({
-      model: this.name,
-      context,
-      epochs: iterations,
-      lr: 0, // closed-form solves have no learning rate (the loop only names it if the loss were non-finite)
-      started,
-      trainEpoch: () => {
-        const t0 = performance.now();
+    return runAlternating(this.name, context, started, iterations, "train RMSE", {
+      solve: () => {
         solver.half(x, this.itemFactors, this.itemBias, this.userFactors, this.userBias, this.mu, this.penalties());
         solver.half(xt, this.userFactors, this.userBias, this.itemFactors, this.itemBias, this.mu, this.penalties());
-        iterationMs.push(performance.now() - t0);
-        return trainRmse(x, this);
       },
-      describeEpoch: () => "train RMSE",
+      loss: () => trainRmse(x, this),
     });
-    return alsReport(started, loop, iterationMs);
   }
 
   private penalties(): Penalties {

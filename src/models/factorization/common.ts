@@ -5,11 +5,11 @@
 import { ValidationError } from "../../errors";
 import type { Interactions } from "../../data/interactions";
 import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, type FloatArray } from "../../math/linalg";
-import type { Rng } from "../../math/random";
+import { createRng, fillNormal, type Rng } from "../../math/random";
 import { capabilities } from "../definition";
 import { EmbeddingRecommender, FLOAT64, type ScoreTerms } from "../embedding";
-import type { TrainingResult } from "../training";
-import type { FitReport, ModelState, TrainingData, UserProfile } from "../types";
+import { runTraining, type TrainingResult } from "../training";
+import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 
 /** Rating models with factors: predict ratings, rank, find similar items, fold in new users. */
 export const RATING_FACTOR_CAPABILITIES = capabilities("personalized", "ratingPrediction", "similarItems", "foldIn");
@@ -47,7 +47,36 @@ export function requireInteractions(interactions: Interactions, model: string): 
 }
 
 /** Progress message of the SGD models (mf, svdpp): the RMSE is accumulated while the epoch updates. */
-export const SGD_LOSS = "train RMSE (before the epoch's updates)";
+const SGD_LOSS = "train RMSE (before the epoch's updates)";
+
+/**
+ * The loop of the SGD models (mf, svdpp): `epoch(lr)` runs one pass at learning rate η and returns
+ * its sum of squared errors over `ratings` ratings (the loss is their RMSE); η is multiplied by
+ * lrDecay after every epoch.
+ */
+export function runSgd(
+  model: string,
+  context: FitContext,
+  started: number,
+  schedule: { epochs: number; lr: number; lrDecay: number },
+  ratings: number,
+  epoch: (lr: number) => number,
+): Promise<TrainingResult> {
+  let lr = schedule.lr;
+  return runTraining({
+    model,
+    context,
+    epochs: schedule.epochs,
+    lr: schedule.lr,
+    started,
+    trainEpoch: () => {
+      const sse = epoch(lr);
+      lr *= schedule.lrDecay;
+      return Math.sqrt(sse / ratings);
+    },
+    describeEpoch: () => SGD_LOSS,
+  });
+}
 
 /** Fit report of the SGD models: seconds from the fit's start and their mean per epoch. */
 export function sgdReport(started: number, loop: TrainingResult): FitReport {
@@ -55,23 +84,42 @@ export function sgdReport(started: number, loop: TrainingResult): FitReport {
   return { epochs: loop.epochs, seconds, lossCurve: loop.lossCurve, notes: { secondsPerEpoch: seconds / Math.max(1, loop.epochs) } };
 }
 
-/** Fit report of the alternating models (als, ials): mean milliseconds of an iteration's solves (the loss excluded). */
-export function alsReport(started: number, loop: TrainingResult, iterationMs: number[]): FitReport {
+/** The epochs and learning-rate schedule of the SGD models (mf, svdpp). */
+export const SGD_SCHEDULE_PARAMS = {
+  epochs: { type: "int", default: 100, min: 1, max: 1000, description: "Passes over the training ratings" },
+  lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Initial SGD learning rate η" },
+  lrDecay: { type: "float", default: 0.98, min: 0.5, max: 1, description: "η is multiplied by this after every epoch" },
+} as const;
+
+/** One iteration of an alternating model: its solves (timed: notes.msPerIteration) and the training loss after them. */
+export interface AlternatingStep {
+  solve(): void;
+  loss(): number;
+}
+
+/**
+ * The loop of the closed-form alternating models (als, ials, bias): no learning rate (the loop
+ * only names one when a loss is non-finite, which exact solves do not produce) and no validation.
+ * `started` is performance.now() at the fit's start; `lossName` the progress message (what the loss is).
+ */
+export async function runAlternating(model: string, context: FitContext, started: number, iterations: number, lossName: string, step: AlternatingStep): Promise<FitReport> {
+  const iterationMs: number[] = [];
+  const loop = await runTraining({
+    model,
+    context,
+    epochs: iterations,
+    lr: 0,
+    started,
+    trainEpoch: () => {
+      const t0 = performance.now();
+      step.solve();
+      iterationMs.push(performance.now() - t0);
+      return step.loss();
+    },
+    describeEpoch: () => lossName,
+  });
   const meanMs = iterationMs.reduce((a, b) => a + b, 0) / Math.max(1, iterationMs.length);
   return { epochs: loop.epochs, seconds: (performance.now() - started) / 1000, lossCurve: loop.lossCurve, notes: { msPerIteration: Math.round(meanMs * 10) / 10 } };
-}
-
-/** Fills `out` with independent N(0, std²) draws, in order. */
-export function fillNormal64(out: Float64Array, rng: Rng, std: number): Float64Array {
-  for (let i = 0; i < out.length; i++) out[i] = rng.normal() * std;
-  return out;
-}
-
-/** Row index of every non-zero (user of each position in a CSR). */
-export function rowOfPositions(interactions: Interactions): Int32Array {
-  const rows = new Int32Array(interactions.nnz);
-  for (let u = 0; u < interactions.nUsers; u++) rows.fill(u, interactions.indptr[u], interactions.indptr[u + 1]);
-  return rows;
 }
 
 /**
@@ -169,10 +217,6 @@ export abstract class BiasedFactorModel<P extends BiasedParams> extends Embeddin
   protected range: RatingRange = { min: 0, max: 0 };
   private foldIn: ExplicitFoldIn | undefined;
 
-  constructor(params: Readonly<P>) {
-    super(params, FLOAT64);
-  }
-
   /** λ·n (factors) and λ_b·n (bias) of a fold-in with n rated items (the per-user sum of a per-rating penalty). */
   protected foldInRegularisation(count: number): { factors: number; bias: number } {
     return { factors: this.params.reg * count, bias: this.params.regBias * count };
@@ -183,14 +227,24 @@ export abstract class BiasedFactorModel<P extends BiasedParams> extends Embeddin
     return true;
   }
 
-  /** μ and the rating range of the data, zero biases and zero factors of width k. */
+  /** μ and the rating range of the data (refused when empty), zero biases and zero factors of width k. */
   protected initState(data: TrainingData, k: number): void {
     const x = data.interactions;
+    requireInteractions(x, this.name);
     this.mu = globalMean(x);
     this.range = ratingRange(x);
     this.userBias = new Float64Array(x.nUsers);
     this.itemBias = new Float64Array(x.nItems);
     this.setFactors(x.nUsers, x.nItems, k, new Float64Array(x.nUsers * k), new Float64Array(x.nItems * k));
+  }
+
+  /** initState, then P and Q (in that order) drawn from N(0, std²) by the seeded stream it returns for the rest of the fit. */
+  protected initRandom(data: TrainingData, k: number, seed: number, std: number): Rng {
+    this.initState(data, k);
+    const rng = createRng(seed);
+    fillNormal(this.userFactors, rng, std);
+    fillNormal(this.itemFactors, rng, std);
+    return rng;
   }
 
   protected override factorsChanged(): void {

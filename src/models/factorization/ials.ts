@@ -9,15 +9,14 @@
 // with YᵀY computed once per half-iteration; a few CG steps per user, warm-started from the
 // current x_u, apply the matrix as YᵀY·v + Σ_(i∈R(u)) (c_ui − 1)(y_i·v) y_i + λv — O(k² + |R(u)|k)
 // per step, never forming the per-user k×k matrix. Fold-in solves that system exactly (Cholesky).
-import { createRng } from "../../math/random";
+import { createRng, fillNormal } from "../../math/random";
 import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, gramUpper, mirrorUpper } from "../../math/linalg";
 import type { Interactions } from "../../data/interactions";
 import { capabilities, defineModel } from "../definition";
-import { EmbeddingRecommender, FLOAT64 } from "../embedding";
+import { EmbeddingRecommender } from "../embedding";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, TrainingData, UserProfile } from "../types";
-import { runTraining } from "../training";
-import { alsReport, fillNormal64, requireInteractions } from "./common";
+import { requireInteractions, runAlternating } from "./common";
 
 export const IALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -40,42 +39,27 @@ export class ImplicitAls extends EmbeddingRecommender<IalsParams> {
   private itemGram: Float64Array | undefined;
   private foldScratch: { a: Float64Array; b: Float64Array } | undefined;
 
-  constructor(params: IalsParams) {
-    super(params, FLOAT64);
-  }
-
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const x = data.interactions;
     requireInteractions(x, this.name);
-    const { iterations, initStd } = this.params;
+    const { iterations, initStd, reg, cgSteps } = this.params;
     const k = this.params.factors | 0;
     const rng = createRng(context.seed);
-    const users = fillNormal64(new Float64Array(x.nUsers * k), rng, initStd);
-    const items = fillNormal64(new Float64Array(x.nItems * k), rng, initStd);
+    const users = fillNormal(new Float64Array(x.nUsers * k), rng, initStd);
+    const items = fillNormal(new Float64Array(x.nItems * k), rng, initStd);
     this.setFactors(x.nUsers, x.nItems, k, users, items);
     const confidence = this.confidences(x);
     const xt = x.transpose();
     const confidenceT = this.confidences(xt);
     const solver = new CgSolver(k);
-    const { reg, cgSteps } = this.params;
-    const iterationMs: number[] = [];
-    const loop = await runTraining({
-      model: this.name,
-      context,
-      epochs: iterations,
-      lr: 0, // closed-form solves have no learning rate (the loop only names it if the loss were non-finite)
-      started,
-      trainEpoch: () => {
-        const t0 = performance.now();
+    return runAlternating(this.name, context, started, iterations, "weighted squared loss over all pairs", {
+      solve: () => {
         solver.half(x, confidence, this.itemFactors, this.userFactors, reg, cgSteps);
         solver.half(xt, confidenceT, this.userFactors, this.itemFactors, reg, cgSteps);
-        iterationMs.push(performance.now() - t0);
-        return implicitLoss(x, confidence, this.userFactors, this.itemFactors, k, reg, solver);
       },
-      describeEpoch: () => "weighted squared loss over all pairs",
+      loss: () => implicitLoss(x, confidence, this.userFactors, this.itemFactors, k, reg, solver),
     });
-    return alsReport(started, loop, iterationMs);
   }
 
   /** c_ui − 1 = α·r per stored interaction, in CSR order. */

@@ -7,18 +7,15 @@
 //   b_u += η(e − λ_b b_u), b_i += η(e − λ_b b_i), p_u += η(e q_i − λ p_u), q_i += η(e p_u − λ q_i),
 // with η decayed geometrically per epoch. Fold-in solves the same objective for a new user
 // with items fixed (ridge regression with λ·|profile|, the per-user sum of the SGD penalty).
-import { createRng } from "../../math/random";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import { runTraining } from "../training";
+import { rowOfEntries } from "../training";
 import type { FitContext, FitReport, TrainingData } from "../types";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_LOSS, fillNormal64, requireInteractions, rowOfPositions, sgdReport } from "./common";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_SCHEDULE_PARAMS, runSgd, sgdReport } from "./common";
 
 export const MF_PARAMS = {
   factors: { type: "int", default: 200, min: 1, max: 1024, description: "Latent dimensions k" },
-  epochs: { type: "int", default: 100, min: 1, max: 1000, description: "Passes over the training ratings" },
-  lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Initial SGD learning rate η" },
-  lrDecay: { type: "float", default: 0.98, min: 0.5, max: 1, description: "η is multiplied by this after every epoch" },
+  ...SGD_SCHEDULE_PARAMS,
   reg: { type: "float", default: 0.05, min: 0, max: 10, description: "λ: L2 penalty on user and item factors (per rating)" },
   regBias: { type: "float", default: 0.01, min: 0, max: 10, description: "λ_b: L2 penalty on user and item biases (per rating)" },
   initStd: { type: "float", default: 0.03, min: 0, max: 1, description: "Standard deviation of the normal initialisation of the factors" },
@@ -32,29 +29,14 @@ export class MatrixFactorization extends BiasedFactorModel<Params> {
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const x = data.interactions;
-    requireInteractions(x, this.name);
-    const { epochs, lrDecay, reg, regBias, initStd } = this.params;
+    const { reg, regBias } = this.params;
     const k = this.params.factors | 0;
-    this.initState(data, k);
-    const rng = createRng(context.seed);
-    fillNormal64(this.userFactors, rng, initStd);
-    fillNormal64(this.itemFactors, rng, initStd);
-    const userOf = rowOfPositions(x);
+    const rng = this.initRandom(data, k, context.seed, this.params.initStd);
+    const userOf = rowOfEntries(x);
     const order = Int32Array.from({ length: x.nnz }, (_, p) => p);
-    let lr = this.params.lr;
-    const loop = await runTraining({
-      model: this.name,
-      context,
-      epochs,
-      lr: this.params.lr,
-      started,
-      trainEpoch: () => {
-        rng.shuffle(order);
-        const sse = sgdEpoch(order, userOf, x.indices, x.values, this.mu, this.userBias, this.itemBias, this.userFactors, this.itemFactors, k, lr, reg, regBias);
-        lr *= lrDecay;
-        return Math.sqrt(sse / x.nnz);
-      },
-      describeEpoch: () => SGD_LOSS,
+    const loop = await runSgd(this.name, context, started, this.params, x.nnz, (lr) => {
+      rng.shuffle(order);
+      return sgdEpoch(order, userOf, x.indices, x.values, this.mu, this.userBias, this.itemBias, this.userFactors, this.itemFactors, k, lr, reg, regBias);
     });
     this.zeroUntrained(x);
     return sgdReport(started, loop);

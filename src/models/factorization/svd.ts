@@ -14,7 +14,7 @@
 import { createRng } from "../../math/random";
 import { randomizedSvd } from "../../math/svd";
 import { defineModel } from "../definition";
-import { EmbeddingRecommender, FLOAT64, type ScoreTerms } from "../embedding";
+import { EmbeddingRecommender, type ScoreTerms } from "../embedding";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 import { RATING_FACTOR_CAPABILITIES, clip, globalMean, ratingRange, requireInteractions, type RatingRange } from "./common";
@@ -37,10 +37,6 @@ export class TruncatedSvdModel extends EmbeddingRecommender<Params> {
   private singularValues: Float64Array = new Float64Array(0);
   private range: RatingRange = { min: 0, max: 0 };
   private projected: Float64Array = new Float64Array(0);
-
-  constructor(params: Params) {
-    super(params, FLOAT64);
-  }
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();

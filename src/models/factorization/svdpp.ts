@@ -9,18 +9,15 @@
 // accumulated update once at the end of the user's ratings (y_j ← (1−ηλ_y)^n y_j + η|N|^-½ Σ e q_i).
 // This is O(|R(u)|·k) per user instead of O(|R(u)|·|N(u)|·k).
 import type { Interactions } from "../../data/interactions";
-import { createRng, type Rng } from "../../math/random";
+import { fillNormal, type Rng } from "../../math/random";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import { runTraining } from "../training";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_LOSS, fillNormal64, requireInteractions, sgdReport } from "./common";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_SCHEDULE_PARAMS, runSgd, sgdReport } from "./common";
 
 const params = {
   factors: { type: "int", default: 100, min: 1, max: 1024, description: "Latent dimensions k" },
-  epochs: { type: "int", default: 100, min: 1, max: 1000, description: "Passes over the training ratings" },
-  lr: { type: "float", default: 0.005, min: 1e-6, max: 1, description: "Initial SGD learning rate η" },
-  lrDecay: { type: "float", default: 0.98, min: 0.5, max: 1, description: "η is multiplied by this after every epoch" },
+  ...SGD_SCHEDULE_PARAMS,
   reg: { type: "float", default: 0.05, min: 0, max: 10, description: "λ: L2 penalty on p_u and q_i" },
   regImplicit: { type: "float", default: 0.02, min: 0, max: 10, description: "λ_y: L2 penalty on the implicit item factors y_j" },
   regBias: { type: "float", default: 0.01, min: 0, max: 10, description: "λ_b: L2 penalty on biases" },
@@ -39,14 +36,10 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const x = data.interactions;
-    requireInteractions(x, this.name);
-    const { epochs, lrDecay, reg, regImplicit, regBias, initStd } = this.params;
+    const { reg, regImplicit, regBias, initStd } = this.params;
     const k = this.params.factors | 0;
-    this.initState(data, k);
-    const rng = createRng(context.seed);
-    fillNormal64(this.userFactors, rng, initStd);
-    fillNormal64(this.itemFactors, rng, initStd);
-    this.implicitFactors = fillNormal64(new Float64Array(x.nItems * k), rng, initStd);
+    const rng = this.initRandom(data, k, context.seed, initStd);
+    this.implicitFactors = fillNormal(new Float64Array(x.nItems * k), rng, initStd);
     const state: EpochState = {
       x,
       rng,
@@ -65,20 +58,7 @@ export class SvdPlusPlus extends BiasedFactorModel<Params> {
       regImplicit,
       regBias,
     };
-    let lr = this.params.lr;
-    const loop = await runTraining({
-      model: this.name,
-      context,
-      epochs,
-      lr: this.params.lr,
-      started,
-      trainEpoch: () => {
-        const sse = sgdEpoch(state, lr);
-        lr *= lrDecay;
-        return Math.sqrt(sse / x.nnz);
-      },
-      describeEpoch: () => SGD_LOSS,
-    });
+    const loop = await runSgd(this.name, context, started, this.params, x.nnz, (lr) => sgdEpoch(state, lr));
     this.zeroUntrained(x, [this.implicitFactors]);
     // Serve with the effective user vectors p_u + z_u (z from the final y).
     const { indptr, indices } = x;
