@@ -9,7 +9,7 @@ import { capabilities, defineModel } from "../definition";
 import { BaseRecommender } from "../base";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { clip, globalMean, ratingRange, requireInteractions, runAlternating, stateArray, type RatingRange } from "../factorization/common";
+import { clip, ratingScale, runAlternating, stateArray, type RatingRange } from "../factorization/common";
 
 const params = {
   regUser: { type: "float", default: 5, min: 0, max: 1000, description: "λ_u: shrinkage of user biases (pseudo-count of ratings at the mean)" },
@@ -33,11 +33,9 @@ export class BiasBaseline extends BaseRecommender<Params> {
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const x = data.interactions;
-    requireInteractions(x, this.name);
+    ({ mu: this.mu, range: this.range } = ratingScale(x, this.name));
     this.nUsers = x.nUsers;
     this.nItems = x.nItems;
-    this.mu = globalMean(x);
-    this.range = ratingRange(x);
     this.userBias = new Float64Array(x.nUsers);
     this.itemBias = new Float64Array(x.nItems);
     const xt = x.transpose();

@@ -19,26 +19,29 @@ export interface RatingRange {
   max: number;
 }
 
-/** Observed rating range of the training data (the clip range of predictions). */
-export function ratingRange(interactions: Interactions): RatingRange {
+/** The centre (global mean μ) and clip range (observed min and max) of a rating model's predictions. */
+export interface RatingScale {
+  mu: number;
+  range: RatingRange;
+}
+
+/** μ and the observed rating range of the training data (refused when it is empty). */
+export function ratingScale(interactions: Interactions, model: string): RatingScale {
+  requireInteractions(interactions, model);
+  const values = interactions.values;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  const values = interactions.values;
+  let sum = 0;
   for (let k = 0; k < values.length; k++) {
     if (values[k] < min) min = values[k];
     if (values[k] > max) max = values[k];
+    sum += values[k];
   }
-  return values.length ? { min, max } : { min: 0, max: 0 };
+  return { mu: sum / values.length, range: { min, max } };
 }
 
 export function clip(value: number, range: RatingRange): number {
   return value < range.min ? range.min : value > range.max ? range.max : value;
-}
-
-export function globalMean(interactions: Interactions): number {
-  let sum = 0;
-  for (let k = 0; k < interactions.nnz; k++) sum += interactions.values[k];
-  return interactions.nnz ? sum / interactions.nnz : 0;
 }
 
 /** Refuses an empty training matrix with a typed error. */
@@ -230,9 +233,7 @@ export abstract class BiasedFactorModel<P extends BiasedParams> extends Embeddin
   /** μ and the rating range of the data (refused when empty), zero biases and zero factors of width k. */
   protected initState(data: TrainingData, k: number): void {
     const x = data.interactions;
-    requireInteractions(x, this.name);
-    this.mu = globalMean(x);
-    this.range = ratingRange(x);
+    ({ mu: this.mu, range: this.range } = ratingScale(x, this.name));
     this.userBias = new Float64Array(x.nUsers);
     this.itemBias = new Float64Array(x.nItems);
     this.setFactors(x.nUsers, x.nItems, k, new Float64Array(x.nUsers * k), new Float64Array(x.nItems * k));

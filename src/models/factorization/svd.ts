@@ -17,7 +17,7 @@ import { defineModel } from "../definition";
 import { EmbeddingRecommender, type ScoreTerms } from "../embedding";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { RATING_FACTOR_CAPABILITIES, clip, globalMean, ratingRange, requireInteractions, type RatingRange } from "./common";
+import { RATING_FACTOR_CAPABILITIES, clip, ratingScale, type RatingRange } from "./common";
 
 const params = {
   factors: { type: "int", default: 8, min: 1, max: 1024, description: "Rank k of the truncated SVD" },
@@ -41,9 +41,7 @@ export class TruncatedSvdModel extends EmbeddingRecommender<Params> {
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     const x = data.interactions;
-    requireInteractions(x, this.name);
-    this.mu = globalMean(x);
-    this.range = ratingRange(x);
+    ({ mu: this.mu, range: this.range } = ratingScale(x, this.name));
     this.userMean = new Float64Array(x.nUsers);
     const centred = new Float64Array(x.nnz);
     for (let u = 0; u < x.nUsers; u++) {
