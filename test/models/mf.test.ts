@@ -28,6 +28,20 @@ describe("mf (biased MF, SGD)", () => {
     expect(curve.at(-1)!).toBeLessThan(0.75 * curve[0]);
   });
 
+  it("refuses a saved state whose factors do not fit the shape, and loads float32 factors as float64", async () => {
+    const model = createModel("mf", params);
+    await model.fit({ interactions: x, implicit: false }, { seed: 1 });
+    const state = model.saveState();
+    const shape = { nUsers: model.nUsers, nItems: model.nItems };
+    const short = { ...state, arrays: { ...state.arrays, itemFactors: (state.arrays.itemFactors as Float64Array).subarray(4) } };
+    expect(() => createModel("mf", params).loadState(short, shape)).toThrow(ValidationError);
+    const asFloat32 = { ...state, arrays: { ...state.arrays, userFactors: Float32Array.from(state.arrays.userFactors as Float64Array) } };
+    const loaded = createModel("mf", params);
+    loaded.loadState(asFloat32, shape);
+    expect(loaded.saveState().arrays.userFactors).toBeInstanceOf(Float64Array);
+    expect(loaded.predict(1, 2)).toBeCloseTo(model.predict(1, 2), 5);
+  });
+
   it("fits the planted structure better than biases alone", async () => {
     const mf = createModel("mf", params);
     const bias = createModel("bias");
