@@ -1,20 +1,26 @@
 // Pieces specific to the graph models (LightGCN, NGCF) on top of the training kit
 // (src/models/training): their shared training parameters and fit options, BPR batches and the
 // training run with its report, the BPR loss and its gradient on final embeddings held in typed
-// arrays, the batch L2 term, and embedding scoring (one tf matmul per batch of users, or a dot
-// product per item for one vector).
+// arrays, the batch L2 term, and the scoring side of a model with final user and item
+// representations (one tf matmul per batch of users, a dot product per item for one vector,
+// cosine similar items, save and load).
 import type { Interactions } from "../../data/interactions";
 import type { Rng } from "../../math/random";
 import { initTf, tf, type TfBackendName } from "../../tf/backend";
-import type { BaseRecommender } from "../base";
+import { ValidationError } from "../../errors";
+import { BaseRecommender, cosineToAll } from "../base";
 import type { ParamsOf } from "../params";
 import { BprSampler, modelRng, rankingValidation, runTraining, validationSplit, validationUsers, type BestState, type CheckpointInfo } from "../training";
-import type { FitContext, FitReport, TrainingData } from "../types";
+import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
 
-/** Batching, epochs, validation, time budget and kernel settings, the same for LightGCN and NGCF. */
-export const graphTrainingParams = {
+/** Batch size and epochs, the same for LightGCN and NGCF. */
+export const graphBatchParams = {
   batchSize: { type: "int", default: 16384, min: 16, max: 1048576, description: "BPR triples per optimisation step (one propagation per step)" },
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs (an epoch = as many triples as training interactions)" },
+} as const;
+
+/** Validation, early stopping, time budget and sparse-kernel settings, the same for LightGCN and NGCF. */
+export const graphRunParams = {
   evalEvery: { type: "int", default: 5, min: 1, max: 1000, description: "Epochs between validations" },
   patience: { type: "int", default: 5, min: 0, max: 1000, description: "Validations without a better recall@20 before stopping (0: never)" },
   validationFraction: { type: "float", default: 0.1, min: 0, max: 0.5, description: "Per-user fraction of training interactions held out for early stopping (0: none)" },
@@ -24,8 +30,8 @@ export const graphTrainingParams = {
   threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads per sparse product (worker threads on a shared WebAssembly memory)" },
 } as const;
 
-/** The settings of a graph model's fit read here (graphTrainingParams, the triple sampling, the learning rate). */
-export type GraphTrainingSettings = ParamsOf<typeof graphTrainingParams> & { sampling: "user" | "interaction"; lr: number };
+/** The settings of a graph model's fit read here (the two groups above, the triple sampling, the learning rate). */
+export type GraphTrainingSettings = ParamsOf<typeof graphBatchParams> & ParamsOf<typeof graphRunParams> & { sampling: "user" | "interaction"; lr: number };
 
 /** Options beyond TrainingData for scripts: an explicit validation matrix, checkpoint hooks. */
 export interface GraphFitOptions {
@@ -269,4 +275,79 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * A graph model: fit is fitWith without options (scripts pass a validation matrix or checkpoint
+ * hooks); scored from final user and item representations (rows of `width` floats) by dot
+ * products (one tf matmul per batch of users), cosine similar items; its state is { dim, layers }
+ * with the arrays "userFinal" and "itemFinal". Holds one tensor while scoring.
+ */
+export abstract class GraphEmbeddingModel<P extends GraphTrainingSettings & { dim: number; layers: number }> extends BaseRecommender<P> {
+  protected userFinal: Float32Array = new Float32Array(0);
+  protected itemFinal: Float32Array = new Float32Array(0);
+  private scorer: EmbeddingScorer | undefined;
+  private rows: Float32Array = new Float32Array(0);
+
+  /** Floats per final representation. */
+  abstract get width(): number;
+
+  abstract fitWith(data: TrainingData, context: FitContext, options: GraphFitOptions): Promise<FitReport>;
+
+  fit(data: TrainingData, context: FitContext): Promise<FitReport> {
+    return this.fitWith(data, context, {});
+  }
+
+  /** Takes new final representations (after training or loading); the scorer is rebuilt on use. */
+  protected setFinal(users: Float32Array, items: Float32Array): void {
+    this.userFinal = users;
+    this.itemFinal = items;
+    this.scorer?.dispose();
+    this.scorer = undefined;
+  }
+
+  scoreUser(user: number, out: Float32Array): void {
+    this.checkUser(user);
+    dotAll(this.userFinal, user * this.width, this.itemFinal, this.width, out);
+  }
+
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
+    const w = this.width;
+    if (this.rows.length < users.length * w) this.rows = new Float32Array(users.length * w);
+    for (let r = 0; r < users.length; r++) {
+      this.checkUser(users[r]);
+      this.rows.set(this.userFinal.subarray(users[r] * w, (users[r] + 1) * w), r * w);
+    }
+    this.scorer ??= new EmbeddingScorer(this.itemFinal, this.nItems, w);
+    this.scorer.score(this.rows, users.length, out);
+  }
+
+  override itemSimilarities(item: number, out: Float32Array): void {
+    cosineToAll(this.itemFinal, this.width, item, out);
+  }
+
+  saveState(): ModelState {
+    return { json: { dim: this.params.dim, layers: this.params.layers }, arrays: { userFinal: this.userFinal, itemFinal: this.itemFinal } };
+  }
+
+  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
+    const a = state.arrays;
+    checkRows(a, "userFinal", shape.nUsers, this.width);
+    checkRows(a, "itemFinal", shape.nItems, this.width);
+    this.nUsers = shape.nUsers;
+    this.nItems = shape.nItems;
+    this.setFinal(a.userFinal as Float32Array, a.itemFinal as Float32Array);
+  }
+
+  override dispose(): void {
+    this.scorer?.dispose();
+    this.scorer = undefined;
+    super.dispose();
+  }
+}
+
+/** Throws unless arrays[key] is a Float32Array of rows × width values. */
+export function checkRows(arrays: ModelState["arrays"], key: string, rows: number, width: number): void {
+  const a = arrays[key];
+  if (!(a instanceof Float32Array) || a.length !== rows * width) throw new ValidationError(`state.${key}`, a?.length, `${rows}×${width} floats`);
 }

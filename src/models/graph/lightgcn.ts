@@ -27,15 +27,13 @@
 //   e^(k) = Σ_{i∈P} e_i^(k−1) / sqrt(|P| d_i), so e = (1/(K+1)) Σ_{i∈P} (Σ_{k<K} e_i^(k)) / sqrt(|P| d_i)
 // with the item layers of the trained graph (stored summed per item).
 import { capabilities, defineModel } from "../definition";
-import { BaseRecommender, cosineToAll } from "../base";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { ValidationError } from "../../errors";
 import { normalizedAdjacency } from "../../graph/adjacency";
 import { fillNormal } from "../../math/random";
 import { WasmDevice } from "../../math/wasmDevice";
 import { Adam, arrayState, modelRng } from "../training";
-import { BprBatches, EmbeddingScorer, addBatchL2, bprLossAndGrad, dotAll, graphTrainingParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "./common";
+import { BprBatches, GraphEmbeddingModel, addBatchL2, bprLossAndGrad, checkRows, dotAll, graphBatchParams, graphRunParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "./common";
 
 export const lightgcnParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size" },
@@ -43,36 +41,25 @@ export const lightgcnParams = {
   lr: { type: "float", default: 0.01, min: 1e-6, max: 1, description: "Adam learning rate" },
   lrDecay: { type: "float", default: 1, min: 0.5, max: 1, description: "Learning rate multiplied by this after every epoch (1: constant)" },
   reg: { type: "float", default: 1e-4, min: 0, max: 1, description: "L2 weight λ on the batch's ego embeddings" },
-  batchSize: graphTrainingParams.batchSize,
-  epochs: graphTrainingParams.epochs,
+  ...graphBatchParams,
   sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive (LightGCN code), or uniform interaction" },
   initStd: { type: "float", default: 0.1, min: 1e-4, max: 10, description: "Standard deviation of the normal initialisation of E⁰" },
-  evalEvery: graphTrainingParams.evalEvery,
-  patience: graphTrainingParams.patience,
-  validationFraction: graphTrainingParams.validationFraction,
-  validationUsers: graphTrainingParams.validationUsers,
-  maxSeconds: graphTrainingParams.maxSeconds,
-  kernel: graphTrainingParams.kernel,
-  threads: graphTrainingParams.threads,
+  ...graphRunParams,
 } as const;
 
 export type LightGcnParams = ParamsOf<typeof lightgcnParams>;
 
 const LIGHTGCN_CAPABILITIES = capabilities("personalized", "similarItems", "foldIn");
 
-export class LightGcn extends BaseRecommender<LightGcnParams> {
+export class LightGcn extends GraphEmbeddingModel<LightGcnParams> {
   readonly name = "lightgcn";
   readonly capabilities = LIGHTGCN_CAPABILITIES;
-  private userFinal: Float32Array = new Float32Array(0);
-  private itemFinal: Float32Array = new Float32Array(0);
   /** Σ_{k<K} e_i^(k) per item (fold-in). */
   private itemLayerSum: Float32Array = new Float32Array(0);
   private itemDegrees: Float32Array = new Float32Array(0);
-  private scorer: EmbeddingScorer | undefined;
-  private rows = new Float32Array(0);
 
-  async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
-    return this.fitWith(data, context, {});
+  get width(): number {
+    return this.params.dim;
   }
 
   async fitWith(data: TrainingData, context: FitContext, options: GraphFitOptions): Promise<FitReport> {
@@ -154,12 +141,9 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
   }
 
   private setEmbeddings(users: Float32Array, items: Float32Array, itemLayerSum: Float32Array, itemDegrees: ArrayLike<number>): void {
-    this.userFinal = users;
-    this.itemFinal = items;
+    this.setFinal(users, items);
     this.itemLayerSum = itemLayerSum;
     this.itemDegrees = Float32Array.from(itemDegrees);
-    this.scorer?.dispose();
-    this.scorer = undefined;
   }
 
   /** Final user embeddings (nUsers × dim, row-major); read-only view. */
@@ -170,22 +154,6 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
   /** Final item embeddings (nItems × dim). */
   itemEmbeddings(): Float32Array {
     return this.itemFinal;
-  }
-
-  scoreUser(user: number, out: Float32Array): void {
-    this.checkUser(user);
-    dotAll(this.userFinal, user * this.params.dim, this.itemFinal, this.params.dim, out);
-  }
-
-  override scoreUsers(users: Int32Array, out: Float32Array): void {
-    const d = this.params.dim;
-    if (this.rows.length < users.length * d) this.rows = new Float32Array(users.length * d);
-    for (let r = 0; r < users.length; r++) {
-      this.checkUser(users[r]);
-      this.rows.set(this.userFinal.subarray(users[r] * d, (users[r] + 1) * d), r * d);
-    }
-    this.scorer ??= new EmbeddingScorer(this.itemFinal, this.nItems, d);
-    this.scorer.score(this.rows, users.length, out);
   }
 
   override scoreProfile(profile: UserProfile, out: Float32Array): void {
@@ -205,36 +173,16 @@ export class LightGcn extends BaseRecommender<LightGcnParams> {
     dotAll(e, 0, this.itemFinal, d, out);
   }
 
-  override itemSimilarities(item: number, out: Float32Array): void {
-    cosineToAll(this.itemFinal, this.params.dim, item, out);
+  override saveState(): ModelState {
+    const state = super.saveState();
+    return { ...state, arrays: { ...state.arrays, itemLayerSum: this.itemLayerSum, itemDegrees: this.itemDegrees } };
   }
 
-  saveState(): ModelState {
-    return {
-      json: { dim: this.params.dim, layers: this.params.layers },
-      arrays: { userFinal: this.userFinal, itemFinal: this.itemFinal, itemLayerSum: this.itemLayerSum, itemDegrees: this.itemDegrees },
-    };
-  }
-
-  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    const d = this.params.dim;
-    const a = state.arrays;
-    for (const [key, rows] of [
-      ["userFinal", shape.nUsers],
-      ["itemFinal", shape.nItems],
-      ["itemLayerSum", shape.nItems],
-    ] as const) {
-      if (!(a[key] instanceof Float32Array) || a[key].length !== rows * d) throw new ValidationError(`state.${key}`, a[key]?.length, `${rows}×${d} floats`);
-    }
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
-    this.setEmbeddings(a.userFinal as Float32Array, a.itemFinal as Float32Array, a.itemLayerSum as Float32Array, a.itemDegrees as Float32Array);
-  }
-
-  override dispose(): void {
-    this.scorer?.dispose();
-    this.scorer = undefined;
-    super.dispose();
+  override loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
+    checkRows(state.arrays, "itemLayerSum", shape.nItems, this.params.dim);
+    super.loadState(state, shape);
+    this.itemLayerSum = state.arrays.itemLayerSum as Float32Array;
+    this.itemDegrees = Float32Array.from(state.arrays.itemDegrees as Float32Array);
   }
 }
 

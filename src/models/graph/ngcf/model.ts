@@ -21,16 +21,14 @@
 // this file holds the parameters, training (fit, on the shared training kit) and scoring.
 
 import { capabilities, defineModel } from "../../definition";
-import { BaseRecommender, cosineToAll } from "../../base";
 import type { ParamsOf } from "../../params";
-import type { FitContext, FitReport, ModelState, TrainingData } from "../../types";
-import { ValidationError } from "../../../errors";
+import type { FitContext, FitReport, TrainingData } from "../../types";
 import { normalizedAdjacency, randomWalkAdjacency } from "../../../graph/adjacency";
 import { mirrorPositions, type CsrMatrix } from "../../../math/sparse";
 import { fillNormal, type Rng } from "../../../math/random";
 import { glorotUniform } from "../../../tf/init";
 import { Adam, arrayState, modelRng } from "../../training";
-import { BprBatches, EmbeddingScorer, dotAll, graphTrainingParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "../common";
+import { BprBatches, GraphEmbeddingModel, graphBatchParams, graphRunParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "../common";
 import { NgcfNetwork } from "./network";
 
 export const ngcfParams = {
@@ -42,42 +40,27 @@ export const ngcfParams = {
   initStd: { type: "float", default: 0, min: 0, max: 10, description: "Standard deviation of a normal initialisation of E⁰ (0: Glorot uniform over all nodes, as the reference code)" },
   reg: { type: "float", default: 1e-5, min: 0, max: 1, description: "L2 weight λ on the batch's final representations" },
   // The batching, epochs, validation, time budget and kernel settings are the graph models' (LightGCN's).
-  batchSize: graphTrainingParams.batchSize,
-  epochs: graphTrainingParams.epochs,
+  ...graphBatchParams,
   messageDropout: { type: "float", default: 0.1, min: 0, max: 0.9, description: "Dropout on each layer's output in training" },
   nodeDropout: { type: "float", default: 0, min: 0, max: 0.9, description: "Probability of dropping an edge of L per step in training" },
   propagation: { type: "enum", default: "paper", values: ["paper", "gcn", "mean"], description: "W1 input: (L + I)E with L = D^-1/2 A D^-1/2 (paper); or ÂE with the self-loops inside Â: Â = D̃^-1/2 (A + I) D̃^-1/2 (gcn) or D̃^-1 (A + I) (mean, the reference code's adjacency)" },
   activation: { type: "enum", default: "sum", values: ["sum", "separate"], description: "LeakyReLU on the sum of the W1 and W2 terms (paper eq. 7) or on each term (the reference code)" },
   leakySlope: { type: "float", default: 0.2, min: 0, max: 1, description: "LeakyReLU negative slope" },
   sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive, or uniform interaction" },
-  evalEvery: graphTrainingParams.evalEvery,
-  patience: graphTrainingParams.patience,
-  validationFraction: graphTrainingParams.validationFraction,
-  validationUsers: graphTrainingParams.validationUsers,
-  maxSeconds: graphTrainingParams.maxSeconds,
-  kernel: graphTrainingParams.kernel,
-  threads: graphTrainingParams.threads,
+  ...graphRunParams,
 } as const;
 
 export type NgcfParams = ParamsOf<typeof ngcfParams>;
 
 const NGCF_CAPABILITIES = capabilities("personalized", "similarItems");
 
-export class Ngcf extends BaseRecommender<NgcfParams> {
+export class Ngcf extends GraphEmbeddingModel<NgcfParams> {
   readonly name = "ngcf";
   readonly capabilities = NGCF_CAPABILITIES;
-  private userFinal: Float32Array = new Float32Array(0);
-  private itemFinal: Float32Array = new Float32Array(0);
-  private scorer: EmbeddingScorer | undefined;
-  private rows: Float32Array = new Float32Array(0);
 
   /** Width of the final representation: dim × (layers + 1). */
   get width(): number {
     return this.params.dim * (this.params.layers + 1);
-  }
-
-  async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
-    return this.fitWith(data, context, {});
   }
 
   async fitWith(data: TrainingData, context: FitContext, options: GraphFitOptions): Promise<FitReport> {
@@ -129,7 +112,7 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
         nodeDropout?.reset();
         const final = network.forward(false);
         const w = this.width;
-        this.setEmbeddings(final.slice(0, nU * w), final.slice(nU * w, n * w));
+        this.setFinal(final.slice(0, nU * w), final.slice(nU * w, n * w));
       };
       return await trainGraphModel(fit, {
         stepsPerEpoch,
@@ -141,57 +124,6 @@ export class Ngcf extends BaseRecommender<NgcfParams> {
     } finally {
       network.dispose();
     }
-  }
-
-  private setEmbeddings(users: Float32Array, items: Float32Array): void {
-    this.userFinal = users;
-    this.itemFinal = items;
-    this.scorer?.dispose();
-    this.scorer = undefined;
-  }
-
-  scoreUser(user: number, out: Float32Array): void {
-    this.checkUser(user);
-    dotAll(this.userFinal, user * this.width, this.itemFinal, this.width, out);
-  }
-
-  override scoreUsers(users: Int32Array, out: Float32Array): void {
-    const w = this.width;
-    if (this.rows.length < users.length * w) this.rows = new Float32Array(users.length * w);
-    for (let r = 0; r < users.length; r++) {
-      this.checkUser(users[r]);
-      this.rows.set(this.userFinal.subarray(users[r] * w, (users[r] + 1) * w), r * w);
-    }
-    this.scorer ??= new EmbeddingScorer(this.itemFinal, this.nItems, w);
-    this.scorer.score(this.rows, users.length, out);
-  }
-
-  override itemSimilarities(item: number, out: Float32Array): void {
-    cosineToAll(this.itemFinal, this.width, item, out);
-  }
-
-  saveState(): ModelState {
-    return { json: { dim: this.params.dim, layers: this.params.layers }, arrays: { userFinal: this.userFinal, itemFinal: this.itemFinal } };
-  }
-
-  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
-    const w = this.width;
-    const a = state.arrays;
-    for (const [key, rows] of [
-      ["userFinal", shape.nUsers],
-      ["itemFinal", shape.nItems],
-    ] as const) {
-      if (!(a[key] instanceof Float32Array) || a[key].length !== rows * w) throw new ValidationError(`state.${key}`, a[key]?.length, `${rows}×${w} floats`);
-    }
-    this.nUsers = shape.nUsers;
-    this.nItems = shape.nItems;
-    this.setEmbeddings(a.userFinal as Float32Array, a.itemFinal as Float32Array);
-  }
-
-  override dispose(): void {
-    this.scorer?.dispose();
-    this.scorer = undefined;
-    super.dispose();
   }
 }
 
