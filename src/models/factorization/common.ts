@@ -101,8 +101,7 @@ export interface AlternatingStep {
 }
 
 /**
- * The loop of the closed-form alternating models (als, ials, bias): no learning rate (the loop
- * only names one when a loss is non-finite, which exact solves do not produce) and no validation.
+ * The loop of the closed-form alternating models (als, ials, bias): no learning rate and no validation.
  * `started` is performance.now() at the fit's start; `lossName` the progress message (what the loss is).
  */
 export async function runAlternating(model: string, context: FitContext, started: number, iterations: number, lossName: string, step: AlternatingStep): Promise<FitReport> {
@@ -111,7 +110,6 @@ export async function runAlternating(model: string, context: FitContext, started
     model,
     context,
     epochs: iterations,
-    lr: 0,
     started,
     trainEpoch: () => {
       const t0 = performance.now();

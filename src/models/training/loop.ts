@@ -36,8 +36,8 @@ export interface TrainingLoopOptions {
   model: string;
   context: FitContext;
   epochs: number;
-  /** Learning rate, named in the error when training diverges. */
-  lr: number;
+  /** Learning rate, named in the error when training diverges; absent for closed-form solvers (als, ials, bias). */
+  lr?: number;
   /** Training stage (e.g. "pretraining gmf"), prefixed to progress messages and named in errors. */
   stage?: string;
   /** Runs one epoch and returns its loss (a non-finite loss stops training with a ValidationError). */
@@ -106,7 +106,9 @@ export async function runTraining(o: TrainingLoopOptions): Promise<TrainingResul
     const seconds = (performance.now() - t0) / 1000;
     epochSeconds.push(seconds);
     if (!Number.isFinite(loss)) {
-      throw new ValidationError(`${o.model}.lr`, o.lr, `a smaller learning rate: training diverged (loss ${loss} at epoch ${epoch}${o.stage ? `, ${o.stage}` : ""})`);
+      const where = `loss ${loss} at epoch ${epoch}${o.stage ? `, ${o.stage}` : ""}`;
+      if (o.lr === undefined) throw new ValidationError(`${o.model}.params`, "training", `parameters that keep the loss finite (${where})`);
+      throw new ValidationError(`${o.model}.lr`, o.lr, `a smaller learning rate: training diverged (${where})`);
     }
     lossCurve.push(loss);
     const outOfTime = maxSeconds > 0 && trainSeconds() >= maxSeconds;
