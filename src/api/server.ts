@@ -23,7 +23,7 @@ import { GraphQLError, Kind, type FragmentDefinitionNode, type ValidationContext
 import { DEFAULT_LIMITS, projectRoot, type EdgeLimits } from "../config";
 import { isAppError } from "../errors";
 import { silentLogger, type Logger } from "../util/log";
-import { Authenticator, credentialsFromHeaders, safeEqual } from "./auth";
+import { credentialsFromHeaders, safeEqual } from "./auth";
 import { createContext, type ApiContext, type Services } from "./context";
 import { operationCost } from "./cost";
 import { documentGuard, limitError } from "./documentGuard";

@@ -9,7 +9,6 @@ import { loadDataset, padContent, TripleBuffer, type Dataset, type ItemContent }
 import { openDataset, type DatasetFormat } from "../data/formats";
 import { interactionsTxtReader } from "../data/formats/interactionsTxt";
 import { movielens100kReader } from "../data/formats/movielens100k";
-import type { DatasetReader } from "../data/formats/types";
 import { datasetFromSnapshot } from "../data/fromSnapshot";
 import { IdMap } from "../data/idMap";
 import { Interactions } from "../data/interactions";

@@ -206,10 +206,9 @@ export class RecommenderService {
     return index;
   }
 
-  requireItemIndex(itemId: string, field = "itemId"): number {
+  requireItemIndex(itemId: string): number {
     const index = this.catalog.items.index(itemId);
     if (index === undefined) throw new NotFoundError("item", itemId);
-    void field;
     return index;
   }
 
