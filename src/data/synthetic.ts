@@ -4,6 +4,7 @@
 // recommenders have real structure to find.
 import type { ItemRecord, RatingRecord, UserRecord } from "../db/records";
 import { createRng, type Rng } from "../math/random";
+import { ML100K_GENRES } from "./formats/movielens100k";
 
 export interface SyntheticOptions {
   users?: number;
@@ -17,12 +18,52 @@ export interface SyntheticCatalogue {
   ratings: RatingRecord[];
 }
 
-const GENRES = [
-  "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
-  "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+/** MovieLens 100K's genres without its "unknown". */
+const GENRES = ML100K_GENRES.slice(1);
+const ADJECTIVES = [
+  "Silent",
+  "Last",
+  "Golden",
+  "Broken",
+  "Hidden",
+  "Crimson",
+  "Lonely",
+  "Electric",
+  "Frozen",
+  "Wild",
+  "Secret",
+  "Distant",
+  "Burning",
+  "Midnight",
+  "Lost",
+  "Iron",
+  "Velvet",
+  "Restless",
+  "Forgotten",
+  "Bright",
 ];
-const ADJECTIVES = ["Silent", "Last", "Golden", "Broken", "Hidden", "Crimson", "Lonely", "Electric", "Frozen", "Wild", "Secret", "Distant", "Burning", "Midnight", "Lost", "Iron", "Velvet", "Restless", "Forgotten", "Bright"];
-const NOUNS = ["Harbor", "Kingdom", "Detective", "Garden", "Frontier", "Voyage", "Machine", "Summer", "Shadow", "River", "Empire", "Letter", "Orchestra", "Island", "Stranger", "Mountain", "Circus", "Promise", "Station", "Horizon"];
+const NOUNS = [
+  "Harbor",
+  "Kingdom",
+  "Detective",
+  "Garden",
+  "Frontier",
+  "Voyage",
+  "Machine",
+  "Summer",
+  "Shadow",
+  "River",
+  "Empire",
+  "Letter",
+  "Orchestra",
+  "Island",
+  "Stranger",
+  "Mountain",
+  "Circus",
+  "Promise",
+  "Station",
+  "Horizon",
+];
 const OCCUPATIONS = ["student", "engineer", "artist", "educator", "writer", "programmer", "scientist", "retired", "healthcare", "other"];
 
 const DIM = GENRES.length;

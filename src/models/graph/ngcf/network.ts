@@ -77,7 +77,17 @@ export class NgcfNetwork {
     adjacency: CsrMatrix,
     readonly dim: number,
     readonly layers: number,
-    private readonly options: { leakySlope: number; messageDropout: number; kernel: "auto" | "js"; threads: number; seed: number; maxBatch?: number; selfTerm?: boolean; backwardValues?: Float32Array; separateActivations?: boolean },
+    private readonly options: {
+      leakySlope: number;
+      messageDropout: number;
+      kernel: "auto" | "js";
+      threads: number;
+      seed: number;
+      maxBatch?: number;
+      selfTerm?: boolean;
+      backwardValues?: Float32Array;
+      separateActivations?: boolean;
+    },
   ) {
     const d = dim;
     const L = layers;
@@ -94,7 +104,19 @@ export class NgcfNetwork {
     const separate = options.separateActivations ?? false;
     // With separate activations the W2 term keeps its own pre-activation (z2) and gradient (dz2).
     // P = S + E only exists with the self term; otherwise W1 reads S directly.
-    const forward = { ego, s: perLayer(), p: (options.selfTerm ?? true) ? perLayer() : [], q: perLayer(), z: perLayer(), z2: separate ? perLayer() : [], e: perLayer(), keep: perLayer(), ge: take(), gprev: take(), dz: take() };
+    const forward = {
+      ego,
+      s: perLayer(),
+      p: (options.selfTerm ?? true) ? perLayer() : [],
+      q: perLayer(),
+      z: perLayer(),
+      z2: separate ? perLayer() : [],
+      e: perLayer(),
+      keep: perLayer(),
+      ge: take(),
+      gprev: take(),
+      dz: take(),
+    };
     const dz2 = separate ? take() : forward.dz;
     this.slot = { ...forward, dz2, dp: take(), dq: take(), ds: take(), tmp: take() };
     this.gradEgoSlot = this.slot.ge;
@@ -138,7 +160,14 @@ export class NgcfNetwork {
     const maxBatch = options.maxBatch ?? 0;
     const batch = part("batch", 5 * maxBatch + 2);
     const ints = (k: number) => new Int32Array(batch.buffer, batch.byteOffset + k * maxBatch * 4, maxBatch);
-    this.batch = { users: ints(0), positives: ints(1), negatives: ints(2), dots: batch.subarray(3 * maxBatch, 4 * maxBatch), coef: batch.subarray(4 * maxBatch, 5 * maxBatch), scalars: batch.subarray(5 * maxBatch, 5 * maxBatch + 2) };
+    this.batch = {
+      users: ints(0),
+      positives: ints(1),
+      negatives: ints(2),
+      dots: batch.subarray(3 * maxBatch, 4 * maxBatch),
+      coef: batch.subarray(4 * maxBatch, 5 * maxBatch),
+      scalars: batch.subarray(5 * maxBatch, 5 * maxBatch + 2),
+    };
     const seeds = createRng(options.seed);
     for (let t = 0; t < 16; t++) this.rngStates[t] = (seeds.next() * 4294967296) | 0 || 1;
   }
@@ -220,7 +249,7 @@ export class NgcfNetwork {
         e.gemm(product, w2, z2, n, d, d);
         const keep = e.buffer(slot.keep[l]);
         if (rate > 0) this.drawKeepScales(keep, rate);
-        activateSeparate(z, b1, z2, b2, this.options.leakySlope, rate > 0 ? keep : undefined, e.buffer(slot.e[l]), this.norms[l], final.subarray((l + 1) * d), width, n, d);
+        activateSeparate(z, b1, z2, b2, this.options.leakySlope, rate > 0 ? keep : undefined, { out: e.buffer(slot.e[l]), norms: this.norms[l], column: final.subarray((l + 1) * d), width }, n, d);
         continue;
       }
       e.gemm(product, w2, z, n, d, d, true);
@@ -231,8 +260,20 @@ export class NgcfNetwork {
       const out = e.buffer(slot.e[l]);
       const column = final.subarray((l + 1) * d);
       if (this.simd) {
-        e.runRows("activate", n, (_t, r0, r1) => [e.address(z), e.address(biasSum), rate > 0 ? e.address(keep) : 0, e.address(out), e.address(column), r0, r1, rowBytes, finalRowBytes, e.address(this.norms[l]), e.address(this.scalars)]);
-      } else activate(z, biasSum, this.options.leakySlope, rate > 0 ? keep : undefined, out, this.norms[l], column, width, n, d);
+        e.runRows("activate", n, (_t, r0, r1) => [
+          e.address(z),
+          e.address(biasSum),
+          rate > 0 ? e.address(keep) : 0,
+          e.address(out),
+          e.address(column),
+          r0,
+          r1,
+          rowBytes,
+          finalRowBytes,
+          e.address(this.norms[l]),
+          e.address(this.scalars),
+        ]);
+      } else activate(z, biasSum, this.options.leakySlope, rate > 0 ? keep : undefined, { out, norms: this.norms[l], column, width }, n, d);
     }
     return final;
   }
@@ -269,7 +310,10 @@ export class NgcfNetwork {
       inBatch[nUsers + positives[s]] = 1;
       inBatch[nUsers + negatives[s]] = 1;
     }
-    const loss = this.simd && users.length <= this.batch.users.length ? this.bprOnDevice(nUsers, users, positives, negatives, reg) : bprLossAndGrad(final, width, nUsers, users, positives, negatives, gradFinal, reg);
+    const loss =
+      this.simd && users.length <= this.batch.users.length
+        ? this.bprOnDevice(nUsers, users, positives, negatives, reg)
+        : bprLossAndGrad(final, width, nUsers, users, positives, negatives, gradFinal, reg);
     const keepOf = (l: number) => (this.trainingMasks ? e.buffer(slot.keep[l]) : undefined);
     this.gradWeights.fill(0);
     for (let l = 0; l < L; l++) {
@@ -312,7 +356,17 @@ export class NgcfNetwork {
           e.runRows("normBack", n, (_t, r0, r1) => [e.address(column), e.address(gradColumn), finalRowBytes, e.address(norms), e.address(inBatch), e.address(gE), r0, r1, rowBytes]);
           const partials = this.biasPartials;
           partials.fill(0, 0, e.threads * d);
-          e.runRows("activateBack", n, (t, r0, r1) => [e.address(gE), keep ? e.address(keep) : 0, e.address(z), e.address(dz), e.address(partials) + t * rowBytes, r0, r1, rowBytes, e.address(this.scalars)]);
+          e.runRows("activateBack", n, (t, r0, r1) => [
+            e.address(gE),
+            keep ? e.address(keep) : 0,
+            e.address(z),
+            e.address(dz),
+            e.address(partials) + t * rowBytes,
+            r0,
+            r1,
+            rowBytes,
+            e.address(this.scalars),
+          ]);
           biasGrad.fill(0);
           for (let t = 0; t < e.threads; t++) for (let c = 0; c < d; c++) biasGrad[c] += partials[t * d + c];
         } else {

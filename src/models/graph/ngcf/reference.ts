@@ -40,11 +40,20 @@ export function drawKeepScales(keep: Float32Array, size: number, keepBelow: numb
   return s;
 }
 
+/** Where an activation writes a layer: its output rows, their norms, and the normalised rows into a column block of `final` (`width` floats per row). */
+export interface LayerOutput {
+  out: Float32Array;
+  norms: Float32Array;
+  column: Float32Array;
+  width: number;
+}
+
 /**
  * z += bias; out = LeakyReLU(z) (⊙ keep); norms[r] = ‖out_r‖; row r of `column` (a view of final
  * from the layer's first column, width floats per row) = out_r / max(‖out_r‖, 1e-12).
  */
-export function activate(z: Float32Array, bias: Float32Array, slope: number, keep: Float32Array | undefined, out: Float32Array, norms: Float32Array, column: Float32Array, width: number, n: number, d: number): void {
+export function activate(z: Float32Array, bias: Float32Array, slope: number, keep: Float32Array | undefined, output: LayerOutput, n: number, d: number): void {
+  const { out } = output;
   for (let r = 0; r < n; r++) {
     const o = r * d;
     let squares = 0;
@@ -56,12 +65,12 @@ export function activate(z: Float32Array, bias: Float32Array, slope: number, kee
       out[o + c] = h;
       squares += h * h;
     }
-    normalizedRow(out, r, squares, norms, column, width, d);
+    normalizedRow(output, r, squares, d);
   }
 }
 
 /** norms[r] = ‖out_r‖ (from its sum of squares); row r of `column` = out_r / max(‖out_r‖, 1e-12). */
-export function normalizedRow(out: Float32Array, r: number, squares: number, norms: Float32Array, column: Float32Array, width: number, d: number): void {
+export function normalizedRow({ out, norms, column, width }: LayerOutput, r: number, squares: number, d: number): void {
   const norm = Math.sqrt(squares);
   norms[r] = norm;
   const inv = 1 / Math.max(norm, 1e-12);
@@ -72,7 +81,18 @@ export function normalizedRow(out: Float32Array, r: number, squares: number, nor
  * The reference code's layer output: out = (LeakyReLU(z1 + b1) + LeakyReLU(z2 + b2)) (⊙ keep), with
  * z1, z2 keeping the biased pre-activations; norms and the normalised rows into `column` as activate().
  */
-export function activateSeparate(z1: Float32Array, b1: Float32Array, z2: Float32Array, b2: Float32Array, slope: number, keep: Float32Array | undefined, out: Float32Array, norms: Float32Array, column: Float32Array, width: number, n: number, d: number): void {
+export function activateSeparate(
+  z1: Float32Array,
+  b1: Float32Array,
+  z2: Float32Array,
+  b2: Float32Array,
+  slope: number,
+  keep: Float32Array | undefined,
+  output: LayerOutput,
+  n: number,
+  d: number,
+): void {
+  const { out } = output;
   for (let r = 0; r < n; r++) {
     const o = r * d;
     let squares = 0;
@@ -86,12 +106,24 @@ export function activateSeparate(z1: Float32Array, b1: Float32Array, z2: Float32
       out[o + c] = h;
       squares += h * h;
     }
-    normalizedRow(out, r, squares, norms, column, width, d);
+    normalizedRow(output, r, squares, d);
   }
 }
 
 /** activateSeparate backward: dz1 = g ⊙ LeakyReLU'(z1), dz2 = g ⊙ LeakyReLU'(z2) (g = gE ⊙ keep); bias gradients = column sums. */
-export function activateSeparateBackward(gE: Float32Array, keep: Float32Array | undefined, z1: Float32Array, z2: Float32Array, slope: number, dz1: Float32Array, dz2: Float32Array, gradB1: Float32Array, gradB2: Float32Array, n: number, d: number): void {
+export function activateSeparateBackward(
+  gE: Float32Array,
+  keep: Float32Array | undefined,
+  z1: Float32Array,
+  z2: Float32Array,
+  slope: number,
+  dz1: Float32Array,
+  dz2: Float32Array,
+  gradB1: Float32Array,
+  gradB2: Float32Array,
+  n: number,
+  d: number,
+): void {
   const sum1 = new Float64Array(d);
   const sum2 = new Float64Array(d);
   for (let r = 0; r < n; r++) {
