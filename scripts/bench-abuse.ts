@@ -331,7 +331,13 @@ function hostileRequests(f: Fixture, helpers: Helpers): Hostile[] {
       expect: "refused",
       write: true,
     },
-    { group: "variables", name: "string-variable-1mb", body: gql("query($s: String) { items(search: $s, first: 1) { totalCount } }", { s: "x".repeat(1 << 20) }), expect: "refused", resetIsRefusal: true },
+    {
+      group: "variables",
+      name: "string-variable-1mb",
+      body: gql("query($s: String) { items(search: $s, first: 1) { totalCount } }", { s: "x".repeat(1 << 20) }),
+      expect: "refused",
+      resetIsRefusal: true,
+    },
     {
       group: "variables",
       name: "variables-10000-declared",
@@ -358,26 +364,22 @@ function hostileRequests(f: Fixture, helpers: Helpers): Hostile[] {
       expect: "refused",
       write: true,
     },
-    ...["1e38", "1e39", "1e-50"].map(
-      (value): Hostile => ({
-        group: "bad input",
-        name: `rateItem-value-${value}`,
-        body: gql(`mutation { rateItem(userId: ${u}, itemId: ${i}, value: ${value}) { value } }`),
-        auth: "user",
-        expect: "refused",
-        write: true,
-      }),
-    ),
-    ...["1", "99999-01-01T00:00:00Z"].map(
-      (ratedAt): Hostile => ({
-        group: "bad input",
-        name: `rateItem-ratedAt-${ratedAt.slice(0, 5)}`,
-        body: gql(`mutation { rateItem(userId: ${u}, itemId: ${i}, value: 3, ratedAt: ${JSON.stringify(ratedAt)}) { value } }`),
-        auth: "user",
-        expect: "refused",
-        write: true,
-      }),
-    ),
+    ...["1e38", "1e39", "1e-50"].map((value): Hostile => ({
+      group: "bad input",
+      name: `rateItem-value-${value}`,
+      body: gql(`mutation { rateItem(userId: ${u}, itemId: ${i}, value: ${value}) { value } }`),
+      auth: "user",
+      expect: "refused",
+      write: true,
+    })),
+    ...["1", "99999-01-01T00:00:00Z"].map((ratedAt): Hostile => ({
+      group: "bad input",
+      name: `rateItem-ratedAt-${ratedAt.slice(0, 5)}`,
+      body: gql(`mutation { rateItem(userId: ${u}, itemId: ${i}, value: 3, ratedAt: ${JSON.stringify(ratedAt)}) { value } }`),
+      auth: "user",
+      expect: "refused",
+      write: true,
+    })),
     { group: "bad input", name: "forged-cursor-items", body: gql(`{ items(first: 10, after: "${cursor}") { edges { cursor } } }`), expect: "refused" },
     { group: "bad input", name: "forged-cursor-recommendations", body: gql(`{ recommendations(userId: ${u}, first: 10, after: "${cursor}") { model } }`), expect: "refused" },
     { group: "bad input", name: "activateModelRun-99999999999", body: gql('mutation { activateModelRun(id: "99999999999") { id } }'), auth: "admin", expect: "refused", write: true },
@@ -397,18 +399,16 @@ function hostileRequests(f: Fixture, helpers: Helpers): Hostile[] {
       ["csv", "/proc/self/environ"],
       ["csv", "/dev/zero"],
       ["interactions_txt", "/etc/passwd"],
-    ].map(
-      ([format, file]): Hostile => ({
-        group: "secrets",
-        name: `importDataset-${file}`,
-        body: gql(`mutation { importDataset(format: ${format}, path: ${JSON.stringify(file)}) { id status error errorCode } }`),
-        auth: "admin",
-        // Refused at once, or the job it starts fails (the import root is checked when the job runs).
-        expect: "refused",
-        write: true,
-        followUp: helpers.followJob,
-      }),
-    ),
+    ].map(([format, file]): Hostile => ({
+      group: "secrets",
+      name: `importDataset-${file}`,
+      body: gql(`mutation { importDataset(format: ${format}, path: ${JSON.stringify(file)}) { id status error errorCode } }`),
+      auth: "admin",
+      // Refused at once, or the job it starts fails (the import root is checked when the job runs).
+      expect: "refused",
+      write: true,
+      followUp: helpers.followJob,
+    })),
     { group: "secrets", name: "jobs-anonymous", body: gql("{ jobs { error } }"), expect: "refused", before: helpers.waitForJobs },
     {
       group: "secrets",
@@ -535,7 +535,11 @@ async function send(url: string, hostile: Hostile, headers: Record<string, strin
       for (const text of followUp.bodies) for (const [label, secret] of secrets) if (text.includes(secret)) leaks.add(label);
     }
   }
-  const note = notes.filter((text): text is string => text !== undefined).map((text) => redact(text, secrets)).join("; ") || undefined;
+  const note =
+    notes
+      .filter((text): text is string => text !== undefined)
+      .map((text) => redact(text, secrets))
+      .join("; ") || undefined;
   return {
     name: hostile.name,
     group: hostile.group,
@@ -608,7 +612,14 @@ function table(outcomes: Outcome[]): string {
     rows.push([o.name, o.expect, o.status === null ? "-" : String(o.status), o.outcome, o.wallMs.toFixed(1), String(o.responseBytes), flags]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => (c === 4 || c === 5 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => (c === 4 || c === 5 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -691,8 +702,7 @@ async function main(): Promise<void> {
       catalogItems: items.length,
     };
     const userToken = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(user).setIssuedAt().setExpirationTime("2h").sign(new TextEncoder().encode(tokenSecret));
-    const headersFor = (auth: Hostile["auth"]): Record<string, string> =>
-      auth === "admin" ? { "x-api-key": adminKey } : auth === "user" ? { authorization: `Bearer ${userToken}` } : {};
+    const headersFor = (auth: Hostile["auth"]): Record<string, string> => (auth === "admin" ? { "x-api-key": adminKey } : auth === "user" ? { authorization: `Bearer ${userToken}` } : {});
 
     // The server must answer a normal request before anything is measured.
     const sanity = await fetch(graphqlUrl, {
@@ -704,7 +714,12 @@ async function main(): Promise<void> {
     if (sanity.status !== 200 || sanityText.includes('"errors"')) throw new Error(`sanity request failed (${sanity.status}): ${sanityText.slice(0, 300)}`);
 
     const post = async (query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<string> => {
-      const response = await fetch(graphqlUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(graphqlUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(5_000),
+      });
       return response.text();
     };
     const followJob = async (body: string | undefined): Promise<FollowUp | undefined> => {
@@ -746,7 +761,9 @@ async function main(): Promise<void> {
     };
     const all = hostileRequests(fixture, { waitForJobs, followJob });
     const list = quick ? all.filter((hostile) => !hostile.heavy) : all;
-    process.stderr.write(`${list.length} hostile requests${quick ? ` (--quick: ${all.length - list.length} heavy ones skipped)` : ""}, ${(list.reduce((sum, h) => sum + h.body.byteLength, 0) / 1024 / 1024).toFixed(1)} MiB of bodies\n`);
+    process.stderr.write(
+      `${list.length} hostile requests${quick ? ` (--quick: ${all.length - list.length} heavy ones skipped)` : ""}, ${(list.reduce((sum, h) => sum + h.body.byteLength, 0) / 1024 / 1024).toFixed(1)} MiB of bodies\n`,
+    );
 
     // Baseline: the probe alone for 2 s; idle RSS from the same window.
     const rss = new RssSampler(session.server.pid, 50).start();
@@ -762,7 +779,22 @@ async function main(): Promise<void> {
     for (const hostile of Array.from({ length: rounds }, () => list).flat()) {
       if (!session.server.running || interruption()) break;
       if (consecutiveTimeouts >= MAX_CONSECUTIVE_TIMEOUTS) {
-        outcomes.push({ name: hostile.name, group: hostile.group, expect: hostile.expect, write: hostile.write ?? false, requestBytes: hostile.body.byteLength, status: null, outcome: "skipped", wallMs: 0, responseBytes: 0, met: false, leaks: [], start: now(), end: now(), note: "server unresponsive" });
+        outcomes.push({
+          name: hostile.name,
+          group: hostile.group,
+          expect: hostile.expect,
+          write: hostile.write ?? false,
+          requestBytes: hostile.body.byteLength,
+          status: null,
+          outcome: "skipped",
+          wallMs: 0,
+          responseBytes: 0,
+          met: false,
+          leaks: [],
+          start: now(),
+          end: now(),
+          note: "server unresponsive",
+        });
         continue;
       }
       await hostile.before?.();

@@ -105,7 +105,9 @@ runMain(async () => {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     for (const r of results) {
-      process.stdout.write(`${r.query}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.latencyMs.p50} ms, p90 ${r.latencyMs.p90} ms, p99 ${r.latencyMs.p99} ms (${r.requests} requests, ${r.errors + r.non2xx} errors)\n`);
+      process.stdout.write(
+        `${r.query}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.latencyMs.p50} ms, p90 ${r.latencyMs.p90} ms, p99 ${r.latencyMs.p99} ms (${r.requests} requests, ${r.errors + r.non2xx} errors)\n`,
+      );
     }
     const main = results[0];
     process.stdout.write(`recommendations: ${main.requestsPerSecond.toFixed(0)} req/s, p99 ${main.latencyMs.p99} ms\n`);
@@ -246,7 +248,9 @@ async function benchReplicas(options: ReplicaOptions): Promise<void> {
   fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
 
   process.stdout.write(`\nrecommendations(first: 10), ${connections} connections, ${duration} s per phase, ${machine()}, load average before ${loadBefore.join(" ")}, after ${loadAfter.join(" ")}\n`);
-  process.stdout.write(`| phase | req/s | p50 ms | p99 ms (merged) | max per-process p99 ms | max ms | errors | machine busy cores | generator cores | load avg 1m before→after |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`);
+  process.stdout.write(
+    `| phase | req/s | p50 ms | p99 ms (merged) | max per-process p99 ms | max ms | errors | machine busy cores | generator cores | load avg 1m before→after |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`,
+  );
   for (const p of phases) {
     process.stdout.write(
       `| ${p.phase} | ${p.requestsPerSecond.toFixed(0)} | ${p.latencyMs.p50.toFixed(1)} | ${p.latencyMs.p99.toFixed(1)} | ${p.maxPerProcessP99Ms} | ${p.latencyMs.max.toFixed(0)} | ${p.errors + p.non2xx} | ${p.machineBusyCores} | ${p.loadGeneratorCpuCores} | ${p.loadAverage.before[0]}→${p.loadAverage.after[0]} |\n`,
@@ -255,7 +259,9 @@ async function benchReplicas(options: ReplicaOptions): Promise<void> {
   for (const p of phases.filter((phase) => phase.processes > 1)) {
     process.stdout.write(`  per process in "${p.phase}": ${p.perProcess.map((q) => `${q.requestsPerSecond.toFixed(0)} req/s, p99 ${q.latencyMs.p99} ms, ${q.cpuCores ?? "?"} cores`).join("; ")}\n`);
   }
-  process.stdout.write(`${replicas} processes / 1 process: req/s ×${ratio.requestsPerSecond}, p99 ×${ratio.p99} (req/s ×${ratio.requestsPerSecondVsMeanOfSingles} against the mean of both single-process phases)\n`);
+  process.stdout.write(
+    `${replicas} processes / 1 process: req/s ×${ratio.requestsPerSecond}, p99 ×${ratio.p99} (req/s ×${ratio.requestsPerSecondVsMeanOfSingles} against the mean of both single-process phases)\n`,
+  );
   process.stdout.write(`${note}\nwrote ${options.out}\n`);
 }
 

@@ -401,7 +401,8 @@ async function benchTrain(modelName: string, dir: string, raw: Record<string, un
     const m = rankingValidation((u, o) => model.scoreUsers(u, o), train, test, testUsers, 20, 256);
     return { recall: m["recall@20"], ndcg: m["ndcg@20"] };
   };
-  const curve: { epoch: number; trainSeconds: number; wallSeconds: number; loss: number; recall: number; ndcg: number; evalSeconds: number; validation?: Record<string, number>; loadavg: number }[] = [];
+  const curve: { epoch: number; trainSeconds: number; wallSeconds: number; loss: number; recall: number; ndcg: number; evalSeconds: number; validation?: Record<string, number>; loadavg: number }[] =
+    [];
   const started = performance.now();
   const report = {
     command: `npm run bench:graph -- ${process.argv.slice(2).join(" ")}`,
@@ -449,7 +450,9 @@ async function benchTrain(modelName: string, dir: string, raw: Record<string, un
             ...(info.validation ? { validation: info.validation } : {}),
             loadavg: +os.loadavg()[0].toFixed(2),
           });
-          log(`CHECKPOINT epoch ${info.epoch} train ${info.trainSeconds.toFixed(0)} s: test recall@20 ${m.recall.toFixed(4)} ndcg@20 ${m.ndcg.toFixed(4)} (eval ${evalSeconds.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)})`);
+          log(
+            `CHECKPOINT epoch ${info.epoch} train ${info.trainSeconds.toFixed(0)} s: test recall@20 ${m.recall.toFixed(4)} ndcg@20 ${m.ndcg.toFixed(4)} (eval ${evalSeconds.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)})`,
+          );
           report.machine = machine();
           writeJson(out, report);
         },

@@ -160,7 +160,13 @@ runMain(async () => {
       }
     }
 
-    const measure = async (setup: PhaseResult["setup"], api: Api, apiServer: BenchServer, workerServer: BenchServer | undefined, training?: { model: string; params: Record<string, unknown> }): Promise<PhaseResult> => {
+    const measure = async (
+      setup: PhaseResult["setup"],
+      api: Api,
+      apiServer: BenchServer,
+      workerServer: BenchServer | undefined,
+      training?: { model: string; params: Record<string, unknown> },
+    ): Promise<PhaseResult> => {
       const label = training ? `training ${training.model}` : "baseline (no training)";
       process.stderr.write(`${setup}: ${label} ...\n`);
       const before = {
@@ -199,7 +205,13 @@ runMain(async () => {
         errors: generator.errors,
         latencyMs: stats(generator.latencies),
         serviceLatencyMs: stats(generator.serviceLatencies),
-        generatorLagMs: { p99: round(quantile(sorted(generator.lags), 0.99), 2), max: round(generator.lags.reduce((a, b) => Math.max(a, b), 0), 2) },
+        generatorLagMs: {
+          p99: round(quantile(sorted(generator.lags), 0.99), 2),
+          max: round(
+            generator.lags.reduce((a, b) => Math.max(a, b), 0),
+            2,
+          ),
+        },
         cpuCores: {
           api: cpu(apiServer.pid, before.api),
           worker: workerServer ? cpu(workerServer.pid, before.worker) : undefined,
@@ -276,7 +288,9 @@ runMain(async () => {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 
-    process.stdout.write(`\nrecommendations(first: 10) at ${rate} req/s (open loop), ${machine()}, node ${process.version}, load average before ${loadBefore.join(" ")}, after ${loadAfter.join(" ")}\n`);
+    process.stdout.write(
+      `\nrecommendations(first: 10) at ${rate} req/s (open loop), ${machine()}, node ${process.version}, load average before ${loadBefore.join(" ")}, after ${loadAfter.join(" ")}\n`,
+    );
     process.stdout.write(
       `| setup | phase | s | req/s | p50 ms | p99 ms | max ms | p99 ms from send | generator lag p99 ms | errors | training wall s | epochs | API cores | worker cores | machine cores | load 1m |\n`,
     );
@@ -510,7 +524,14 @@ class OpenLoopLoad {
       if (--this.inFlight === 0 && this.stopping) this.drained?.();
     };
     const request = http.request(
-      { host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: "POST", agent: this.agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+      {
+        host: this.target.hostname,
+        port: this.target.port,
+        path: this.target.pathname,
+        method: "POST",
+        agent: this.agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -9,9 +9,7 @@ const usage = `usage: npm run download -- <${Object.keys(REMOTE_DATASETS).join("
 Fetches a public data set (needs internet) into .data/datasets/<name> (or --dir).`;
 
 runMain(async () => {
-  const { values, positionals } = parseCli(usage, () =>
-    parseArgs({ args: process.argv.slice(2), options: { ...HELP, dir: { type: "string" } }, allowPositionals: true }),
-  );
+  const { values, positionals } = parseCli(usage, () => parseArgs({ args: process.argv.slice(2), options: { ...HELP, dir: { type: "string" } }, allowPositionals: true }));
   const [name, ...extra] = positionals;
   if (!name) throw new UsageError(usage);
   if (extra.length > 0) throw new UsageError(`one data set at a time (got ${positionals.join(", ")})\n${usage}`);

@@ -11,9 +11,7 @@ const usage = `usage: npm run import -- --format <${DATASET_FORMATS.join("|")}> 
 Imports a data set into the database (DATABASE_URL, or the embedded one) in one transaction.`;
 
 runMain(async () => {
-  const { values } = parseCli(usage, () =>
-    parseArgs({ args: process.argv.slice(2), options: { ...HELP, format: { type: "string" }, path: { type: "string" }, encoding: { type: "string" } } }),
-  );
+  const { values } = parseCli(usage, () => parseArgs({ args: process.argv.slice(2), options: { ...HELP, format: { type: "string" }, path: { type: "string" }, encoding: { type: "string" } } }));
   const format = required(values.format, "format", usage);
   const target = required(values.path, "path", usage);
   const config = loadConfig();

@@ -48,7 +48,9 @@ runMain(async () => {
   for (const r of rows) {
     const fits = Math.max(1, r.folds?.length ?? 1);
     const perEpoch = r.notes?.secondsPerEpoch;
-    console.log(`| \`${r.model}\` | ${metrics.map((m) => fmt(r.metrics[m], 4)).join(" | ")} | ${fmt(r.trainSeconds / fits, 1)} | ${perEpoch === undefined ? "–" : perEpoch < 0.1 ? perEpoch.toFixed(4) : perEpoch.toFixed(2)} |`);
+    console.log(
+      `| \`${r.model}\` | ${metrics.map((m) => fmt(r.metrics[m], 4)).join(" | ")} | ${fmt(r.trainSeconds / fits, 1)} | ${perEpoch === undefined ? "–" : perEpoch < 0.1 ? perEpoch.toFixed(4) : perEpoch.toFixed(2)} |`,
+    );
   }
   const chart = values.chart;
   if (chart) {

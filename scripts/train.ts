@@ -70,9 +70,7 @@ runMain(async () => {
     });
     bar.stop();
     result.model.dispose();
-    process.stdout.write(
-      `trained ${model} as run ${result.run.id} in ${(result.run.trainSeconds ?? 0).toFixed(2)} s (${result.report.epochs} epochs)${result.run.active ? ", now served" : ""}\n`,
-    );
+    process.stdout.write(`trained ${model} as run ${result.run.id} in ${(result.run.trainSeconds ?? 0).toFixed(2)} s (${result.report.epochs} epochs)${result.run.active ? ", now served" : ""}\n`);
     const heldOut = result.heldOut;
     if (heldOut) {
       const numbers = Object.entries(heldOut.metrics).map(([name, value]) => `${name} ${value.toFixed(4)}`);

@@ -190,7 +190,8 @@ export function retrainRulesFromEnv(env: NodeJS.ProcessEnv, readFile: (file: str
       const entry = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
       const target = rule(model);
       for (const key of Object.keys(entry)) {
-        if (!["cron", "timeZone", "afterInteractions", "params", "tolerance", "metric"].includes(key)) throw new Error(`RETRAIN_CONFIG: ${model}.${key} is not a setting (cron, timeZone, afterInteractions, params, tolerance, metric)`);
+        if (!["cron", "timeZone", "afterInteractions", "params", "tolerance", "metric"].includes(key))
+          throw new Error(`RETRAIN_CONFIG: ${model}.${key} is not a setting (cron, timeZone, afterInteractions, params, tolerance, metric)`);
       }
       if (entry.cron !== undefined) target.cron = stringSetting(entry.cron, `${model}.cron`);
       if (entry.timeZone !== undefined) target.timeZone = stringSetting(entry.timeZone, `${model}.timeZone`);

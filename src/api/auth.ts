@@ -85,7 +85,10 @@ export class Authenticator {
     const adminKey = this.config.adminApiKey;
     if (credentials.apiKey !== undefined) {
       if (adminKey && safeEqual(credentials.apiKey, adminKey)) return { principal: { kind: "admin" } };
-      return { principal: { kind: "anonymous" }, refused: new AppError("FORBIDDEN", adminKey ? "the API key is not valid" : "admin operations are disabled on this server (ADMIN_API_KEY is not set)") };
+      return {
+        principal: { kind: "anonymous" },
+        refused: new AppError("FORBIDDEN", adminKey ? "the API key is not valid" : "admin operations are disabled on this server (ADMIN_API_KEY is not set)"),
+      };
     }
     const bearer = credentials.bearer;
     if (bearer === undefined) return { principal: { kind: "anonymous" } };

@@ -79,7 +79,12 @@ function judge(query: string, limits: GuardLimits): GraphQLError | undefined {
     countNames(selectionSet, counts, new Set());
     for (const [name, count] of counts) {
       if (count > MAX_SAME_RESPONSE_NAME) {
-        refusal = limitError(`the response name "${name.slice(0, 64)}" appears ${count} times in one selection set (limit ${MAX_SAME_RESPONSE_NAME})`, "maxSameResponseName", MAX_SAME_RESPONSE_NAME, count);
+        refusal = limitError(
+          `the response name "${name.slice(0, 64)}" appears ${count} times in one selection set (limit ${MAX_SAME_RESPONSE_NAME})`,
+          "maxSameResponseName",
+          MAX_SAME_RESPONSE_NAME,
+          count,
+        );
         return;
       }
     }

@@ -27,7 +27,8 @@ function checkValue(value: unknown, where: string, depth: number): void {
     const entries = Object.entries(value);
     if (entries.length > INPUT_LIMITS.listLength) throw new ValidationError(where, `${entries.length} keys`, `an object of at most ${INPUT_LIMITS.listLength} keys`);
     for (const [key, child] of entries) {
-      if (key.length > INPUT_LIMITS.idLength || CONTROL_EXCEPT_WHITESPACE.test(key)) throw new ValidationError(where, excerptOf(key), `keys of at most ${INPUT_LIMITS.idLength} characters without control characters`);
+      if (key.length > INPUT_LIMITS.idLength || CONTROL_EXCEPT_WHITESPACE.test(key))
+        throw new ValidationError(where, excerptOf(key), `keys of at most ${INPUT_LIMITS.idLength} characters without control characters`);
       checkValue(child, `${where}.${key}`, depth + 1);
     }
   }

@@ -182,28 +182,32 @@ export const resolvers: Resolvers = {
     genres: (_root, args, { services }) => services.catalogReader.genres(pageSize(args.first, "first", 100, 1_000)),
     recommendations: async (_root, args, context) => {
       const { k, offset, diversity, filter } = await listArgs(args, context);
-      const result = timed(context, () => context.services.recommender.recommend({
-        userId: args.userId,
-        model: args.model ?? undefined,
-        k: k + 1,
-        offset,
-        excludeRated: args.excludeRated ?? true,
-        filter,
-        diversity,
-      }));
+      const result = timed(context, () =>
+        context.services.recommender.recommend({
+          userId: args.userId,
+          model: args.model ?? undefined,
+          k: k + 1,
+          offset,
+          excludeRated: args.excludeRated ?? true,
+          filter,
+          diversity,
+        }),
+      );
       return recommendationConnection(result, k, offset, context);
     },
     recommendationsForProfile: async (_root, args, context) => {
       const { k, offset, diversity, filter } = await listArgs(args, context);
-      const result = timed(context, () => context.services.recommender.recommendForProfile({
-        // A profile's values are ratings too: within the catalogue's scale (nothing is stored, but fold-in trusts them).
-        ratings: args.ratings.map((r, i) => ({ itemId: r.itemId, value: ratingValue(r.value ?? 1, context.services.catalogWriter.ratingScale(), `ratings[${i}].value`) })),
-        model: args.model ?? undefined,
-        k: k + 1,
-        offset,
-        filter,
-        diversity,
-      }));
+      const result = timed(context, () =>
+        context.services.recommender.recommendForProfile({
+          // A profile's values are ratings too: within the catalogue's scale (nothing is stored, but fold-in trusts them).
+          ratings: args.ratings.map((r, i) => ({ itemId: r.itemId, value: ratingValue(r.value ?? 1, context.services.catalogWriter.ratingScale(), `ratings[${i}].value`) })),
+          model: args.model ?? undefined,
+          k: k + 1,
+          offset,
+          filter,
+          diversity,
+        }),
+      );
       return recommendationConnection(result, k, offset, context);
     },
     similarItems: async (_root, args, { services }) => {

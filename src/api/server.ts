@@ -198,7 +198,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (text.length > limits.maxResponseBytes / 4 && Buffer.byteLength(text) > limits.maxResponseBytes) {
         metrics.countErrors([{ extensions: { code: "RESPONSE_TOO_LARGE" } }]);
         sendJson(res, 200, {
-          errors: [{ message: `the response would be larger than ${limits.maxResponseBytes} bytes; ask for fewer or smaller fields`, extensions: { code: "RESPONSE_TOO_LARGE", limit: limits.maxResponseBytes } }],
+          errors: [
+            {
+              message: `the response would be larger than ${limits.maxResponseBytes} bytes; ask for fewer or smaller fields`,
+              extensions: { code: "RESPONSE_TOO_LARGE", limit: limits.maxResponseBytes },
+            },
+          ],
           data: null,
         });
         return;
@@ -297,7 +302,12 @@ function operationLimits(limits: EdgeLimits, services: Services): ApolloServerPl
             },
           });
           if (cost.total > limits.maxCost) {
-            throw limitError(`estimated cost ${cost.total} exceeds the limit of ${limits.maxCost} (ask for fewer items, fewer aliases, or no diversity re-ranking)`, "maxCost", limits.maxCost, cost.total);
+            throw limitError(
+              `estimated cost ${cost.total} exceeds the limit of ${limits.maxCost} (ask for fewer items, fewer aliases, or no diversity re-ranking)`,
+              "maxCost",
+              limits.maxCost,
+              cost.total,
+            );
           }
           if (cost.maxField > limits.maxFieldCost) {
             throw limitError(

@@ -63,21 +63,15 @@ export async function bulkImport(db: Db, source: ImportSource, options: ImportOp
     phase("users");
     await copyInto(client, "stage_users (external_id, attributes)", source.users(), (u) => [u.externalId, json(u.attributes)], signal);
     phase("items");
-    await copyInto(client, "stage_items (external_id, title, genres, tags, year, metadata)", source.items(), (i) => [
-      i.externalId,
-      i.title ?? null,
-      json(i.genres ?? []),
-      json(i.tags ?? []),
-      i.year ?? null,
-      json(i.metadata),
-    ], signal);
+    await copyInto(
+      client,
+      "stage_items (external_id, title, genres, tags, year, metadata)",
+      source.items(),
+      (i) => [i.externalId, i.title ?? null, json(i.genres ?? []), json(i.tags ?? []), i.year ?? null, json(i.metadata)],
+      signal,
+    );
     phase("ratings");
-    const ratingsRead = await copyInto(client, "stage_ratings (user_ext, item_ext, value, rated_at)", source.ratings(), (r) => [
-      r.user,
-      r.item,
-      r.value,
-      r.time,
-    ], signal);
+    const ratingsRead = await copyInto(client, "stage_ratings (user_ext, item_ext, value, rated_at)", source.ratings(), (r) => [r.user, r.item, r.value, r.time], signal);
 
     phase("merge");
     // Temporary tables have no statistics until analysed; without them the planner picks
@@ -120,15 +114,7 @@ export async function bulkImport(db: Db, source: ImportSource, options: ImportOp
     const record = await client.query<{ id: number }>(
       `insert into dataset_imports (format, source, users_inserted, items_inserted, ratings_inserted, ratings_updated, seconds)
        values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-      [
-        source.format,
-        source.source,
-        users.inserted + ratingUsers.inserted,
-        items.inserted + ratingItems.inserted,
-        ratings.inserted,
-        ratings.updated,
-        seconds,
-      ],
+      [source.format, source.source, users.inserted + ratingUsers.inserted, items.inserted + ratingItems.inserted, ratings.inserted, ratings.updated, seconds],
     );
     signal?.throwIfAborted();
     await client.query("commit");
@@ -165,22 +151,13 @@ async function dropRatingIndexes(client: pg.PoolClient): Promise<string[]> {
   );
   for (const fk of foreignKeys.rows) await client.query(`alter table ratings drop constraint ${client.escapeIdentifier(fk.name)}`);
   for (const index of indexes.rows) await client.query(`drop index ${client.escapeIdentifier(index.name)}`);
-  return [
-    ...indexes.rows.map((index) => index.definition),
-    ...foreignKeys.rows.map((fk) => `alter table ratings add constraint ${client.escapeIdentifier(fk.name)} ${fk.definition}`),
-  ];
+  return [...indexes.rows.map((index) => index.definition), ...foreignKeys.rows.map((fk) => `alter table ratings add constraint ${client.escapeIdentifier(fk.name)} ${fk.definition}`)];
 }
 
 type CopyValue = string | number | null;
 
 /** Streams records into `target` with COPY (text format); returns the row count. An aborted `signal` stops it with its reason. */
-async function copyInto<T>(
-  client: pg.PoolClient,
-  target: string,
-  records: AsyncIterable<T>,
-  toRow: (record: T) => CopyValue[],
-  signal: AbortSignal | undefined,
-): Promise<number> {
+async function copyInto<T>(client: pg.PoolClient, target: string, records: AsyncIterable<T>, toRow: (record: T) => CopyValue[], signal: AbortSignal | undefined): Promise<number> {
   let rows = 0;
   // The reader's own error (e.g. a ParseError) is the one to report, not COPY's abort message.
   let readerError: unknown;

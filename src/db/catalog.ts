@@ -68,10 +68,7 @@ export async function searchItems(db: Db, query: ItemSearch, offset: number, tak
     ...(query.search ? { title: { contains: escapeLike(query.search), mode: "insensitive" as const } } : {}),
     ...(query.genres?.length ? { genres: { hasEvery: query.genres } } : {}),
   };
-  const [rows, totalCount] = await Promise.all([
-    db.prisma.item.findMany({ where, orderBy: [{ ratings: { _count: "desc" } }, { id: "asc" }], skip: offset, take }),
-    db.prisma.item.count({ where }),
-  ]);
+  const [rows, totalCount] = await Promise.all([db.prisma.item.findMany({ where, orderBy: [{ ratings: { _count: "desc" } }, { id: "asc" }], skip: offset, take }), db.prisma.item.count({ where })]);
   return { rows, totalCount };
 }
 
@@ -165,10 +162,7 @@ export interface RatingWrite {
 }
 
 export async function upsertRating(db: Db, userExternalId: string, itemExternalId: string, value: number, ratedAt: Date): Promise<RatingWrite> {
-  const [user, item] = await Promise.all([
-    db.prisma.user.findUnique({ where: { externalId: userExternalId } }),
-    db.prisma.item.findUnique({ where: { externalId: itemExternalId } }),
-  ]);
+  const [user, item] = await Promise.all([db.prisma.user.findUnique({ where: { externalId: userExternalId } }), db.prisma.item.findUnique({ where: { externalId: itemExternalId } })]);
   if (!user) throw new NotFoundError("user", userExternalId);
   if (!item) throw new NotFoundError("item", itemExternalId);
   const rating = await db.prisma.rating.upsert({
@@ -180,10 +174,7 @@ export async function upsertRating(db: Db, userExternalId: string, itemExternalI
 }
 
 export async function deleteRating(db: Db, userExternalId: string, itemExternalId: string): Promise<{ user: User; item: Item; deleted: boolean }> {
-  const [user, item] = await Promise.all([
-    db.prisma.user.findUnique({ where: { externalId: userExternalId } }),
-    db.prisma.item.findUnique({ where: { externalId: itemExternalId } }),
-  ]);
+  const [user, item] = await Promise.all([db.prisma.user.findUnique({ where: { externalId: userExternalId } }), db.prisma.item.findUnique({ where: { externalId: itemExternalId } })]);
   if (!user) throw new NotFoundError("user", userExternalId);
   if (!item) throw new NotFoundError("item", itemExternalId);
   const result = await db.prisma.rating.deleteMany({ where: { userId: user.id, itemId: item.id } });

@@ -92,10 +92,7 @@ export function resolveTimeouts(options: DbTimeouts = {}): Required<DbTimeouts> 
     connectTimeoutMs: nonNegative("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_DB_TIMEOUTS.connectTimeoutMs),
     queryTimeoutMs,
     statementTimeoutMs: nonNegative("statementTimeoutMs", options.statementTimeoutMs ?? queryTimeoutMs),
-    idleInTransactionTimeoutMs: nonNegative(
-      "idleInTransactionTimeoutMs",
-      options.idleInTransactionTimeoutMs ?? DEFAULT_DB_TIMEOUTS.idleInTransactionTimeoutMs,
-    ),
+    idleInTransactionTimeoutMs: nonNegative("idleInTransactionTimeoutMs", options.idleInTransactionTimeoutMs ?? DEFAULT_DB_TIMEOUTS.idleInTransactionTimeoutMs),
   };
 }
 
@@ -211,8 +208,7 @@ function guardCheckouts(pool: pg.Pool, maxCheckoutMs: number): void {
   };
   pool.on("acquire", (client) => {
     const checkout: Checkout = {
-      limitTimer:
-        maxCheckoutMs > 0 ? setTimeout(() => forceRelease(client, `checked out for more than ${maxCheckoutMs} ms`), maxCheckoutMs).unref() : undefined,
+      limitTimer: maxCheckoutMs > 0 ? setTimeout(() => forceRelease(client, `checked out for more than ${maxCheckoutMs} ms`), maxCheckoutMs).unref() : undefined,
       deadTimer: undefined,
       onDead: () => {
         checkout.deadTimer ??= setTimeout(() => forceRelease(client, "connection lost while checked out"), DEAD_CLIENT_GRACE_MS).unref();
@@ -267,17 +263,7 @@ const UNAVAILABLE_SQLSTATES = new Set([
   "53300", // too_many_connections
 ]);
 /** Node socket errors on the way to the server. */
-const UNAVAILABLE_SOCKET_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
+const UNAVAILABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 /** Prisma's codes for an unreachable or slow server (P2024: no pooled connection in time). */
 const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
 /** @prisma/adapter-pg's kinds for socket errors (convertDriverError). */

@@ -79,10 +79,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   let initialised = false;
   if (!clusterExists) {
     if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
-      throw new AppError(
-        "DATABASE_UNAVAILABLE",
-        `embedded PostgreSQL: ${dataDir} exists but is not a PostgreSQL cluster; move it away or set DATABASE_URL`,
-      );
+      throw new AppError("DATABASE_UNAVAILABLE", `embedded PostgreSQL: ${dataDir} exists but is not a PostgreSQL cluster; move it away or set DATABASE_URL`);
     }
     try {
       await server.initialise();
@@ -111,12 +108,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     try {
       await server.start();
     } catch (error) {
-      throw new AppError(
-        "DATABASE_UNAVAILABLE",
-        `embedded PostgreSQL did not start on port ${options.port} (is the port taken? see ${logFile}): ${messageOf(error)}`,
-        undefined,
-        { cause: error },
-      );
+      throw new AppError("DATABASE_UNAVAILABLE", `embedded PostgreSQL did not start on port ${options.port} (is the port taken? see ${logFile}): ${messageOf(error)}`, undefined, { cause: error });
     }
   }
 
@@ -230,8 +222,7 @@ function firstUntraversableAncestor(target: string, uid: number, gid: number): {
     if (!fs.existsSync(candidate)) break;
     const stat = fs.statSync(candidate);
     const mode = stat.mode & 0o777;
-    const canEnter =
-      stat.uid === uid ? (mode & 0o100) !== 0 : stat.gid === gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0;
+    const canEnter = stat.uid === uid ? (mode & 0o100) !== 0 : stat.gid === gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0;
     if (!canEnter) return { dir: candidate, mode };
   }
   return undefined;

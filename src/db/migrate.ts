@@ -60,10 +60,7 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<strin
       const previous = byName.get(migration.name);
       if (previous?.finished_at) {
         if (previous.checksum !== migration.checksum) {
-          throw new AppError(
-            "INTERNAL",
-            `migration ${migration.name} was changed after it was applied (checksum differs); create a new migration instead`,
-          );
+          throw new AppError("INTERNAL", `migration ${migration.name} was changed after it was applied (checksum differs); create a new migration instead`);
         }
         continue;
       }
@@ -73,10 +70,7 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<strin
       const id = crypto.randomUUID();
       await client.query("begin");
       try {
-        await client.query(
-          `insert into "_prisma_migrations" (id, checksum, migration_name, started_at) values ($1, $2, $3, now())`,
-          [id, migration.checksum, migration.name],
-        );
+        await client.query(`insert into "_prisma_migrations" (id, checksum, migration_name, started_at) values ($1, $2, $3, now())`, [id, migration.checksum, migration.name]);
         // One simple-protocol query: the script may hold several statements.
         await client.query(migration.sql);
         await client.query(`update "_prisma_migrations" set finished_at = now(), applied_steps_count = 1 where id = $1`, [id]);

@@ -70,12 +70,14 @@ export async function failUnfinishedRun(db: Db, id: number, message: string): Pr
  * worker is alive (src/services/jobs.ts).
  */
 export async function failInterruptedRuns(db: Db, reason: string): Promise<number> {
-  return db.pool.query(
-    `update model_runs set status = 'FAILED', error = $1, finished_at = now()
+  return db.pool
+    .query(
+      `update model_runs set status = 'FAILED', error = $1, finished_at = now()
       where status in ('QUEUED', 'RUNNING')
         and id not in (select model_run_id from jobs where status in ('QUEUED', 'RUNNING') and model_run_id is not null)`,
-    [`interrupted: ${reason}`],
-  ).then((result) => result.rowCount ?? 0);
+      [`interrupted: ${reason}`],
+    )
+    .then((result) => result.rowCount ?? 0);
 }
 
 /** What activateRun announces on RUNS_CHANNEL. */

@@ -45,14 +45,8 @@ export async function readSnapshot(db: Db): Promise<Snapshot> {
     await client.query("begin isolation level repeatable read read only");
     const takenAt = new Date();
     const userRows = await copyRows(client, "copy (select id, external_id from users order by id) to stdout");
-    const itemRows = await copyRows(
-      client,
-      "copy (select id, external_id, title, array_to_json(genres), array_to_json(tags), year from items order by id) to stdout",
-    );
-    const ratingRows = await copyRows(
-      client,
-      "copy (select user_id, item_id, value, extract(epoch from rated_at) from ratings order by user_id, item_id) to stdout",
-    );
+    const itemRows = await copyRows(client, "copy (select id, external_id, title, array_to_json(genres), array_to_json(tags), year from items order by id) to stdout");
+    const ratingRows = await copyRows(client, "copy (select user_id, item_id, value, extract(epoch from rated_at) from ratings order by user_id, item_id) to stdout");
     const version = await client.query<{ n: string; last: Date | null }>(RATINGS_VERSION_SQL);
     await client.query("commit");
 

@@ -103,7 +103,9 @@ export function renderChartSvg(report: EvaluationReport, only?: readonly string[
       if (value === undefined || !Number.isFinite(value)) return;
       const x = +(gx + j * (barW + barGap)).toFixed(1);
       const by = y(value);
-      parts.push(`<rect x="${x}" y="${by.toFixed(1)}" width="${barW}" height="${(top + plotH - by).toFixed(1)}" fill="${COLORS[j % COLORS.length]}"><title>${escapeXml(`${m.model} ${metric} ${value}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x}" y="${by.toFixed(1)}" width="${barW}" height="${(top + plotH - by).toFixed(1)}" fill="${COLORS[j % COLORS.length]}"><title>${escapeXml(`${m.model} ${metric} ${value}`)}</title></rect>`,
+      );
       parts.push(`<text x="${x + barW / 2}" y="${(by - 4).toFixed(1)}" font-size="10" fill="#222" text-anchor="middle">${formatValue(value)}</text>`);
     });
     const cx = +(gx + groupW / 2).toFixed(1);

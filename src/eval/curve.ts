@@ -61,7 +61,8 @@ export function renderCurveSvg(chart: CurveChart): string {
     const color = COLORS[k % COLORS.length];
     const path = s.points.map(([x, y], j) => `${j === 0 ? "M" : "L"}${round(sx(x))},${round(sy(y))}`).join(" ");
     out.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    for (const [x, y] of s.points) out.push(`<circle cx="${round(sx(x))}" cy="${round(sy(y))}" r="2.5" fill="${color}"><title>${escapeXml(`${s.name}: ${x.toFixed(0)}, ${y.toFixed(4)}`)}</title></circle>`);
+    for (const [x, y] of s.points)
+      out.push(`<circle cx="${round(sx(x))}" cy="${round(sy(y))}" r="2.5" fill="${color}"><title>${escapeXml(`${s.name}: ${x.toFixed(0)}, ${y.toFixed(4)}`)}</title></circle>`);
     out.push(`<rect x="${left + 12}" y="${top + 8 + k * 18}" width="14" height="3" fill="${color}"/>`);
     out.push(`<text x="${left + 32}" y="${top + 14 + k * 18}" font-size="12" fill="#222">${escapeXml(s.name)}</text>`);
   });

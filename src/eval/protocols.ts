@@ -113,13 +113,7 @@ export function selectModels(protocol: Protocol, requested: readonly string[] | 
  * With `binarize` (ranking protocols only) every model gets the binarised matrix, as in the
  * NCF and SASRec papers' treatment of MovieLens.
  */
-export function trainingData(
-  definition: ModelDefinition,
-  protocol: Protocol,
-  train: Interactions,
-  data: EvalData,
-  binarize = false,
-): { data: TrainingData; binarized: boolean } {
+export function trainingData(definition: ModelDefinition, protocol: Protocol, train: Interactions, data: EvalData, binarize = false): { data: TrainingData; binarized: boolean } {
   if (data.implicit) return { data: { interactions: train, implicit: true, content: data.content }, binarized: false };
   if (PROTOCOL_INFO[protocol].kind !== "rating" && (binarize || definition.feedback === "implicit")) {
     return { data: { interactions: train.binarized(), implicit: true, content: data.content }, binarized: true };
@@ -128,5 +122,5 @@ export function trainingData(
 }
 
 export const TRAINING_DATA_RULE =
-  "implicit data as is; explicit data: ratings as given, except models with feedback \"implicit\" under ranking protocols, which train on the binarised matrix (every rating = 1)";
+  'implicit data as is; explicit data: ratings as given, except models with feedback "implicit" under ranking protocols, which train on the binarised matrix (every rating = 1)';
 export const BINARIZED_RULE = "explicit data binarised for every model (--binarize): every rating is an interaction of weight 1";

@@ -24,7 +24,9 @@ export function formatTable(report: EvaluationReport): string {
   const keys = metricKeys(report);
   const header = ["model", ...keys, "train s", "eval s"];
   const rows = report.results.map((r) =>
-    r.error ? [r.model, ...keys.map(() => "-"), formatSeconds(r.trainSeconds), formatSeconds(r.evalSeconds)] : [r.model, ...keys.map((k) => formatMetric(r.metrics[k])), formatSeconds(r.trainSeconds), formatSeconds(r.evalSeconds)],
+    r.error
+      ? [r.model, ...keys.map(() => "-"), formatSeconds(r.trainSeconds), formatSeconds(r.evalSeconds)]
+      : [r.model, ...keys.map((k) => formatMetric(r.metrics[k])), formatSeconds(r.trainSeconds), formatSeconds(r.evalSeconds)],
   );
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
@@ -32,7 +34,16 @@ export function formatTable(report: EvaluationReport): string {
   for (const r of report.results) if (r.error) out.push(`${r.model}: ${r.error}`);
   for (const r of report.results) {
     if (!r.folds) continue;
-    out.push(`${r.model} per fold: ${r.folds.map((f) => `${f.fold} ${Object.entries(f.metrics).map(([k, v]) => `${k} ${formatMetric(v)}`).join(" ")}`).join(" | ")}`);
+    out.push(
+      `${r.model} per fold: ${r.folds
+        .map(
+          (f) =>
+            `${f.fold} ${Object.entries(f.metrics)
+              .map(([k, v]) => `${k} ${formatMetric(v)}`)
+              .join(" ")}`,
+        )
+        .join(" | ")}`,
+    );
   }
   return out.join("\n");
 }

@@ -101,10 +101,7 @@ export class InteractionGraph {
    * The graph of an interaction matrix. External ids default to the indices as strings.
    * Every user and item becomes a node, also those without interactions.
    */
-  static fromInteractions(
-    interactions: Interactions,
-    options: GraphOptions & { userIds?: readonly string[]; itemIds?: readonly string[] } = {},
-  ): InteractionGraph {
+  static fromInteractions(interactions: Interactions, options: GraphOptions & { userIds?: readonly string[]; itemIds?: readonly string[] } = {}): InteractionGraph {
     const steps = InteractionGraph.build(interactions, options);
     for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
   }
@@ -127,11 +124,7 @@ export class InteractionGraph {
   }
 
   /** Yields after every slice of edges; returns the graph. */
-  private static *build(
-    interactions: Interactions,
-    options: GraphOptions & { userIds?: readonly string[]; itemIds?: readonly string[] },
-    sliceEdges = 8_192,
-  ): Generator<void, InteractionGraph> {
+  private static *build(interactions: Interactions, options: GraphOptions & { userIds?: readonly string[]; itemIds?: readonly string[] }, sliceEdges = 8_192): Generator<void, InteractionGraph> {
     const weighting = options.weighting ?? "none";
     if (weighting !== "none" && weighting !== "rating") throw new ValidationError("weighting", weighting, "none or rating");
     const userIds = options.userIds ?? Array.from({ length: interactions.nUsers }, (_, u) => String(u));

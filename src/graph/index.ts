@@ -15,14 +15,4 @@ export {
 } from "./bipartite";
 export { degrees, normalizedAdjacency, normalizedBipartite, randomWalkAdjacency, type AdjacencyOptions, type NormalizedBipartite } from "./adjacency";
 export { connectedComponents, graphStats, summarizeDegrees, type ComponentSummary, type DegreeSummary, type GraphStats } from "./stats";
-export {
-  explainPaths,
-  explainPathsById,
-  graphSimilarItems,
-  type ExplainOptions,
-  type Explanation,
-  type ExplanationById,
-  type GraphPath,
-  type SimilarItem,
-  type SupportingItem,
-} from "./explain";
+export { explainPaths, explainPathsById, graphSimilarItems, type ExplainOptions, type Explanation, type ExplanationById, type GraphPath, type SimilarItem, type SupportingItem } from "./explain";

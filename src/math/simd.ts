@@ -166,8 +166,17 @@ export class Body {
 
 /** Horizontal sum of a v128 local (f32 on the stack). */
 export const laneSum = (v: number): number[] => [
-  ...op.get(v), ...op.f32x4Lane(0), ...op.get(v), ...op.f32x4Lane(1), ...op.f32Add,
-  ...op.get(v), ...op.f32x4Lane(2), ...op.f32Add, ...op.get(v), ...op.f32x4Lane(3), ...op.f32Add,
+  ...op.get(v),
+  ...op.f32x4Lane(0),
+  ...op.get(v),
+  ...op.f32x4Lane(1),
+  ...op.f32Add,
+  ...op.get(v),
+  ...op.f32x4Lane(2),
+  ...op.f32Add,
+  ...op.get(v),
+  ...op.f32x4Lane(3),
+  ...op.f32Add,
 ];
 
 /** The most i32 parameters a kernel may take (the device's worker threads pass this many words). */
@@ -318,7 +327,14 @@ export function assembleKernelModule(kernels: readonly KernelDefinition[], share
     return f.finish();
   });
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(signatures)),
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...limits]])),
     ...section(3, vec(kernels.map((k) => uleb(arities.indexOf(k.params))))),

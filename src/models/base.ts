@@ -2,17 +2,7 @@
 // scoring, similar items from item vectors, and errors for undeclared capabilities.
 import { topK } from "../math/topk";
 import { AppError } from "../errors";
-import type {
-  Capabilities,
-  FitContext,
-  FitReport,
-  ModelState,
-  Ranked,
-  RecommendOptions,
-  Recommender,
-  TrainingData,
-  UserProfile,
-} from "./types";
+import type { Capabilities, FitContext, FitReport, ModelState, Ranked, RecommendOptions, Recommender, TrainingData, UserProfile } from "./types";
 
 export abstract class BaseRecommender<P extends object> implements Recommender {
   abstract readonly name: string;

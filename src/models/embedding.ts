@@ -192,16 +192,7 @@ export function scoreFactorBatch(
 }
 
 /** constant + itemBias[i] + user · q_i for every item into out (user = vector[userOffset ..+k]). */
-export function scoreVector(
-  user: FloatArray,
-  userOffset: number,
-  itemFactors: FloatArray,
-  k: number,
-  nItems: number,
-  out: Float32Array,
-  itemBias?: FloatArray,
-  constant = 0,
-): void {
+export function scoreVector(user: FloatArray, userOffset: number, itemFactors: FloatArray, k: number, nItems: number, out: Float32Array, itemBias?: FloatArray, constant = 0): void {
   for (let i = 0; i < nItems; i++) {
     const o = i * k;
     let s = constant + (itemBias ? itemBias[i] : 0);

@@ -11,11 +11,7 @@ export type ParamSpec =
 export type ParamSchema = Record<string, ParamSpec>;
 
 export type ParamsOf<S extends ParamSchema> = {
-  -readonly [K in keyof S]: S[K] extends { type: "bool" }
-    ? boolean
-    : S[K] extends { type: "enum"; values: readonly (infer V)[] }
-      ? V
-      : number;
+  -readonly [K in keyof S]: S[K] extends { type: "bool" } ? boolean : S[K] extends { type: "enum"; values: readonly (infer V)[] } ? V : number;
 };
 
 export function defaultParams<S extends ParamSchema>(schema: S): ParamsOf<S> {

@@ -13,15 +13,7 @@ import { validateParams, type ParamSchema } from "./params";
 import { sequentialModels } from "./sequential";
 import type { Recommender } from "./types";
 
-export const MODEL_DEFINITIONS = [
-  ...baselineModels,
-  ...factorizationModels,
-  ...neighborhoodModels,
-  ...contentModels,
-  ...neuralModels,
-  ...graphModels,
-  ...sequentialModels,
-] as const;
+export const MODEL_DEFINITIONS = [...baselineModels, ...factorizationModels, ...neighborhoodModels, ...contentModels, ...neuralModels, ...graphModels, ...sequentialModels] as const;
 
 export type ModelName = (typeof MODEL_DEFINITIONS)[number]["name"];
 

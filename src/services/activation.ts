@@ -57,7 +57,7 @@ export function resolveActivation(options: ActivationOptions | undefined, model:
   const names = heldOutMetricNames(model, holdout.k);
   if (!names.includes(metric)) throw new ValidationError("activation.metric", metric, `a held-out metric of ${model} at k ${holdout.k}: ${names.join(", ")}`);
   // Comparing needs the new run's held-out numbers; say so now rather than activate blindly.
-  if (policy === "ifNotWorse" && !holdout.enabled) throw new ValidationError("activation.policy", policy, "\"always\" while holdout.enabled is false: ifNotWorse compares held-out metrics");
+  if (policy === "ifNotWorse" && !holdout.enabled) throw new ValidationError("activation.policy", policy, '"always" while holdout.enabled is false: ifNotWorse compares held-out metrics');
   return { policy, tolerance, metric };
 }
 

@@ -82,7 +82,10 @@ export class EvaluationReports {
       throw error;
     }
     // Dirent.isFile() is false for symbolic links and folders: only files directly in the folder.
-    const names = entries.filter((entry) => entry.isFile() && FILE_NAME.test(entry.name)).map((entry) => entry.name).slice(0, MAX_ENTRIES);
+    const names = entries
+      .filter((entry) => entry.isFile() && FILE_NAME.test(entry.name))
+      .map((entry) => entry.name)
+      .slice(0, MAX_ENTRIES);
     const stats = await Promise.all(names.map(async (name) => ({ name, stat: await fs.promises.lstat(path.join(this.dir, name)).catch(() => null) })));
     const files = stats
       .filter((file): file is { name: string; stat: fs.Stats } => file.stat !== null && file.stat.isFile())

@@ -100,7 +100,16 @@ export async function evaluateHeldOut(input: HeldOutInput): Promise<HeldOut> {
   const split = leaveLastOut(all, HELD_OUT_PER_USER);
   const base = { protocol: holdoutProtocol(hasTimes), k, trainInteractions: split.train.nnz, testInteractions: split.test.nnz };
   if (split.test.nnz === 0) {
-    return { ...base, users: 0, metrics: {}, epochs: 0, fitSeconds: 0, evalSeconds: 0, seconds: (performance.now() - started) / 1000, skipped: `no user has more than ${HELD_OUT_PER_USER} interaction` };
+    return {
+      ...base,
+      users: 0,
+      metrics: {},
+      epochs: 0,
+      fitSeconds: 0,
+      evalSeconds: 0,
+      seconds: (performance.now() - started) / 1000,
+      skipped: `no user has more than ${HELD_OUT_PER_USER} interaction`,
+    };
   }
   const report = (progress: TrainingProgress) => input.onProgress?.(progress);
   report({ epoch: 0, epochs: 0, elapsed: 0, message: `held-out evaluation: fitting on ${split.train.nnz} interactions (${split.test.nnz} held out)` });

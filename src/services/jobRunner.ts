@@ -249,7 +249,16 @@ export class JobRunner {
     // The run exists before the thread does, so whatever becomes of the thread, the run can be failed here.
     const run = await createTrainingRun(this.db, request.model, request.params, request.seed, job.id);
     job.modelRunId = run.id;
-    const input: TrainingWorkerInput = { databaseUrl: this.db.url, model: request.model, params: request.params, seed: request.seed, activate: request.activate, activation: request.activation, holdout: request.holdout, runId: run.id };
+    const input: TrainingWorkerInput = {
+      databaseUrl: this.db.url,
+      model: request.model,
+      params: request.params,
+      seed: request.seed,
+      activate: request.activate,
+      activation: request.activation,
+      holdout: request.holdout,
+      runId: run.id,
+    };
     let outcome: Extract<TrainingWorkerMessage, { type: "done" }>;
     try {
       if (control.stopped) throw control.stopped; // stopped while the run was being created
@@ -316,7 +325,11 @@ export class JobRunner {
           if (control.stopped) return;
           job.progress = message.epochs > 0 ? Math.min(0.95, message.epoch / message.epochs) : job.progress;
           const loss = message.loss !== undefined ? `, loss ${message.loss.toPrecision(4)}` : "";
-          const validation = message.validation ? `, ${Object.entries(message.validation).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}` : "";
+          const validation = message.validation
+            ? `, ${Object.entries(message.validation)
+                .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                .join(", ")}`
+            : "";
           job.message = message.message ?? `epoch ${message.epoch}/${message.epochs}${loss}${validation}`;
         } else if (message.type === "done") {
           // Stored (and activated when asked): too late to stop.

@@ -15,19 +15,7 @@
 // Deliveries are not retried: an admin (or the schedule) starts the training again.
 import crypto from "node:crypto";
 import type { Db } from "../db/client";
-import {
-  createJob,
-  countUnfinishedJobs,
-  finishJob,
-  getJob,
-  isJobOrphaned,
-  listJobs,
-  requestJobCancel,
-  runningJobs,
-  type JobKind,
-  type JobRow,
-  type JobStatus,
-} from "../db/jobs";
+import { createJob, countUnfinishedJobs, finishJob, getJob, isJobOrphaned, listJobs, requestJobCancel, runningJobs, type JobKind, type JobRow, type JobStatus } from "../db/jobs";
 import { failUnfinishedRun } from "../db/modelRuns";
 import type { JobQueue } from "../db/queue";
 import { createTrainingJobUnlessPending } from "../db/retrain";

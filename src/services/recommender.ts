@@ -384,7 +384,13 @@ export class RecommenderService {
   private defaultSimilarModel(item: number): ServedModel {
     const candidates = this.servedModels().filter((s) => s.model.capabilities.similarItems);
     const preferred = candidates.find((s) => s.name === this.defaultModel && item < s.model.nItems) ?? candidates.find((s) => item < s.model.nItems);
-    if (!preferred) throw new ModelNotReadyError("similarItems", `no served model with similar-items support covers this item; train one of ${MODEL_DEFINITIONS.filter((d) => d.capabilities.similarItems).map((d) => d.name).join(", ")}`);
+    if (!preferred)
+      throw new ModelNotReadyError(
+        "similarItems",
+        `no served model with similar-items support covers this item; train one of ${MODEL_DEFINITIONS.filter((d) => d.capabilities.similarItems)
+          .map((d) => d.name)
+          .join(", ")}`,
+      );
     return preferred;
   }
 

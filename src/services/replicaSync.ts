@@ -334,8 +334,7 @@ export class ReplicaSync {
     const { catalog } = this.options.recommender;
     const stamp = await readCatalogStamp(this.options.db);
     const { snapshot } = catalog;
-    const unchanged =
-      stamp.users === snapshot.userDbIds.length && stamp.items === snapshot.itemDbIds.length && stamp.ratings === snapshot.version && catalog.changedUsers().length === 0;
+    const unchanged = stamp.users === snapshot.userDbIds.length && stamp.items === snapshot.itemDbIds.length && stamp.ratings === snapshot.version && catalog.changedUsers().length === 0;
     if (!unchanged) await this.reloadCatalog("the database changed between loading the catalogue and listening");
   }
 

@@ -67,17 +67,13 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
     await markRunning(db, run.id);
     const dataset = request.dataset ?? datasetFromSnapshot(await readSnapshot(db));
     const data: TrainingData = { interactions: dataset.interactions, implicit: dataset.implicit, content: dataset.content };
-    const heldOut = holdout.enabled
-      ? await evaluateHeldOut({ model: request.model, params, data, seed, k: holdout.k, signal: request.signal, onProgress: request.onProgress })
-      : undefined;
+    const heldOut = holdout.enabled ? await evaluateHeldOut({ model: request.model, params, data, seed, k: holdout.k, signal: request.signal, onProgress: request.onProgress }) : undefined;
     request.signal?.throwIfAborted();
     model = createModel(request.model, params);
     const started = performance.now();
     // With a held-out phase before it, the served fit's messages say which fit they belong to.
     const onProgress =
-      heldOut && request.onProgress
-        ? (p: TrainingProgress) => request.onProgress!({ ...p, message: `served model (all data): ${p.message ?? `epoch ${p.epoch}/${p.epochs}`}` })
-        : request.onProgress;
+      heldOut && request.onProgress ? (p: TrainingProgress) => request.onProgress!({ ...p, message: `served model (all data): ${p.message ?? `epoch ${p.epoch}/${p.epochs}`}` }) : request.onProgress;
     const report = await model.fit(data, { seed, onProgress, signal: request.signal });
     const trainSeconds = (performance.now() - started) / 1000;
     const dataFingerprint = catalogFingerprint(dataset);
@@ -148,5 +144,9 @@ export function catalogFingerprint(dataset: DbDataset): string {
  */
 export function idsHash(ids: Int32Array, n: number): string {
   const prefix = ids.subarray(0, n);
-  return crypto.createHash("sha256").update(new Uint8Array(prefix.buffer, prefix.byteOffset, prefix.byteLength)).digest("hex").slice(0, 16);
+  return crypto
+    .createHash("sha256")
+    .update(new Uint8Array(prefix.buffer, prefix.byteOffset, prefix.byteLength))
+    .digest("hex")
+    .slice(0, 16);
 }

@@ -26,7 +26,6 @@ export const INPUT_LIMITS = {
   maxDbId: 2_147_483_647,
 } as const;
 
-
 /** A short, safe rendering of an offending value for messages (never the whole input). */
 export function excerptOf(value: unknown, max?: number): string {
   return shorten(typeof value === "string" ? value : String(value), max);

@@ -39,7 +39,9 @@ async function choose(options: TfInitOptions): Promise<TfBackendName> {
     try {
       if (await activate(name)) {
         registerMissingKernels(name);
-        log(`tfjs backend: ${name}${name === "wasm" ? ` (SIMD ${(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "on" : "off"})` : ""}${failures.length ? ` (skipped: ${failures.join("; ")})` : ""}`);
+        log(
+          `tfjs backend: ${name}${name === "wasm" ? ` (SIMD ${(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "on" : "off"})` : ""}${failures.length ? ` (skipped: ${failures.join("; ")})` : ""}`,
+        );
         return name;
       }
       failures.push(`${name}: setBackend returned false`);

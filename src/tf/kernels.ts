@@ -61,10 +61,7 @@ export function registerMissingKernels(backend: string): void {
  * ([numSegments, ...x.shape after the ids' dimensions]) are read here, `run` allocates the
  * output on its backend and sums into it with segmentSum.
  */
-function registerSegmentSum(
-  backendName: string,
-  run: (backend: unknown, x: tf.TensorInfo, ids: tf.TensorInfo, outShape: number[]) => tf.TensorInfo,
-): void {
+function registerSegmentSum(backendName: string, run: (backend: unknown, x: tf.TensorInfo, ids: tf.TensorInfo, outShape: number[]) => tf.TensorInfo): void {
   tf.registerKernel({
     kernelName: "UnsortedSegmentSum",
     backendName,

@@ -69,11 +69,15 @@ describe("catalogue queries", () => {
   });
 
   it("user with paginated ratings, newest first", async () => {
-    const first = await gql<{ user: { id: string; ratingCount: number; ratings: { totalCount: number; edges: { cursor: string; node: { value: number; ratedAt: string | null; item: { id: string } } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } }>(
-      t.url,
-      `query($id: ID!) { user(id: $id) { id ratingCount ratings(first: 5) { totalCount edges { cursor node { value ratedAt item { id } } } pageInfo { hasNextPage endCursor } } } }`,
-      { id: userId },
-    );
+    const first = await gql<{
+      user: {
+        id: string;
+        ratingCount: number;
+        ratings: { totalCount: number; edges: { cursor: string; node: { value: number; ratedAt: string | null; item: { id: string } } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      };
+    }>(t.url, `query($id: ID!) { user(id: $id) { id ratingCount ratings(first: 5) { totalCount edges { cursor node { value ratedAt item { id } } } pageInfo { hasNextPage endCursor } } } }`, {
+      id: userId,
+    });
     const user = first.data!.user;
     expect(user.ratingCount).toBe(ratedItemIds.length);
     expect(user.ratings.totalCount).toBe(ratedItemIds.length);
@@ -315,7 +319,12 @@ describe("admin jobs", () => {
 
   it("trains in the background and swaps the new version in; activateModelRun rolls back", async () => {
     const before = await recommend({ first: 3 });
-    const started = await gql<{ trainModel: { id: string; status: string; kind: string } }>(t.url, `mutation { trainModel(model: "popularity", params: { minValue: 4 }) { id status kind } }`, {}, admin);
+    const started = await gql<{ trainModel: { id: string; status: string; kind: string } }>(
+      t.url,
+      `mutation { trainModel(model: "popularity", params: { minValue: 4 }) { id status kind } }`,
+      {},
+      admin,
+    );
     expect(started.errors).toBeUndefined();
     expect(started.data!.trainModel.kind).toBe("TRAIN");
     const job = await waitForJob(started.data!.trainModel.id);

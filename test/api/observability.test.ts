@@ -71,12 +71,17 @@ describe("/metrics", () => {
     const after = await scrape(t);
 
     const count = (samples: Sample[], name: string, labels: Record<string, string> = {}) => total(samples, name, labels);
-    expect(count(after, "graphql_operation_duration_seconds_count", { operation: "CountMe", type: "query" }) - count(before, "graphql_operation_duration_seconds_count", { operation: "CountMe", type: "query" })).toBe(n);
+    expect(
+      count(after, "graphql_operation_duration_seconds_count", { operation: "CountMe", type: "query" }) -
+        count(before, "graphql_operation_duration_seconds_count", { operation: "CountMe", type: "query" }),
+    ).toBe(n);
     expect(count(after, "graphql_operation_duration_seconds_count", { operation: "Recs" }) - count(before, "graphql_operation_duration_seconds_count", { operation: "Recs" })).toBe(2);
     // n + 2 GraphQL requests, and the first scrape (a metrics request that finished before the second one).
     expect(count(after, "http_request_duration_seconds_count", { route: "graphql" }) - count(before, "http_request_duration_seconds_count", { route: "graphql" })).toBe(n + 2);
     expect(count(after, "http_request_duration_seconds_count", { route: "metrics" })).toBeGreaterThanOrEqual(1);
-    expect(count(after, "http_request_duration_seconds_bucket", { route: "graphql", status: "200", le: "+Inf" })).toBe(count(after, "http_request_duration_seconds_count", { route: "graphql", status: "200" }));
+    expect(count(after, "http_request_duration_seconds_bucket", { route: "graphql", status: "200", le: "+Inf" })).toBe(
+      count(after, "http_request_duration_seconds_count", { route: "graphql", status: "200" }),
+    );
     expect(model).toBe("popularity");
     expect(count(after, "recommendation_duration_seconds_count", { model, source }) - count(before, "recommendation_duration_seconds_count", { model, source })).toBe(1);
     expect(count(after, "graphql_errors_total", { code: "BAD_USER_INPUT" }) - count(before, "graphql_errors_total", { code: "BAD_USER_INPUT" })).toBe(1);
@@ -165,7 +170,18 @@ describe("logs of the real server (node scripts/start.ts) in production", () => 
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "graphrec-home-"));
     child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts", "start.ts")], {
       cwd: projectRoot,
-      env: { ...process.env, NODE_ENV: "production", DATABASE_URL: database.url, GRAPHREC_OFFLINE: "1", GRAPHREC_HOME: home, PORT: String(port), HOST: "127.0.0.1", DEFAULT_MODEL: "popularity", LOG_LEVEL: "debug", METRICS_TOKEN: "" },
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        DATABASE_URL: database.url,
+        GRAPHREC_OFFLINE: "1",
+        GRAPHREC_HOME: home,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DEFAULT_MODEL: "popularity",
+        LOG_LEVEL: "debug",
+        METRICS_TOKEN: "",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

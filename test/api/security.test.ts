@@ -93,7 +93,6 @@ describe("bounded work per request", () => {
   });
 
   it.skipIf(!ml100k)("charges ranking fields for the items they score and re-rank; aliases add up (row 2)", async () => {
-
     const heavy = Array.from({ length: 20 }, (_, i) => `r${i}: recommendations(userId: "${userId}", first: 100, diversity: 1) { model }`).join(" ");
     const refused = await firstError(`{ ${heavy} }`);
     expect(refused.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", rule: "maxCost", limit: 20000 });
@@ -151,7 +150,9 @@ describe("who may write what", () => {
   it("createItem is admin-only; anonymous writes are refused when off; nothing is stored", async () => {
     const before = await counts();
     expect((await firstError(`mutation { createItem(input: { id: "anon-item", title: "x" }) { id } }`)).extensions?.code).toBe("UNAUTHENTICATED");
-    expect((await firstError(`mutation { createItem(input: { id: "user-item", title: "x" }) { id } }`, {}, { authorization: `Bearer ${await token(userId)}` })).extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await firstError(`mutation { createItem(input: { id: "user-item", title: "x" }) { id } }`, {}, { authorization: `Bearer ${await token(userId)}` })).extensions?.code).toBe(
+      "UNAUTHENTICATED",
+    );
     expect((await firstError(`mutation { rateItem(userId: "${userId}", itemId: "${itemId}", value: 1) { value } }`)).extensions?.code).toBe("UNAUTHENTICATED");
     expect((await firstError(`mutation { createUser(input: { id: "anon-user" }) { id } }`)).extensions?.code).toBe("UNAUTHENTICATED");
     // No demo sign-in where anonymous writes are off; serverInfo tells frontends so.
@@ -171,10 +172,18 @@ describe("who may write what", () => {
 
     const other = await firstError(`mutation { rateItem(userId: "${otherUserId}", itemId: "${itemId}", value: 4) { value } }`, {}, mine);
     expect(other.extensions?.code).toBe("FORBIDDEN");
-    const forged = await firstError(`mutation { rateItem(userId: "${userId}", itemId: "${itemId}", value: 4) { value } }`, {}, { authorization: `Bearer ${await token(userId, { secret: "not-the-secret-0123456789abcdefghij" })}` });
+    const forged = await firstError(
+      `mutation { rateItem(userId: "${userId}", itemId: "${itemId}", value: 4) { value } }`,
+      {},
+      { authorization: `Bearer ${await token(userId, { secret: "not-the-secret-0123456789abcdefghij" })}` },
+    );
     expect(forged.extensions?.code).toBe("UNAUTHENTICATED");
     expect(forged.message).toContain("bad signature");
-    const expired = await firstError(`mutation { rateItem(userId: "${userId}", itemId: "${itemId}", value: 4) { value } }`, {}, { authorization: `Bearer ${await token(userId, { expiresIn: "-1m" })}` });
+    const expired = await firstError(
+      `mutation { rateItem(userId: "${userId}", itemId: "${itemId}", value: 4) { value } }`,
+      {},
+      { authorization: `Bearer ${await token(userId, { expiresIn: "-1m" })}` },
+    );
     expect(expired.message).toContain("expired");
     expect(await rating()).toEqual(before);
 
@@ -307,7 +316,11 @@ describe("no leaks (rows 4, 7, 10)", () => {
     fs.writeFileSync(path.join(importRoot, "env.csv"), `${secret},PATH=/usr/bin\nA=1,B=2\n`);
     fs.writeFileSync(path.join(importRoot, "passwd.txt"), fs.readFileSync("/etc/passwd"));
     fs.writeFileSync(path.join(importRoot, "zero.csv"), Buffer.alloc(3 << 20));
-    for (const [format, file] of [["csv", "env.csv"], ["interactions_txt", "passwd.txt"], ["csv", "zero.csv"]]) {
+    for (const [format, file] of [
+      ["csv", "env.csv"],
+      ["interactions_txt", "passwd.txt"],
+      ["csv", "zero.csv"],
+    ]) {
       const started = await gql<{ importDataset: { id: string } }>(t.url, `mutation($p: String!) { importDataset(format: ${format}, path: $p) { id } }`, { p: path.join(importRoot, file) }, admin);
       expect(started.errors, file).toBeUndefined();
       const job = await waitForJob<{ status: string; error: string; errorCode: string }>(t.url, started.data!.importDataset.id, "status error errorCode", 600, admin);

@@ -37,7 +37,6 @@ async function rate(user: string, item: string, value: number, ratedAt?: string)
   await query(`mutation($u: ID!, $i: ID!, $v: Float!, $at: DateTime) { rateItem(userId: $u, itemId: $i, value: $v, ratedAt: $at) { value } }`, { u: user, i: item, v: value, at: ratedAt });
 }
 
-
 beforeAll(async () => {
   t = await startTestServer({
     models: [

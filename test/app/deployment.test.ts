@@ -168,9 +168,7 @@ describe("two API processes and a worker over one database", () => {
     expect(done.modelRun?.status).toBe("SUCCEEDED");
     const newRun = done.modelRun!.id;
     expect(newRun).not.toBe(before);
-    const [lag1, lag2] = await Promise.all(
-      [api1, api2].map((api) => waitFor(`${api.name} to serve run ${newRun}`, async () => (await activeRunId(api, "ials")) === newRun, 10_000, api)),
-    );
+    const [lag1, lag2] = await Promise.all([api1, api2].map((api) => waitFor(`${api.name} to serve run ${newRun}`, async () => (await activeRunId(api, "ials")) === newRun, 10_000, api)));
     console.log(`activation reached API 1 after ${lag1} ms and API 2 after ${lag2} ms (from the job reading SUCCEEDED)`);
     expect(Math.max(lag1, lag2)).toBeLessThan(2_000);
     // The worker's own metrics count the job it ran.

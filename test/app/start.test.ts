@@ -56,11 +56,7 @@ describe("the main job (npm start)", () => {
   const ml100k = datasetPath("ml-100k");
   it.skipIf(!ml100k)("with DATA_DIR=ml-100k: imports it and recommends 10 items for MovieLens user 196", async () => {
     const app = await start({ DATA_DIR: ml100k! });
-    const result = await gql<{ recommendations: { model: string; edges: { node: { rank: number; item: { id: string; title: string } } }[] } }>(
-      app.server.url,
-      RECOMMEND,
-      { user: "196" },
-    );
+    const result = await gql<{ recommendations: { model: string; edges: { node: { rank: number; item: { id: string; title: string } } }[] } }>(app.server.url, RECOMMEND, { user: "196" });
     expect(result.errors).toBeUndefined();
     expect(result.data!.recommendations.model).toBe("ials");
     const edges = result.data!.recommendations.edges;
@@ -79,7 +75,10 @@ describe("the main job (npm start)", () => {
     const url = app.connection.db.url;
     const running = await prisma.modelRun.create({ data: { model: "ials", params: {}, status: "RUNNING", startedAt: new Date() } });
     const queued = await prisma.modelRun.create({ data: { model: "popularity", params: {}, status: "QUEUED" } });
-    const servedBefore = app.recommender.servedModels().map((s) => s.run.id).sort();
+    const servedBefore = app.recommender
+      .servedModels()
+      .map((s) => s.run.id)
+      .sort();
     await app.close();
     cleanups.pop();
     const restarted = await start({}, url);
@@ -90,7 +89,12 @@ describe("the main job (npm start)", () => {
       expect(run.finishedAt).not.toBeNull();
     }
     // The versions that were served before are served again.
-    expect(restarted.recommender.servedModels().map((s) => s.run.id).sort()).toEqual(servedBefore);
+    expect(
+      restarted.recommender
+        .servedModels()
+        .map((s) => s.run.id)
+        .sort(),
+    ).toEqual(servedBefore);
   });
 
   it("development defaults: anonymous writes on only when ANONYMOUS_WRITES is unset; production keeps them off", () => {

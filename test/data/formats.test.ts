@@ -19,7 +19,28 @@ async function expectParseError(promise: Promise<unknown>, file: string, line: n
   expect(parseError.message).toMatch(new RegExp(`${file.replace(".", "\\.")}:${line}: `));
 }
 
-const GENRE_FILE = ["unknown|0", "Action|1", "Adventure|2", "Animation|3", "Children's|4", "Comedy|5", "Crime|6", "Documentary|7", "Drama|8", "Fantasy|9", "Film-Noir|10", "Horror|11", "Musical|12", "Mystery|13", "Romance|14", "Sci-Fi|15", "Thriller|16", "War|17", "Western|18", ""].join("\n");
+const GENRE_FILE = [
+  "unknown|0",
+  "Action|1",
+  "Adventure|2",
+  "Animation|3",
+  "Children's|4",
+  "Comedy|5",
+  "Crime|6",
+  "Documentary|7",
+  "Drama|8",
+  "Fantasy|9",
+  "Film-Noir|10",
+  "Horror|11",
+  "Musical|12",
+  "Mystery|13",
+  "Romance|14",
+  "Sci-Fi|15",
+  "Thriller|16",
+  "War|17",
+  "Western|18",
+  "",
+].join("\n");
 
 describe("movielens-100k", () => {
   const flags = (on: number[]) => Array.from({ length: 19 }, (_, g) => (on.includes(g) ? "1" : "0")).join("|");
@@ -105,7 +126,14 @@ describe("movielens-latest", () => {
       "links.csv": "movieId,imdbId,tmdbId\n1,0114709,862\n3,0112346,\n",
     });
     const { items, ratings } = await readAll("movielens-latest", dir);
-    expect(items[0]).toMatchObject({ externalId: "1", title: "Toy Story (1995)", genres: ["Adventure", "Animation"], tags: ["pixar", "fun"], year: 1995, metadata: { imdbId: "0114709", tmdbId: "862" } });
+    expect(items[0]).toMatchObject({
+      externalId: "1",
+      title: "Toy Story (1995)",
+      genres: ["Adventure", "Animation"],
+      tags: ["pixar", "fun"],
+      year: 1995,
+      metadata: { imdbId: "0114709", tmdbId: "862" },
+    });
     expect(items[1]).toMatchObject({ title: "American President, The (1995)", genres: [], tags: [], year: 1995 });
     expect(ratings[1]).toEqual({ user: "1", item: "3", value: 3.5, time: 964981247 });
   });

@@ -32,7 +32,7 @@ describe("excerpt", () => {
     expect(excerpt("five")).toBe('"five"');
     expect(excerpt("a".repeat(32))).toBe(`"${"a".repeat(32)}"`);
     expect(excerpt("a".repeat(33))).toBe(`"${"a".repeat(32)}…"`);
-    expect(excerpt("x\u0000y\n\t\u009b\u202e\"\\")).toBe('"x\\u0000y\\n\\t\\u009b\\u202e\\"\\\\"');
+    expect(excerpt('x\u0000y\n\t\u009b\u202e"\\')).toBe('"x\\u0000y\\n\\t\\u009b\\u202e\\"\\\\"');
     // Code points, not UTF-16 units: a surrogate pair is never split.
     expect(excerpt("😀".repeat(40))).toBe(`"${"😀".repeat(32)}…"`);
     expect(shorten('say "hi"\u0001', 5)).toBe('say "…');
@@ -303,9 +303,7 @@ describe("every format rejects input that is not its format", () => {
     }
     // The limits themselves are allowed: 200 characters, any printable text.
     const dir = writeFiles({ "r.csv": `user,item,rating\n${"u".repeat(200)},"item, with ""quotes"" and ünïcödé",-2.5\n` });
-    expect(await collect(openDataset("csv", path.join(dir, "r.csv")).ratings())).toEqual([
-      { user: "u".repeat(200), item: 'item, with "quotes" and ünïcödé', value: -2.5, time: null },
-    ]);
+    expect(await collect(openDataset("csv", path.join(dir, "r.csv")).ratings())).toEqual([{ user: "u".repeat(200), item: 'item, with "quotes" and ünïcödé', value: -2.5, time: null }]);
   });
 
   it("movielens-100k: u.genre indices must be 0..n-1 without gaps, at most 100", async () => {

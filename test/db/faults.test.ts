@@ -4,15 +4,7 @@
 // generously (a hung database must fail a request well before 10 s, not hang it).
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  DATABASE_UNAVAILABLE_MESSAGE,
-  isDatabaseUnavailable,
-  openDb,
-  pingDatabase,
-  toDatabaseUnavailable,
-  type Db,
-  type OpenDbOptions,
-} from "../../src/db/client";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, openDb, pingDatabase, toDatabaseUnavailable, type Db, type OpenDbOptions } from "../../src/db/client";
 import { bulkImport } from "../../src/db/bulkImport";
 import { failInterruptedRuns } from "../../src/db/modelRuns";
 import { readSnapshot } from "../../src/db/snapshot";

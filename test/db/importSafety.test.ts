@@ -174,10 +174,7 @@ describe("cancelling an import", () => {
 
   // 60,000 ratings (about 1 MB, 16 chunks of 64 KiB), some re-rating the seeded ones.
   const bigCsv = () =>
-    path.join(
-      writeFiles({ "big.csv": `user,item,rating\nu1,i1,1\n${Array.from({ length: 60_000 }, (_, k) => `user-${k % 997},item-${k % 1499},${1 + (k % 5)}`).join("\n")}\n` }),
-      "big.csv",
-    );
+    path.join(writeFiles({ "big.csv": `user,item,rating\nu1,i1,1\n${Array.from({ length: 60_000 }, (_, k) => `user-${k % 997},item-${k % 1499},${1 + (k % 5)}`).join("\n")}\n` }), "big.csv");
 
   it("aborted while ratings stream: rejects with the abort reason, database exactly as before", async () => {
     const before = await tableState(t);

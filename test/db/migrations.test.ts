@@ -29,9 +29,7 @@ describe("migrations", () => {
     expect(await migrate(db.pool)).toEqual(names);
     expect(await migrate(db.pool)).toEqual([]);
     const tables = await db.pool.query<{ tablename: string }>("select tablename from pg_tables where schemaname = 'public' order by 1");
-    expect(tables.rows.map((r) => r.tablename)).toEqual(
-      expect.arrayContaining(["users", "items", "ratings", "model_runs", "model_artifacts", "dataset_imports", "_prisma_migrations"]),
-    );
+    expect(tables.rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(["users", "items", "ratings", "model_runs", "model_artifacts", "dataset_imports", "_prisma_migrations"]));
   });
 
   it("is safe when several processes migrate at once", async () => {

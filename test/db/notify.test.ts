@@ -99,8 +99,7 @@ describe("NotificationListener", () => {
   it("close() ends the session and stops reconnecting", async () => {
     const listener = new NotificationListener({ url: t.url, channels: ["test_channel"], onNotice: () => undefined, applicationName: "graphrec-listen-close", initialBackoffMs: 20 });
     await listener.start();
-    const sessions = async () =>
-      Number((await t.db.pool.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = 'graphrec-listen-close'")).rows[0].n);
+    const sessions = async () => Number((await t.db.pool.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = 'graphrec-listen-close'")).rows[0].n);
     expect(await sessions()).toBe(1);
     await listener.close();
     await new Promise((resolve) => setTimeout(resolve, 200));

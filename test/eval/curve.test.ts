@@ -9,7 +9,14 @@ describe("renderCurveSvg", () => {
       xLabel: "seconds",
       yLabel: "recall@20",
       series: [
-        { name: "a", points: [[0, 0.1], [50, 0.15], [100, 0.2]] },
+        {
+          name: "a",
+          points: [
+            [0, 0.1],
+            [50, 0.15],
+            [100, 0.2],
+          ],
+        },
         { name: "b <ngcf>", points: [[20, 0.12]] },
       ],
       references: [{ label: "paper", y: 0.183 }],

@@ -108,7 +108,15 @@ describe("rating error", () => {
 
 describe("beyond accuracy", () => {
   it("coverage counts distinct recommended items", () => {
-    expect(catalogueCoverage([[0, 1], [1, 2]], 10)).toBeCloseTo(0.3, 12);
+    expect(
+      catalogueCoverage(
+        [
+          [0, 1],
+          [1, 2],
+        ],
+        10,
+      ),
+    ).toBeCloseTo(0.3, 12);
     expect(catalogueCoverage([], 10)).toBe(0);
   });
 

@@ -62,10 +62,11 @@ function bruteAdjacency(data: Interactions, weighted: boolean, loops: boolean): 
 
 function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) for (let k = 0; k < n; k++) {
-    const v = a[r * n + k];
-    if (v !== 0) for (let c = 0; c < n; c++) out[r * n + c] += v * b[k * n + c];
-  }
+  for (let r = 0; r < n; r++)
+    for (let k = 0; k < n; k++) {
+      const v = a[r * n + k];
+      if (v !== 0) for (let c = 0; c < n; c++) out[r * n + c] += v * b[k * n + c];
+    }
   return out;
 }
 

@@ -71,7 +71,10 @@ describe("randomizedSvd", () => {
         expect(value).toBeCloseTo(dense[r * cols + c], 6);
       }
     }
-    for (const [m, n] of [[svd.u, rows], [svd.v, cols]] as const) {
+    for (const [m, n] of [
+      [svd.u, rows],
+      [svd.v, cols],
+    ] as const) {
       for (let i = 0; i < 3; i++) {
         for (let j = 0; j < 3; j++) {
           let dot = 0;

@@ -43,8 +43,10 @@ describe("content", () => {
 
   it("recommends by the mean-centred profile: liked Sci-Fi over disliked Romance, including brand-new items", async () => {
     const x = ratings([
-      [0, 0, 5], [0, 3, 1],
-      [1, 4, 5], [1, 1, 2],
+      [0, 0, 5],
+      [0, 3, 1],
+      [1, 4, 5],
+      [1, 1, 2],
       [2, 2, 4],
     ]);
     const model = createModel("content");
@@ -67,7 +69,12 @@ describe("content", () => {
   });
 
   it("folds in a history of equal ratings as a positive profile (mean shrunk toward the global mean)", async () => {
-    const x = ratings([[0, 0, 2], [0, 3, 4], [1, 4, 3], [2, 2, 3]]);
+    const x = ratings([
+      [0, 0, 2],
+      [0, 3, 4],
+      [1, 4, 3],
+      [2, 2, 3],
+    ]);
     const model = createModel("content");
     await model.fit({ interactions: x, implicit: false, content: catalogue }, { seed: 1 });
     const ranked = model.recommendForProfile({ items: Int32Array.from([3, 4]), values: Float32Array.from([5, 5]) }, 1, { exclude: [3, 4] });

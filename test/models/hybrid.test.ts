@@ -12,7 +12,7 @@ function data(implicit: boolean): { x: Interactions; content: ItemContent[] } {
   const values: number[] = [];
   for (let u = 0; u < 30; u++) {
     for (let i = 0; i < 20; i++) {
-      const match = (u < 15) === (i < 10);
+      const match = u < 15 === i < 10;
       if (rng.next() < (match ? 0.6 : 0.08)) {
         users.push(u);
         items.push(i);

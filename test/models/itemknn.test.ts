@@ -13,9 +13,13 @@ function matrix(nUsers: number, nItems: number, rows: [number, number, number][]
 describe("itemknn", () => {
   // Items 0 and 1 share users 0–2; item 2 shares user 2 with them; item 3 only user 3.
   const x = matrix(4, 4, [
-    [0, 0, 1], [0, 1, 1],
-    [1, 0, 1], [1, 1, 1],
-    [2, 0, 1], [2, 1, 1], [2, 2, 1],
+    [0, 0, 1],
+    [0, 1, 1],
+    [1, 0, 1],
+    [1, 1, 1],
+    [2, 0, 1],
+    [2, 1, 1],
+    [2, 2, 1],
     [3, 3, 1],
   ]);
 
@@ -54,10 +58,18 @@ describe("itemknn", () => {
   it("adjusted cosine on ratings turns opposite tastes into a negative similarity", async () => {
     // Users who like item 0 dislike item 1, and the reverse.
     const ratings = matrix(4, 3, [
-      [0, 0, 5], [0, 1, 1], [0, 2, 3],
-      [1, 0, 5], [1, 1, 1], [1, 2, 3],
-      [2, 0, 1], [2, 1, 5], [2, 2, 3],
-      [3, 0, 1], [3, 1, 5], [3, 2, 3],
+      [0, 0, 5],
+      [0, 1, 1],
+      [0, 2, 3],
+      [1, 0, 5],
+      [1, 1, 1],
+      [1, 2, 3],
+      [2, 0, 1],
+      [2, 1, 5],
+      [2, 2, 3],
+      [3, 0, 1],
+      [3, 1, 5],
+      [3, 2, 3],
     ]);
     const adjusted = createModel("itemknn", { similarity: "adjusted", shrink: 0, neighbors: 5 });
     const plain = createModel("itemknn", { similarity: "cosine", shrink: 0, neighbors: 5 });

@@ -162,7 +162,12 @@ describe("NCF modes", () => {
       await mlp.fit(data, { seed: 9 });
       expect(report.notes?.pretrainGMF).toMatchObject({ epochs: 8 });
       expect(report.notes?.pretrainMLP).toMatchObject({ epochs: 8 });
-      for (const [u, i] of [[0, 1], [5, 20], [33, 3], [59, 29]]) {
+      for (const [u, i] of [
+        [0, 1],
+        [5, 20],
+        [33, 3],
+        [59, 29],
+      ]) {
         const combined = alpha * gmf.hostOutput(u, i) + (1 - alpha) * mlp.hostOutput(u, i);
         expect(neumf.hostOutput(u, i)).toBeCloseTo(combined, 3);
       }
@@ -363,18 +368,22 @@ describe.runIf(ml100k)("MovieLens 100K (DATASETS_DIR)", () => {
   });
 
   it("Mult-VAE beats popularity on a holdout (Recall@20)", async () => {
-    const all = Interactions.fromTriples(943, 1682, (() => {
-      const d = readFold(ml100k!, "u1.base");
-      const t = readFold(ml100k!, "u1.test");
-      const users = new Int32Array(d.nnz + t.nnz);
-      const items = new Int32Array(d.nnz + t.nnz);
-      [d, t].reduce((offset, m) => {
-        for (let u = 0; u < m.nUsers; u++) users.fill(u, offset + m.indptr[u], offset + m.indptr[u + 1]);
-        items.set(m.indices, offset);
-        return offset + m.nnz;
-      }, 0);
-      return { users, items, values: new Float32Array(d.nnz + t.nnz).fill(1) };
-    })());
+    const all = Interactions.fromTriples(
+      943,
+      1682,
+      (() => {
+        const d = readFold(ml100k!, "u1.base");
+        const t = readFold(ml100k!, "u1.test");
+        const users = new Int32Array(d.nnz + t.nnz);
+        const items = new Int32Array(d.nnz + t.nnz);
+        [d, t].reduce((offset, m) => {
+          for (let u = 0; u < m.nUsers; u++) users.fill(u, offset + m.indptr[u], offset + m.indptr[u + 1]);
+          items.set(m.indices, offset);
+          return offset + m.nnz;
+        }, 0);
+        return { users, items, values: new Float32Array(d.nnz + t.nnz).fill(1) };
+      })(),
+    );
     const { train, test } = holdoutSplit(all, 0.2, 42);
     const users = Int32Array.from({ length: 943 }, (_, u) => u).filter((u) => test.userDegree(u) > 0);
     const recall = async (name: string, params: Record<string, unknown>) => {

@@ -65,7 +65,17 @@ describe("NgcfNetwork", () => {
     const L = 2;
     const slope = 0.2;
     const reg = 0.05;
-    const network = new NgcfNetwork(adjacency, d, L, { leakySlope: slope, messageDropout, kernel, threads: 1, seed: 5, maxBatch: 8, selfTerm, backwardValues: walk?.transposedValues, separateActivations });
+    const network = new NgcfNetwork(adjacency, d, L, {
+      leakySlope: slope,
+      messageDropout,
+      kernel,
+      threads: 1,
+      seed: 5,
+      maxBatch: 8,
+      selfTerm,
+      backwardValues: walk?.transposedValues,
+      separateActivations,
+    });
     expect(network.kernel).toBe(kernel === "js" ? "js" : "wasm-simd");
     network.ego().set(Float32Array.from({ length: n * d }, () => rng.normal() * 0.3));
     network.weights.set(Float32Array.from({ length: network.weights.length }, () => rng.normal() * 0.3));
@@ -82,7 +92,12 @@ describe("NgcfNetwork", () => {
       const a = tf.tensor2d(csrToDense(adjacency), [n, n]);
       const ego = tf.tensor2d(Float32Array.from(network.ego()), [n, d]);
       const layers = Array.from({ length: L }, (_, l) => network.layerWeights(l));
-      const weights = layers.flatMap((w) => [tf.tensor2d(Float32Array.from(w.w1), [d, d]), tf.tensor2d(Float32Array.from(w.w2), [d, d]), tf.tensor1d(Float32Array.from(w.b1)), tf.tensor1d(Float32Array.from(w.b2))]);
+      const weights = layers.flatMap((w) => [
+        tf.tensor2d(Float32Array.from(w.w1), [d, d]),
+        tf.tensor2d(Float32Array.from(w.w2), [d, d]),
+        tf.tensor1d(Float32Array.from(w.b1)),
+        tf.tensor1d(Float32Array.from(w.b2)),
+      ]);
       const masks = Array.from({ length: L }, (_, l) => (messageDropout > 0 ? tf.tensor2d(Float32Array.from(network.keepScales(l)), [n, d]) : tf.ones([n, d])));
       const forward = (e0: tf.Tensor2D, ws: tf.Tensor[]): tf.Tensor2D => {
         let e: tf.Tensor2D = e0;
@@ -101,8 +116,20 @@ describe("NgcfNetwork", () => {
       const objective = (e0: tf.Tensor, ...ws: tf.Tensor[]): tf.Scalar => {
         const f = forward(e0 as tf.Tensor2D, ws);
         const eu = tf.gather(f, tf.tensor1d(users, "int32"));
-        const ei = tf.gather(f, tf.tensor1d(Int32Array.from(positives, (i) => nU + i), "int32"));
-        const ej = tf.gather(f, tf.tensor1d(Int32Array.from(negatives, (i) => nU + i), "int32"));
+        const ei = tf.gather(
+          f,
+          tf.tensor1d(
+            Int32Array.from(positives, (i) => nU + i),
+            "int32",
+          ),
+        );
+        const ej = tf.gather(
+          f,
+          tf.tensor1d(
+            Int32Array.from(negatives, (i) => nU + i),
+            "int32",
+          ),
+        );
         const bpr = tf.sum(tf.softplus(tf.neg(tf.sum(tf.mul(eu, tf.sub(ei, ej)), 1))));
         const l2 = tf.add(tf.add(tf.sum(tf.square(eu)), tf.sum(tf.square(ei))), tf.sum(tf.square(ej)));
         return tf.div(tf.add(bpr, tf.mul(l2, reg / 2)), users.length) as tf.Scalar;

@@ -131,7 +131,7 @@ describe("Adam", () => {
     const g = 2;
     const m = (1 - 0.9) * g;
     const v = (1 - 0.999) * g * g;
-    const update = ((0.1 * Math.sqrt(1 - 0.999 ** 3)) / (1 - 0.9 ** 3)) * m / (Math.sqrt(v) + 1e-8 * Math.sqrt(1 - 0.999 ** 3));
+    const update = (((0.1 * Math.sqrt(1 - 0.999 ** 3)) / (1 - 0.9 ** 3)) * m) / (Math.sqrt(v) + 1e-8 * Math.sqrt(1 - 0.999 ** 3));
     expect(table[2]).toBeCloseTo(-update, 6);
     expect(table[3]).toBeCloseTo(update, 6);
     // The bias-corrected first step of a fresh Adam would be −lr·sign(g) = −0.1: a different value.

@@ -74,10 +74,14 @@ describe("custom-gradient ops equal plain tf ops", () => {
         const w = tf.randomNormal([8, 5], 0, 1, "float32", 2) as tf.Tensor2D;
         const b = tf.randomNormal([5], 0, 1, "float32", 3) as tf.Tensor1D;
         const mine = valueAndGrads((a, c, e) => linear(a as tf.Tensor2D, c as tf.Tensor2D, e as tf.Tensor1D, relu), [x(), w, b], 4);
-        const plain = valueAndGrads((a, c, e) => {
-          const y = tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), e);
-          return relu ? tf.relu(y) : y;
-        }, [x(), w, b], 4);
+        const plain = valueAndGrads(
+          (a, c, e) => {
+            const y = tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), e);
+            return relu ? tf.relu(y) : y;
+          },
+          [x(), w, b],
+          4,
+        );
         expect(maxDiff(mine.value, plain.value)).toBeLessThan(1e-5);
         for (let g = 0; g < 3; g++) expect(maxDiff(mine.grads[g], plain.grads[g])).toBeLessThan(1e-4);
       });
@@ -109,11 +113,15 @@ describe("custom-gradient ops equal plain tf ops", () => {
       const gain = tf.randomNormal([8], 1, 0.5, "float32", 8) as tf.Tensor1D;
       const bias = tf.randomNormal([8], 0, 1, "float32", 9) as tf.Tensor1D;
       const mine = valueAndGrads((a, g, b) => layerNorm(a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-8), [x(), gain, bias], 10);
-      const plain = valueAndGrads((a, g, b) => {
-        const centred = tf.sub(a, tf.mean(a, 1, true));
-        const variance = tf.mean(tf.square(centred), 1, true);
-        return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, 1e-8))), g), b);
-      }, [x(), gain, bias], 10);
+      const plain = valueAndGrads(
+        (a, g, b) => {
+          const centred = tf.sub(a, tf.mean(a, 1, true));
+          const variance = tf.mean(tf.square(centred), 1, true);
+          return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, 1e-8))), g), b);
+        },
+        [x(), gain, bias],
+        10,
+      );
       expect(maxDiff(mine.value, plain.value)).toBeLessThan(1e-5);
       for (let g = 0; g < 3; g++) expect(maxDiff(mine.grads[g], plain.grads[g])).toBeLessThan(1e-4);
     });

@@ -81,13 +81,10 @@ function value(stack: Stack, user: string, item: string): number | undefined {
   return u === undefined || i === undefined ? undefined : catalog.currentValue(u, i);
 }
 
-const itemIds = (stack: Stack, user: string) =>
-  stack.recommender.recommend({ userId: user, model: "als", k: 20 }).items.map((s) => stack.recommender.catalog.items.id(s.index));
+const itemIds = (stack: Stack, user: string) => stack.recommender.recommend({ userId: user, model: "als", k: 20 }).items.map((s) => stack.recommender.catalog.items.id(s.index));
 
 async function listenPid(name: string): Promise<number | undefined> {
-  const rows = await a.db.pool.query<{ pid: number }>("select pid from pg_stat_activity where application_name = $1 and datname = current_database()", [
-    `graphrec-listen-${name}`,
-  ]);
+  const rows = await a.db.pool.query<{ pid: number }>("select pid from pg_stat_activity where application_name = $1 and datname = current_database()", [`graphrec-listen-${name}`]);
   return rows.rows[0]?.pid;
 }
 
@@ -143,12 +140,12 @@ describe("catalogue writes reach the other replica", () => {
   it("a new user and a new item through B exist in A; A's explanations follow B's ratings", async () => {
     let started = performance.now();
     await b.writer.createUser("replica-newbie", null);
-    record("new user B→A", await waitFor("user reaches A", () => a.recommender.catalog.users.has("replica-newbie"), 1_000) + (performance.now() - started));
+    record("new user B→A", (await waitFor("user reaches A", () => a.recommender.catalog.users.has("replica-newbie"), 1_000)) + (performance.now() - started));
 
     started = performance.now();
     const metadata = { notes: "x".repeat(10_000) }; // larger than a NOTIFY payload may be
     await b.writer.createItem({ id: "replica-item", title: "Made on B", genres: ["replica-genre"], year: 2025, metadata });
-    record("new item B→A", await waitFor("item reaches A", () => a.recommender.catalog.items.has("replica-item"), 1_000) + (performance.now() - started));
+    record("new item B→A", (await waitFor("item reaches A", () => a.recommender.catalog.items.has("replica-item"), 1_000)) + (performance.now() - started));
     const index = a.recommender.catalog.items.index("replica-item")!;
     expect(a.recommender.catalog.content[index]).toMatchObject({ title: "Made on B", genres: ["replica-genre"], year: 2025 });
     expect(a.recommender.catalog.hasGenre("replica-genre")).toBe(true);
@@ -202,7 +199,10 @@ describe("model activations reach every replica", () => {
     trained.model.dispose();
     const started = performance.now();
     await activateRun(database.db, trained.run.id);
-    record("incompatible activation → A reloads and serves", (await waitFor("A serves the run", () => a.recommender.getServed("popularity")?.run.id === trained.run.id, 2_000)) + (performance.now() - started));
+    record(
+      "incompatible activation → A reloads and serves",
+      (await waitFor("A serves the run", () => a.recommender.getServed("popularity")?.run.id === trained.run.id, 2_000)) + (performance.now() - started),
+    );
     await waitFor("B serves the run", () => b.recommender.getServed("popularity")?.run.id === trained.run.id, 2_000);
     expect(a.sync.state().catalogReloads).toBeGreaterThan(reloads);
     expect(a.recommender.catalog.items.has("silent-item")).toBe(true);
@@ -212,8 +212,7 @@ describe("model activations reach every replica", () => {
     const fresh = new RecommenderService(database.db, "als");
     await fresh.init();
     try {
-      const similar = (service: RecommenderService, item: string) =>
-        service.similarItems(item, "content", 10).items.map((s) => [service.catalog.items.id(s.index), s.score.toFixed(5)]);
+      const similar = (service: RecommenderService, item: string) => service.similarItems(item, "content", 10).items.map((s) => [service.catalog.items.id(s.index), s.score.toFixed(5)]);
       for (const item of ["silent-item", "announced-item"]) {
         expect(similar(a.recommender, item)).toEqual(similar(fresh, item));
         expect(similar(b.recommender, item)).toEqual(similar(fresh, item));
@@ -281,7 +280,7 @@ describe("a lost LISTEN session", () => {
     // And notices flow again.
     const started = performance.now();
     await b.writer.rate("while-a-was-away", a.recommender.catalog.items.id(4), 2, new Date());
-    record("rating B→A after reconnect", (performance.now() - started) + (await waitFor("rating reaches A", () => value(a, "while-a-was-away", a.recommender.catalog.items.id(4)) === 2, 1_000)));
+    record("rating B→A after reconnect", performance.now() - started + (await waitFor("rating reaches A", () => value(a, "while-a-was-away", a.recommender.catalog.items.id(4)) === 2, 1_000)));
   });
 
   it("a reload notice (after an import elsewhere) makes both replicas reload", async () => {
@@ -289,7 +288,7 @@ describe("a lost LISTEN session", () => {
     const [ra, rb] = [a.sync.state().catalogReloads, b.sync.state().catalogReloads];
     const started = performance.now();
     await publishCatalogReload(database.db);
-    record("reload notice → A reloaded", await waitFor("A reloads", () => a.recommender.catalog.users.has("imported-user"), 2_000) + (performance.now() - started));
+    record("reload notice → A reloaded", (await waitFor("A reloads", () => a.recommender.catalog.users.has("imported-user"), 2_000)) + (performance.now() - started));
     await waitFor("B reloads", () => b.recommender.catalog.users.has("imported-user"), 2_000);
     expect(a.sync.state().catalogReloads).toBe(ra + 1);
     expect(b.sync.state().catalogReloads).toBe(rb + 1);

@@ -277,8 +277,13 @@ describe("decideActivation", () => {
     expect(decide({ "ndcg@20": 0.01 }, {}).activated).toBe(true);
     expect(decide({ "ndcg@20": 0.01 }, { "ndcg@20": "high" }).activated).toBe(true);
     expect(decide({}, { "ndcg@20": 0.1 }).activated).toBe(true);
-    expect(decideActivation({ requested: true, options, heldOut: heldOut({ "ndcg@20": 0.01 }), active: active({ "ndcg@20": 0.1 }, "another split"), dataFingerprint: "a" }).reason).toMatch(/not comparable/);
-    expect(decideActivation({ requested: true, options, heldOut: heldOut({ "ndcg@20": 0.01 }), active: undefined, dataFingerprint: "a" })).toMatchObject({ activated: true, reason: "no run of this model is active" });
+    expect(decideActivation({ requested: true, options, heldOut: heldOut({ "ndcg@20": 0.01 }), active: active({ "ndcg@20": 0.1 }, "another split"), dataFingerprint: "a" }).reason).toMatch(
+      /not comparable/,
+    );
+    expect(decideActivation({ requested: true, options, heldOut: heldOut({ "ndcg@20": 0.01 }), active: undefined, dataFingerprint: "a" })).toMatchObject({
+      activated: true,
+      reason: "no run of this model is active",
+    });
     expect(decideActivation({ requested: false, options, heldOut: heldOut({ "ndcg@20": 0.9 }), active: undefined, dataFingerprint: "a" }).activated).toBe(false);
   });
 

@@ -145,8 +145,12 @@ describe("registered kernels in this process", () => {
     const x = tf.tensor2d(seeded(12, 6), [3, 4]);
     const value = squaredNorm(x).dataSync()[0];
     expect(value).toBeCloseTo(tf.sum(tf.square(x)).dataSync()[0], 6);
-    const mine = tf.grad((t: tf.Tensor) => tf.mul(squaredNorm(t), 3))(x).dataSync();
-    const composite = tf.grad((t: tf.Tensor) => tf.mul(tf.sum(tf.square(t)), 3))(x).dataSync();
+    const mine = tf
+      .grad((t: tf.Tensor) => tf.mul(squaredNorm(t), 3))(x)
+      .dataSync();
+    const composite = tf
+      .grad((t: tf.Tensor) => tf.mul(tf.sum(tf.square(t)), 3))(x)
+      .dataSync();
     mine.forEach((v, i) => expect(v).toBeCloseTo(composite[i], 6));
   });
 

@@ -202,7 +202,11 @@ describe.skipIf(!browserPath)("admin console", () => {
     await chart.waitFor();
     await expect.poll(() => chart.evaluate((svg) => svg.getBoundingClientRect().width), WAIT).toBeLessThanOrEqual(390);
     expect(await phone.page.locator("html").evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(390);
-    await phone.page.getByRole("button", { name: "Train popularity" }).or(phone.page.getByRole("button", { name: /^Train / })).first().waitFor();
+    await phone.page
+      .getByRole("button", { name: "Train popularity" })
+      .or(phone.page.getByRole("button", { name: /^Train / }))
+      .first()
+      .waitFor();
     await phone.page.screenshot({ path: path.join(screenshots, "admin-console-390.png"), fullPage: true });
     expect(phone.foreign).toEqual([]);
     expect(phone.errors).toEqual([]);

@@ -88,10 +88,13 @@ describe.skipIf(!browserPath)("the shop window", () => {
     // Each change refetches; wait until the row shows all three (10 cards, each a 1990s comedy).
     const matches = (meta: string) => meta.includes("Comedy") && Number(meta.slice(0, 4)) >= 1990 && Number(meta.slice(0, 4)) <= 1999;
     await expect
-      .poll(async () => {
-        const metas = await row(page).locator(".shop-meta").allInnerTexts();
-        return metas.length === 10 && metas.every(matches);
-      }, { timeout: 20_000 })
+      .poll(
+        async () => {
+          const metas = await row(page).locator(".shop-meta").allInnerTexts();
+          return metas.length === 10 && metas.every(matches);
+        },
+        { timeout: 20_000 },
+      )
       .toBe(true);
     expect(await titles(row(page))).not.toEqual(after);
     const focused = await titles(row(page));
@@ -117,7 +120,16 @@ describe.skipIf(!browserPath)("the shop window", () => {
     await expect.poll(() => why.innerText(), { timeout: 20_000 }).toMatch(/Because you rated .+ ★/);
     expect(await why.locator(".shop-because li").count()).toBeGreaterThan(0);
     expect(await why.innerText()).toMatch(/\d+ % of the evidence/);
-    await expect.poll(() => page.getByRole("region", { name: /Similar items/ }).getByRole("listitem").count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        () =>
+          page
+            .getByRole("region", { name: /Similar items/ })
+            .getByRole("listitem")
+            .count(),
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThan(0);
     await why.getByText("How we know").click();
     expect(await why.locator(".shop-paths li").first().innerText()).toMatch(/^you → .+ → user .+ → /);
     await page.screenshot({ path: path.join(SCREENSHOTS, "item-explanation.png"), fullPage: true });

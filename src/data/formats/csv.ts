@@ -51,18 +51,17 @@ function headerColumns(values: string[], label: string, lineNo: number): Partial
     // A header with control characters is no CSV header (NUL-separated environments, binaries): say so without quoting it.
     const control = controlCharacter(raw);
     if (control) throw new ParseError(label, lineNo, `header column ${index + 1} contains a control character (${control}); expected user,item,rating[,timestamp]`);
-    const name = raw.trim().replace(/^\uFEFF/, "").toLowerCase();
+    const name = raw
+      .trim()
+      .replace(/^\uFEFF/, "")
+      .toLowerCase();
     for (const column of Object.keys(COLUMN_NAMES) as Column[]) {
       if ((COLUMN_NAMES[column] as readonly string[]).includes(name)) columns[column] = index;
     }
   });
   for (const required of ["user", "item"] as const) {
     if (columns[required] === undefined) {
-      throw new ParseError(
-        label,
-        lineNo,
-        `header ${excerpt(values.join(","))} has no ${required} column (accepted names: ${COLUMN_NAMES[required].join(", ")})`,
-      );
+      throw new ParseError(label, lineNo, `header ${excerpt(values.join(","))} has no ${required} column (accepted names: ${COLUMN_NAMES[required].join(", ")})`);
     }
   }
   return columns;

@@ -166,13 +166,7 @@ const MAX_TIME = 253_402_300_799;
  * "unix or iso" (csv): unix seconds or an ISO-8601 date, empty gives null. "unix seconds"
  * (MovieLens): an integer, required.
  */
-export function parseTimeField(
-  raw: string | undefined,
-  name: string,
-  file: string,
-  lineNo: number,
-  rule: "unix or iso" | "unix seconds" = "unix or iso",
-): number | null {
+export function parseTimeField(raw: string | undefined, name: string, file: string, lineNo: number, rule: "unix or iso" | "unix seconds" = "unix or iso"): number | null {
   const text = (raw ?? "").trim();
   let seconds: number;
   if (rule === "unix seconds") {

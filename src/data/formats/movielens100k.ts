@@ -12,8 +12,25 @@ import type { DatasetReader, ReaderOptions } from "./types";
 
 /** u.genre's order; used when the folder has no u.genre. */
 export const ML100K_GENRES = [
-  "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
-  "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+  "unknown",
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children's",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
 ];
 
 const SCALE: RatingScale = { min: 1, max: 5, step: 1 };

@@ -10,10 +10,27 @@ import type { DatasetReader, ReaderOptions } from "./types";
 
 // Code tables from the MovieLens 1M README.
 const OCCUPATIONS = [
-  "other", "academic/educator", "artist", "clerical/admin", "college/grad student", "customer service",
-  "doctor/health care", "executive/managerial", "farmer", "homemaker", "K-12 student", "lawyer", "programmer",
-  "retired", "sales/marketing", "scientist", "self-employed", "technician/engineer", "tradesman/craftsman",
-  "unemployed", "writer",
+  "other",
+  "academic/educator",
+  "artist",
+  "clerical/admin",
+  "college/grad student",
+  "customer service",
+  "doctor/health care",
+  "executive/managerial",
+  "farmer",
+  "homemaker",
+  "K-12 student",
+  "lawyer",
+  "programmer",
+  "retired",
+  "sales/marketing",
+  "scientist",
+  "self-employed",
+  "technician/engineer",
+  "tradesman/craftsman",
+  "unemployed",
+  "writer",
 ];
 const SCALE: RatingScale = { min: 1, max: 5, step: 1 };
 const AGE_GROUPS: Record<string, string> = { "1": "Under 18", "18": "18-24", "25": "25-34", "35": "35-44", "45": "45-49", "50": "50-55", "56": "56+" };

@@ -95,7 +95,10 @@ async function readTags(read: FileSet, file: string): Promise<Map<string, string
     [...byItem].map(([item, tags]) => {
       let kept = [...tags.values()];
       if (kept.length > IMPORT_LIMITS.labelCount) {
-        kept = kept.sort((a, b) => b.count - a.count || a.first - b.first).slice(0, IMPORT_LIMITS.labelCount).sort((a, b) => a.first - b.first);
+        kept = kept
+          .sort((a, b) => b.count - a.count || a.first - b.first)
+          .slice(0, IMPORT_LIMITS.labelCount)
+          .sort((a, b) => a.first - b.first);
       }
       return [item, kept.map((entry) => entry.tag)];
     }),

@@ -24,9 +24,7 @@ const BLOCKS = ["g", "t", "w", "y"] as const;
 type Block = (typeof BLOCKS)[number];
 
 // Short English (and frequent French/Spanish/German article) stop words for titles.
-const STOP_WORDS = new Set(
-  "a an and the of in on at to for with from by as is it its or vs la le les l de des du el los las der die das und il".split(" "),
-);
+const STOP_WORDS = new Set("a an and the of in on at to for with from by as is it its or vs la le les l de des du el los las der die das und il".split(" "));
 
 /** Raw (unweighted) features of one item: block → feature name → term count. */
 function rawFeatures(content: ItemContent | undefined): Map<string, number> {

@@ -101,15 +101,7 @@ class AlsSolver {
    * Solves every row of `rows` (a CSR over the side being updated) for its factors and bias,
    * with the other side's factors/biases fixed.
    */
-  half(
-    rows: Interactions,
-    fixedFactors: Float64Array,
-    fixedBias: Float64Array,
-    outFactors: Float64Array,
-    outBias: Float64Array,
-    mu: number,
-    penalties: Penalties,
-  ): void {
+  half(rows: Interactions, fixedFactors: Float64Array, fixedBias: Float64Array, outFactors: Float64Array, outBias: Float64Array, mu: number, penalties: Penalties): void {
     const { k, n, gram: g, rhs: b, biases } = this;
     const { indptr, indices, values } = rows;
     for (let r = 0; r < rows.nUsers; r++) {

@@ -178,17 +178,7 @@ class CgSolver {
   }
 
   /** result = (YᵀY + λI) v + Σ_(t∈[start,end)) extra_t (y_t·v) y_t, v = vec[offset ..+k]. */
-  private apply(
-    vec: Float64Array,
-    offset: number,
-    indices: Int32Array,
-    extra: Float64Array,
-    start: number,
-    end: number,
-    fixed: Float64Array,
-    reg: number,
-    result: Float64Array,
-  ): void {
+  private apply(vec: Float64Array, offset: number, indices: Int32Array, extra: Float64Array, start: number, end: number, fixed: Float64Array, reg: number, result: Float64Array): void {
     const k = this.k;
     const g = this.gram;
     for (let a = 0; a < k; a++) {

@@ -54,11 +54,7 @@ export class TruncatedSvdModel extends EmbeddingRecommender<Params> {
       for (let p = start; p < end; p++) centred[p] = x.values[p] - mean;
     }
     const { factors, oversample, powerIterations } = this.params;
-    const svd = randomizedSvd(
-      { rows: x.nUsers, cols: x.nItems, indptr: x.indptr, indices: x.indices, values: centred },
-      factors,
-      { rng: createRng(context.seed), oversample, powerIterations },
-    );
+    const svd = randomizedSvd({ rows: x.nUsers, cols: x.nItems, indptr: x.indptr, indices: x.indices, values: centred }, factors, { rng: createRng(context.seed), oversample, powerIterations });
     const k = svd.k;
     this.singularValues = svd.s;
     for (let u = 0; u < x.nUsers; u++) for (let d = 0; d < k; d++) svd.u[u * k + d] *= svd.s[d];

@@ -121,8 +121,7 @@ export async function trainGraphModel(fit: GraphFit, o: GraphSteps): Promise<Fit
       for (let s = 0; s < stepsPerEpoch; s++) loss += o.step();
       return loss / (stepsPerEpoch * p.batchSize);
     },
-    validate:
-      validation && checkUsers && checkUsers.length > 0 ? () => rankingValidation((u, out) => model.scoreUsers(u, out), train, validation, checkUsers, 20) : undefined,
+    validate: validation && checkUsers && checkUsers.length > 0 ? () => rankingValidation((u, out) => model.scoreUsers(u, out), train, validation, checkUsers, 20) : undefined,
     best: o.best,
     refresh: o.refresh,
     onCheckpoint: options.hooks?.onCheckpoint,
@@ -153,16 +152,7 @@ export async function trainGraphModel(fit: GraphFit, o: GraphSteps): Promise<Fit
  * pass. Adds the gradient into `grad` (only the batch rows). Returns the summed (not averaged)
  * loss: Σ BPR + reg·½Σ‖e‖².
  */
-export function bprLossAndGrad(
-  final: Float32Array,
-  dim: number,
-  itemOffset: number,
-  users: Int32Array,
-  positives: Int32Array,
-  negatives: Int32Array,
-  grad: Float32Array,
-  reg = 0,
-): number {
+export function bprLossAndGrad(final: Float32Array, dim: number, itemOffset: number, users: Int32Array, positives: Int32Array, negatives: Int32Array, grad: Float32Array, reg = 0): number {
   const n = users.length;
   const scale = 1 / n;
   const lambda = reg * scale;
@@ -204,16 +194,7 @@ export function bprLossAndGrad(
  * L2 on a batch's rows of `values` (users, then items from row `itemOffset`; every occurrence
  * counts): adds λ·e to the same rows of `grad` and returns Σ‖e‖² over them.
  */
-export function addBatchL2(
-  values: Float32Array,
-  width: number,
-  itemOffset: number,
-  users: Int32Array,
-  positives: Int32Array,
-  negatives: Int32Array,
-  lambda: number,
-  grad: Float32Array,
-): number {
+export function addBatchL2(values: Float32Array, width: number, itemOffset: number, users: Int32Array, positives: Int32Array, negatives: Int32Array, lambda: number, grad: Float32Array): number {
   let squares = 0;
   for (let s = 0; s < users.length; s++) {
     for (let part = 0; part < 3; part++) {

@@ -26,7 +26,13 @@ const params = {
   hidden: { type: "int", default: 500, min: 1, max: 8192, description: "Hidden units k (paper: 500)" },
   l2: { type: "float", default: 100, min: 0, max: 100000, description: "Weight decay λ on the encoder and decoder matrices (full objective scale: Σ over all items)" },
   epochs: { type: "int", default: 300, min: 1, max: 100000, description: "Maximum epochs over the items" },
-  batchSize: { type: "int", default: 2048, min: 1, max: 65536, description: "Items per Adam step (the default is the whole catalogue of MovieLens 100K/1M in 1–2 steps, close to the paper's full-batch optimiser)" },
+  batchSize: {
+    type: "int",
+    default: 2048,
+    min: 1,
+    max: 65536,
+    description: "Items per Adam step (the default is the whole catalogue of MovieLens 100K/1M in 1–2 steps, close to the paper's full-batch optimiser)",
+  },
   lr: { type: "float", default: 0.01, min: 1e-6, max: 1, description: "Adam learning rate" },
   validationFraction: validationFractionParam("Share of each user's training ratings held out for early stopping on RMSE (0 = none, all epochs run)"),
   patience: { type: "int", default: 20, min: 0, max: 10000, description: "Epochs without validation improvement before stopping (0 = never); the best epoch's weights are kept" },
@@ -89,9 +95,7 @@ export class AutoRec extends TfRecommender<Params> {
           const rows = batch.length;
           const size = rows * this.nUsers;
           fillRows(items, batch, input, mask);
-          lossSum += this.minimize(optimizer, () =>
-            this.batchLoss(tf.tensor2d(input.subarray(0, size), [rows, this.nUsers]), tf.tensor2d(mask.subarray(0, size), [rows, this.nUsers]), rows),
-          );
+          lossSum += this.minimize(optimizer, () => this.batchLoss(tf.tensor2d(input.subarray(0, size), [rows, this.nUsers]), tf.tensor2d(mask.subarray(0, size), [rows, this.nUsers]), rows));
           for (let r = 0; r < rows; r++) observed += items.userDegree(batch[r]);
         }
         // Mean squared error per observed rating (plus the decay term's share).

@@ -309,8 +309,14 @@ export class NcfRecommender extends TfRecommender<Record<string, unknown>> {
     values.set("h", Float32Array.from([...g.h.map((v) => alpha * v), ...m.h.map((v) => (1 - alpha) * v)]));
     values.set("outBias", Float32Array.of(alpha * g.outBias[0] + (1 - alpha) * m.outBias[0]));
     if (this.explicit) {
-      values.set("userBias", g.userBias.map((v, k) => alpha * v + (1 - alpha) * m.userBias[k]));
-      values.set("itemBias", g.itemBias.map((v, k) => alpha * v + (1 - alpha) * m.itemBias[k]));
+      values.set(
+        "userBias",
+        g.userBias.map((v, k) => alpha * v + (1 - alpha) * m.userBias[k]),
+      );
+      values.set(
+        "itemBias",
+        g.itemBias.map((v, k) => alpha * v + (1 - alpha) * m.itemBias[k]),
+      );
     }
     return values;
   }

@@ -110,9 +110,7 @@ export abstract class UserAutoencoder<P extends UserAutoencoderParams> extends T
         }
         return lossSum / Math.max(1, users.length);
       },
-      validate: validation
-        ? () => ({ ...rankingValidation((u, out) => this.scoreRows(train, u, out, true), train, validation, rankUsers!, 20), ...this.validationExtras() })
-        : undefined,
+      validate: validation ? () => ({ ...rankingValidation((u, out) => this.scoreRows(train, u, out, true), train, validation, rankUsers!, 20), ...this.validationExtras() }) : undefined,
     });
     // Scoring encodes the whole training history, validation part included.
     this.history = interactions;

@@ -133,14 +133,7 @@ function triangleOffsets(layout: BatchLayout, heads: number): Int32Array {
   return offsets;
 }
 
-export function attentionForward(
-  q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
-  layout: BatchLayout,
-  d: number,
-  heads: number,
-): { out: Float32Array; probs: Float32Array } {
+export function attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, layout: BatchLayout, d: number, heads: number): { out: Float32Array; probs: Float32Array } {
   const { rows, width, lengths } = layout;
   const dh = d / heads;
   const scale = 1 / Math.sqrt(dh);
@@ -269,10 +262,7 @@ export function matMulFast(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     save([at, bt]);
     return {
       value: tf.matMul(at as tf.Tensor2D, bt as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]) as tf.Tensor2D),
-        tf.matMul(tf.transpose(saved[0]) as tf.Tensor2D, dy as tf.Tensor2D),
-      ],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]) as tf.Tensor2D), tf.matMul(tf.transpose(saved[0]) as tf.Tensor2D, dy as tf.Tensor2D)],
     };
   });
   return op(a, b) as tf.Tensor2D;

@@ -146,7 +146,10 @@ export class SASRec extends TfRecommender<Params> {
     const states = new Float32Array(histories.length * d);
     for (let start = 0; start < order.length; start += SCORE_BATCH) {
       const part = order.slice(start, start + SCORE_BATCH);
-      const batch = sequenceBatch(part.map((h) => histories[h]), this.maxLength);
+      const batch = sequenceBatch(
+        part.map((h) => histories[h]),
+        this.maxLength,
+      );
       const hidden = tf.tidy(() => lastHidden(w, this.shape, batch));
       const values = hidden.dataSync();
       hidden.dispose();
@@ -170,9 +173,7 @@ export class SASRec extends TfRecommender<Params> {
     const states = this.historyStates(histories);
     for (let start = 0; start < histories.length; start += SCORE_BATCH) {
       const rows = Math.min(SCORE_BATCH, histories.length - start);
-      const scores = tf.tidy(() =>
-        tf.matMul(tf.tensor2d(states.subarray(start * d, (start + rows) * d), [rows, d]), tf.transpose(tf.slice(itemEmb, [1, 0], [n, d])) as tf.Tensor2D),
-      );
+      const scores = tf.tidy(() => tf.matMul(tf.tensor2d(states.subarray(start * d, (start + rows) * d), [rows, d]), tf.transpose(tf.slice(itemEmb, [1, 0], [n, d])) as tf.Tensor2D));
       out.set(scores.dataSync(), start * n);
       scores.dispose();
     }

@@ -12,10 +12,7 @@ import { RowTopK } from "../../math/topk";
 import { rowOfEntries } from "./samplers";
 
 /** The validation part: an explicit matrix, or a seeded per-user holdout (users with ≥ 3 interactions) carved from train. */
-export function validationSplit(
-  train: Interactions,
-  options: { validation?: Interactions; fraction: number; seed: number },
-): { train: Interactions; validation: Interactions | undefined } {
+export function validationSplit(train: Interactions, options: { validation?: Interactions; fraction: number; seed: number }): { train: Interactions; validation: Interactions | undefined } {
   if (options.validation) {
     const v = options.validation;
     if (v.nUsers !== train.nUsers || v.nItems !== train.nItems) {
@@ -68,14 +65,7 @@ class HeldOutItems implements Relevance {
  * first). `score(users, out)` fills users.length × nItems scores (a batch of at most `batch`
  * users per call). Users without held-out items count as 0.
  */
-export function rankingValidation(
-  score: (users: Int32Array, out: Float32Array) => void,
-  train: Interactions,
-  heldOut: Interactions,
-  users: Int32Array,
-  k = 20,
-  batch = 512,
-): Record<string, number> {
+export function rankingValidation(score: (users: Int32Array, out: Float32Array) => void, train: Interactions, heldOut: Interactions, users: Int32Array, k = 20, batch = 512): Record<string, number> {
   const n = train.nItems;
   const scores = new Float32Array(Math.min(batch, Math.max(1, users.length)) * n);
   const selector = new RowTopK(k);

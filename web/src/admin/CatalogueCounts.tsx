@@ -23,8 +23,7 @@ export function CatalogueCounts({ overview }: { overview: AdminOverviewQuery }) 
       </dl>
       <p className="admin-muted">
         Default model <strong>{health.defaultModel}</strong> · served: {health.servedModels.join(", ") || "none"}
-        {health.tfBackend ? ` · TensorFlow.js ${health.tfBackend}` : ""} · anonymous writes {serverInfo.anonymousWrites ? "on" : "off"} · user tokens{" "}
-        {serverInfo.userTokens ? "on" : "off"}
+        {health.tfBackend ? ` · TensorFlow.js ${health.tfBackend}` : ""} · anonymous writes {serverInfo.anonymousWrites ? "on" : "off"} · user tokens {serverInfo.userTokens ? "on" : "off"}
       </p>
     </section>
   );

@@ -35,7 +35,11 @@ export function EvaluationPanel() {
   return (
     <section className="admin-section admin-evaluation" aria-labelledby="admin-evaluation-title">
       <h2 id="admin-evaluation-title">Offline evaluation</h2>
-      {problem ? <p className="admin-error" role="alert">Reports could not be loaded: {problem.message}</p> : null}
+      {problem ? (
+        <p className="admin-error" role="alert">
+          Reports could not be loaded: {problem.message}
+        </p>
+      ) : null}
       {loading && !data ? <p className="admin-muted">Loading reports…</p> : null}
       {data && reports.length === 0 ? <p className="admin-muted">No evaluation reports in the server&apos;s results/ folder (npm run evaluate writes them).</p> : null}
       {report ? (

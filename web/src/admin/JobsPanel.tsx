@@ -37,7 +37,11 @@ export function JobsPanel({ onJobFinished }: { onJobFinished: () => void }) {
   return (
     <section className="admin-section admin-jobs" aria-labelledby="admin-jobs-title">
       <h2 id="admin-jobs-title">Jobs</h2>
-      {problem ? <p className="admin-error" role="alert">Jobs could not be loaded: {problem.message}</p> : null}
+      {problem ? (
+        <p className="admin-error" role="alert">
+          Jobs could not be loaded: {problem.message}
+        </p>
+      ) : null}
       {data && jobs.length === 0 ? <p className="admin-muted">No jobs yet.</p> : null}
       <ul className="admin-list" aria-live="polite" aria-relevant="additions">
         {jobs.map((job) => (
@@ -56,7 +60,10 @@ function JobRow({ job }: { job: AdminJob }) {
     <li className="admin-job" aria-labelledby={titleId} data-job-id={job.id} data-status={job.status}>
       <div className="admin-row-head">
         <h3 id={titleId}>
-          {jobTitle(job)} <span className="admin-muted" title={job.id}>· job {shortId(job.id)}</span>
+          {jobTitle(job)}{" "}
+          <span className="admin-muted" title={job.id}>
+            · job {shortId(job.id)}
+          </span>
         </h3>
         <StatusBadge status={job.status} />
       </div>
@@ -96,7 +103,11 @@ function JobRow({ job }: { job: AdminJob }) {
           Cancel {jobTitle(job).toLowerCase()}
         </button>
       ) : null}
-      {problem ? <p className="admin-error" role="alert">Cancel refused: {problem.message}</p> : null}
+      {problem ? (
+        <p className="admin-error" role="alert">
+          Cancel refused: {problem.message}
+        </p>
+      ) : null}
     </li>
   );
 }

@@ -122,7 +122,14 @@ function TrainFields({ model, onSubmitted, onFinished }: { model: Model; onSubmi
           ) : null}
         </div>
         <div className="admin-field admin-field-check">
-          <input id="admin-train-heldout" type="checkbox" checked={heldOut} onChange={(event) => setHeldOut(event.target.checked)} aria-invalid={errors.heldOut ? true : undefined} aria-describedby="admin-train-heldout-hint" />
+          <input
+            id="admin-train-heldout"
+            type="checkbox"
+            checked={heldOut}
+            onChange={(event) => setHeldOut(event.target.checked)}
+            aria-invalid={errors.heldOut ? true : undefined}
+            aria-describedby="admin-train-heldout-hint"
+          />
           <label htmlFor="admin-train-heldout">Measure held-out quality first</label>
           <p id="admin-train-heldout-hint" className="admin-hint">
             Fits a copy without each user&apos;s latest interaction and stores recall@20, ndcg@20 (RMSE for rating predictors); roughly doubles the training time.

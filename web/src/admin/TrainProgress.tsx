@@ -29,8 +29,18 @@ export function TrainProgress({ jobId, onFinished }: { jobId: string; onFinished
   }, [job, onFinished]);
 
   const problem = apiProblem(error);
-  if (problem) return <p className="admin-error" role="alert">Job {shortId(jobId)} could not be read: {problem.message}</p>;
-  if (!job) return <p className="admin-muted" role="status">Job {shortId(jobId)} submitted…</p>;
+  if (problem)
+    return (
+      <p className="admin-error" role="alert">
+        Job {shortId(jobId)} could not be read: {problem.message}
+      </p>
+    );
+  if (!job)
+    return (
+      <p className="admin-muted" role="status">
+        Job {shortId(jobId)} submitted…
+      </p>
+    );
   const decision = activationOf(job.modelRun?.metrics);
   const outcome =
     job.status === "SUCCEEDED" && job.modelRun

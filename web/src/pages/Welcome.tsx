@@ -52,14 +52,7 @@ function ProfileRow({ ratings }: { ratings: ProfileRating[] }) {
   return (
     <>
       <ErrorNote error={result.error} what="recommendations" />
-      <RecRow
-        heading="Recommended for your ratings"
-        headingId="shop-profile-title"
-        recs={data?.edges.map((e) => e.node) ?? []}
-        model={data?.model}
-        source={data?.source}
-        loading={result.loading}
-      />
+      <RecRow heading="Recommended for your ratings" headingId="shop-profile-title" recs={data?.edges.map((e) => e.node) ?? []} model={data?.model} source={data?.source} loading={result.loading} />
     </>
   );
 }

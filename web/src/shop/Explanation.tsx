@@ -41,9 +41,7 @@ export function Explanation({ userId, itemId }: { userId: string; itemId: string
               <summary>How we know: people who share your taste</summary>
               <ol className="shop-paths">
                 {explanation.paths.map((path, i) => (
-                  <li key={i}>
-                    {path.nodes.map((n, j) => (n.kind === "USER" ? (j === 0 ? "you" : `user ${n.id}`) : (n.label ?? `item ${n.id}`))).join(" → ")}
-                  </li>
+                  <li key={i}>{path.nodes.map((n, j) => (n.kind === "USER" ? (j === 0 ? "you" : `user ${n.id}`) : (n.label ?? `item ${n.id}`))).join(" → ")}</li>
                 ))}
               </ol>
             </details>

@@ -43,7 +43,12 @@ export const ngcfParams = {
   ...graphBatchParams,
   messageDropout: { type: "float", default: 0.1, min: 0, max: 0.9, description: "Dropout on each layer's output in training" },
   nodeDropout: { type: "float", default: 0, min: 0, max: 0.9, description: "Probability of dropping an edge of L per step in training" },
-  propagation: { type: "enum", default: "paper", values: ["paper", "gcn", "mean"], description: "W1 input: (L + I)E with L = D^-1/2 A D^-1/2 (paper); or ÂE with the self-loops inside Â: Â = D̃^-1/2 (A + I) D̃^-1/2 (gcn) or D̃^-1 (A + I) (mean, the reference code's adjacency)" },
+  propagation: {
+    type: "enum",
+    default: "paper",
+    values: ["paper", "gcn", "mean"],
+    description: "W1 input: (L + I)E with L = D^-1/2 A D^-1/2 (paper); or ÂE with the self-loops inside Â: Â = D̃^-1/2 (A + I) D̃^-1/2 (gcn) or D̃^-1 (A + I) (mean, the reference code's adjacency)",
+  },
   activation: { type: "enum", default: "sum", values: ["sum", "separate"], description: "LeakyReLU on the sum of the W1 and W2 terms (paper eq. 7) or on each term (the reference code)" },
   leakySlope: { type: "float", default: 0.2, min: 0, max: 1, description: "LeakyReLU negative slope" },
   sampling: { type: "enum", default: "user", values: ["user", "interaction"], description: "Triple sampling: uniform user then positive, or uniform interaction" },
