@@ -30,7 +30,7 @@ import { InteractionGraph, explainPaths, graphSimilarItems, normalizedAdjacency 
 import { createRng, fillNormal } from "../src/math/random";
 import { spmmBlocked8, spmmPlain, type CsrMatrix } from "../src/math/sparse";
 import { WasmDevice, gemmJs } from "../src/math/wasmDevice";
-import { bprLossAndGrad } from "../src/models/graph/common";
+import { bprLossAndGrad } from "../src/models/training";
 import { NgcfNetwork } from "../src/models/graph/ngcf";
 import { resolveParams, createModel } from "../src/models/registry";
 import { Adam, BprSampler, rankingValidation, validationUsers } from "../src/models/training";

@@ -1,13 +1,13 @@
 // The training kit's loop and validation (src/models/training): early stopping keeps the best
 // state, the time budget and an abort stop training, a diverged loss names the learning rate,
 // progress comes once per epoch, checks run every evalEvery epochs; rankingValidation equals a
-// brute-force ranking scored with src/eval/metrics.ts.
+// brute-force ranking scored with src/eval/metrics.ts; the losses' gradients match finite differences.
 import { describe, expect, it } from "vitest";
 import { Interactions } from "../../src/data/interactions";
 import { ValidationError } from "../../src/errors";
 import { rankingScores } from "../../src/eval/metrics";
 import { createRng } from "../../src/math/random";
-import { arrayState, rankingValidation, runTraining, type TrainingLoopOptions } from "../../src/models/training";
+import { addBatchL2, arrayState, bprLossAndGrad, rankingValidation, runTraining, type TrainingLoopOptions } from "../../src/models/training";
 import type { TrainingProgress } from "../../src/models/types";
 
 /** A "model" whose only weight counts epochs, validated by a scripted metric sequence. */
@@ -195,5 +195,41 @@ describe("rankingValidation", () => {
     const m = rankingValidation((_u, out) => out.set(scores), train, heldOut, Int32Array.of(0), 2);
     expect(m["recall@2"]).toBe(2 / 5);
     expect(m["ndcg@2"]).toBe(1);
+  });
+});
+
+describe("losses (src/models/training/losses.ts)", () => {
+  // 3 users and 4 items, 5-dimensional rows; a batch that repeats a user and an item.
+  const dim = 5;
+  const itemOffset = 3;
+  const users = Int32Array.of(0, 2, 0);
+  const positives = Int32Array.of(1, 3, 2);
+  const negatives = Int32Array.of(0, 1, 3);
+  const rows = new Float32Array((itemOffset + 4) * dim);
+  const rng = createRng(7);
+  for (let k = 0; k < rows.length; k++) rows[k] = rng.normal() * 0.5;
+
+  function checkGradient(loss: (values: Float32Array, grad: Float32Array) => number): void {
+    const grad = new Float32Array(rows.length);
+    loss(rows, grad);
+    const scratch = new Float32Array(rows.length);
+    const h = 1e-2;
+    for (let k = 0; k < rows.length; k++) {
+      const plus = Float32Array.from(rows);
+      const minus = Float32Array.from(rows);
+      plus[k] += h;
+      minus[k] -= h;
+      const numeric = (loss(plus, scratch) - loss(minus, scratch)) / (2 * h);
+      expect(grad[k]).toBeCloseTo(numeric, 3);
+    }
+  }
+
+  it("bprLossAndGrad: the gradient of the batch mean (the returned loss is the sum), with and without the L2 term", () => {
+    for (const reg of [0, 0.3]) checkGradient((values, grad) => bprLossAndGrad(values, dim, itemOffset, users, positives, negatives, grad, reg) / users.length);
+  });
+
+  it("addBatchL2: λ·e on every occurrence of a batch row, and Σ‖e‖² returned", () => {
+    const lambda = 0.2;
+    checkGradient((values, grad) => (lambda / 2) * addBatchL2(values, dim, itemOffset, users, positives, negatives, lambda, grad));
   });
 });

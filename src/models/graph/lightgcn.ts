@@ -32,8 +32,8 @@ import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } fro
 import { normalizedAdjacency } from "../../graph/adjacency";
 import { fillNormal } from "../../math/random";
 import { WasmDevice } from "../../math/wasmDevice";
-import { Adam, arrayState, modelRng } from "../training";
-import { BprBatches, GraphEmbeddingModel, addBatchL2, bprLossAndGrad, checkRows, dotAll, graphBatchParams, graphRunParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "./common";
+import { Adam, addBatchL2, arrayState, bprLossAndGrad, modelRng } from "../training";
+import { BprBatches, GraphEmbeddingModel, checkRows, dotAll, graphBatchParams, graphRunParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "./common";
 
 export const lightgcnParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size" },

@@ -6,3 +6,4 @@ export { rankingValidation, rmseValidation, validationSplit, validationUsers } f
 export { Adam, Sgd, type Optimizer } from "./optimizers";
 export { BprSampler, PairSampler, identityOrder, rowOfEntries, shuffledBatches } from "./samplers";
 export { forkedStreams, modelRng, seededStreams } from "./streams";
+export { addBatchL2, bprLossAndGrad } from "./losses";

@@ -14,7 +14,7 @@ import { ValidationError } from "../../../errors";
 import { createRng } from "../../../math/random";
 import type { CsrMatrix } from "../../../math/sparse";
 import { WasmDevice } from "../../../math/wasmDevice";
-import { bprLossAndGrad } from "../common";
+import { bprLossAndGrad } from "../../training";
 import { NGCF_KERNELS, type NgcfKernelName } from "./kernels";
 import { activate, activateBackward, activateSeparate, activateSeparateBackward, copyRows, drawKeepScales, normalizeBackward, sumAndProduct, sumAndProductBackward } from "./reference";
 
