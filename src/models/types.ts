@@ -2,6 +2,7 @@
 // no Prisma, no GraphQL, no external ids (those are mapped at the service/API edge).
 import type { ItemContent } from "../data/dataset";
 import type { Interactions } from "../data/interactions";
+import type { TopKOptions } from "../math/topk";
 
 export type ModelFamily = "baseline" | "factorization" | "neighborhood" | "content" | "neural" | "graph" | "sequential";
 
@@ -70,14 +71,8 @@ export interface UserProfile {
   values: Float32Array;
 }
 
-export interface RecommendOptions {
-  /** Never return these items (e.g. what the user has already rated). */
-  exclude?: ArrayLike<number> | ReadonlySet<number>;
-  /** Only consider these items. */
-  candidates?: ArrayLike<number>;
-  /** Extra filter on item indices. */
-  accept?: (item: number) => boolean;
-}
+/** What a ranking leaves out or keeps (already rated items, a candidate set, a filter): the top-K selection's own options. */
+export type RecommendOptions = TopKOptions;
 
 export interface Ranked {
   items: Int32Array;
