@@ -27,7 +27,7 @@ import { SignJWT } from "jose";
 import pg from "pg";
 import { projectRoot } from "../src/config";
 import { createRng } from "../src/math/random";
-import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
+import { HELP, UsageError, movieLens100kFolder, parseCli, runMain } from "./lib/cli";
 import { RssSampler, freePort, interruption, loadAverage, machine, readRssBytes, startBenchSession, type BenchSession } from "./lib/benchServer";
 
 const usage = `usage: npm run bench:abuse -- [--data <ml-100k folder>] [--model als] [--out results/bench-abuse.json] [--quick] [--rounds 3] [--timeout 30] [--port <n>]
@@ -640,8 +640,7 @@ async function main(): Promise<void> {
       },
     }),
   );
-  const data = values.data ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
-  if (!data || !fs.existsSync(path.join(data, "u.data"))) throw new UsageError(`MovieLens 100K folder not found (${data ?? "unset"})\n${usage}`);
+  const data = movieLens100kFolder(values.data, usage);
   const model = values.model ?? "als";
   const quick = values.quick === true;
   // The list is sent this many times, so that the probe's p99 rests on a few hundred samples.

@@ -16,7 +16,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { projectRoot } from "../src/config";
 import { createRng } from "../src/math/random";
-import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
+import { HELP, UsageError, movieLens100kFolder, parseCli, runMain } from "./lib/cli";
 import { freePort, loadAverage, machine, machineBusyCores, machineCpuTimes, processCpuSeconds, startBenchSession, startServer, type BenchServer, type BenchSession } from "./lib/benchServer";
 
 const usage = `usage: npm run bench:api -- [--data <ml-100k folder>] [--model als] [--duration 15] [--connections 16] [--out results/bench-api.json] [--replicas N]
@@ -48,8 +48,7 @@ runMain(async () => {
       },
     }),
   );
-  const data = values.data ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
-  if (!data || !fs.existsSync(path.join(data, "u.data"))) throw new UsageError(`MovieLens 100K folder not found (${data ?? "unset"})\n${usage}`);
+  const data = movieLens100kFolder(values.data, usage);
   const model = values.model ?? "als";
   const duration = Number(values.duration ?? 15);
   const connections = Number(values.connections ?? 16);

@@ -24,7 +24,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { projectRoot } from "../src/config";
 import { createRng } from "../src/math/random";
-import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
+import { HELP, UsageError, movieLens100kFolder, parseCli, runMain } from "./lib/cli";
 import { freePort, loadAverage, machine, machineBusyCores, machineCpuTimes, processCpuSeconds, startBenchSession, startServer, type BenchServer } from "./lib/benchServer";
 
 const DEFAULT_LIGHTGCN = { epochs: 300, maxSeconds: 12, patience: 0 };
@@ -104,8 +104,7 @@ runMain(async () => {
       },
     }),
   );
-  const data = values.data ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
-  if (!data || !fs.existsSync(path.join(data, "u.data"))) throw new UsageError(`MovieLens 100K folder not found (${data ?? "unset"})\n${usage}`);
+  const data = movieLens100kFolder(values.data, usage);
   const rate = Number(values.rate ?? 200);
   const baselineSeconds = Number(values.baseline ?? 20);
   const tailSeconds = Number(values.tail ?? 2);

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { HELP, parseCli, required, runMain } from "./lib/cli";
+import { HELP, movieLens100kFolder, parseCli, required, runMain } from "./lib/cli";
 
 const USAGE = `usage: npm run bench:training-speed -- --before DIR [--after DIR] [--rounds N] [--models name=json;…] [--data DIR] [--out FILE]`;
 
@@ -82,7 +82,7 @@ runMain(async () => {
         after: { type: "string", default: "." },
         rounds: { type: "string", default: "3" },
         models: { type: "string" },
-        data: { type: "string", default: path.join(process.env.DATASETS_DIR ?? "../shared/datasets", "ml-100k") },
+        data: { type: "string" },
         out: { type: "string", default: "results/bench-training-speed.json" },
         ...HELP,
       },
@@ -90,9 +90,10 @@ runMain(async () => {
     }),
   );
   if (values.child) {
-    await child(path.resolve(values.root ?? "."), values.model ?? "", JSON.parse(values.params), values.binarize, path.resolve(values.data));
+    await child(path.resolve(values.root ?? "."), values.model ?? "", JSON.parse(values.params), values.binarize, path.resolve(movieLens100kFolder(values.data, USAGE)));
     return;
   }
+  const data = movieLens100kFolder(values.data, USAGE);
   const trees = { before: path.resolve(required(values.before, "before", USAGE)), after: path.resolve(values.after) };
   const rounds = Number(values.rounds);
   const models = parseModels(values.models);
@@ -104,7 +105,7 @@ runMain(async () => {
       const order: ("before" | "after")[] = round % 2 === 0 ? ["before", "after"] : ["after", "before"];
       runs[model] ??= { before: [], after: [] };
       for (const tree of order) {
-        const args = ["tsx", self, "--child", "--root", trees[tree], "--model", model, "--params", JSON.stringify(setting.params), "--data", values.data];
+        const args = ["tsx", self, "--child", "--root", trees[tree], "--model", model, "--params", JSON.stringify(setting.params), "--data", data];
         if (setting.binarize) args.push("--binarize");
         const result = spawnSync("npx", args, { encoding: "utf8", maxBuffer: 16 << 20 });
         const line = result.stdout.trim().split("\n").pop() ?? "";

@@ -1,6 +1,8 @@
 // What the scripts share around node:util parseArgs (each script calls it with its own flags):
 // --help, bad flags reported as one clear line followed by the usage, and runMain, which prints
 // expected errors without a stack.
+import fs from "node:fs";
+import path from "node:path";
 
 /** A mistake in the command line: printed with the usage, without a stack. */
 export class UsageError extends Error {}
@@ -45,4 +47,11 @@ export function runMain(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** The MovieLens 100K folder the benchmarks read: `--data`, else $DATASETS_DIR/ml-100k; a UsageError when it has no u.data. */
+export function movieLens100kFolder(data: string | undefined, usage: string): string {
+  const folder = data ?? (process.env.DATASETS_DIR ? path.join(process.env.DATASETS_DIR, "ml-100k") : undefined);
+  if (!folder || !fs.existsSync(path.join(folder, "u.data"))) throw new UsageError(`MovieLens 100K folder not found (${folder ?? "unset"})\n${usage}`);
+  return folder;
 }
