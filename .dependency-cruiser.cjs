@@ -38,10 +38,11 @@ const ENTRY_POINTS = "^src/(app|worker)\\.ts$";
  *   ncf              the one NCF implementation that gmf.ts, mlp.ts and neumf.ts configure
  *   randomWalk       the random-walk similarity that p3alpha.ts and rp3beta.ts configure
  *   userAutoencoder  the user-row autoencoder that cdae.ts and multvae.ts extend
+ *   graphFilter      the normalised graph, its device and the low-pass factors that gfcf.ts and bspm.ts filter with
  * test/app/boundaries.test.ts checks src/models against this: every entry that exports no registry
  * definition is a shared module or a part of a model, and no model is named like a shared module.
  */
-const FAMILY_SHARED = ["index", "common", "kernels", "embedding", "shared", "itemItem", "ncf", "randomWalk", "userAutoencoder"];
+const FAMILY_SHARED = ["index", "common", "kernels", "embedding", "shared", "itemItem", "ncf", "randomWalk", "userAutoencoder", "graphFilter"];
 /** A model or a part of one: $1 the family, $2 the model's name (the part's name up to its first capital). */
 const MODEL_UNIT = "^src/models/(?!training/)([^/]+)/([^/.A-Z]+)([A-Z][^/.]*|)(\\.ts$|/)";
 const SHARED_UNIT = `^src/models/[^/]+/(${FAMILY_SHARED.join("|")})([A-Z][^/.]*|)(\\.ts$|/)`;

@@ -6,8 +6,11 @@
 //   B = Qᵀ A (l×n);  B Bᵀ = W Λ Wᵀ (l×l, Jacobi);  σ = √λ;  U = Q W;  V = Bᵀ W Σ⁻¹.
 // Only sparse × dense-thin products touch A (O(nnz·l) each); the dense work is O((m+n)·l²).
 // Never forms or decomposes an m×n dense matrix.
-import { orthonormalizeColumns, symmetricEigen, type FloatArray } from "./linalg";
+import { ValidationError } from "../errors";
+import { choleskyUpper, mirrorUpper, orthonormalizeColumns, symmetricEigen, type FloatArray } from "./linalg";
 import type { Rng } from "./random";
+import type { CsrMatrix as SparseCsr } from "./sparse";
+import { WasmDevice } from "./wasmDevice";
 
 /** A sparse matrix in CSR form (rows × cols). */
 export interface CsrMatrix {
@@ -115,4 +118,113 @@ export function randomizedSvd(a: CsrMatrix, k: number, options: RandomizedSvdOpt
     }
   }
   return { u, s, v, k: kk };
+}
+
+/** What bipartiteSvd returns: the top k singular values of B and its right singular vectors. */
+export interface RightSingular {
+  /** k singular values, descending. */
+  s: Float64Array;
+  /** cols × k, orthonormal columns (row-major). */
+  v: Float32Array;
+  k: number;
+}
+
+export interface BipartiteSvdOptions extends RandomizedSvdOptions {
+  /** Threads of the device's products (default 1). */
+  threads?: number;
+}
+
+/**
+ * The top-k right singular vectors and singular values of a sparse B (rows × cols), given as the
+ * bipartite matrix [[0, B], [Bᵀ, 0]] ((rows + cols) square, B's rows first), by randomized
+ * subspace iteration on BᵀB (Halko, Martinsson & Tropp 2011, Algorithm 4.4 on the right side):
+ *   X = orth(Ω) (cols × l Gaussian);  q times: X = orth(Bᵀ(B X));
+ *   Y = B X;  YᵀY = W Λ Wᵀ (l × l, Jacobi);  σ = √λ;  V = X W.
+ * The products run on a WasmDevice (WebAssembly SIMD, threads), in single precision: one B·X and
+ * one Bᵀ·Y per iteration, each O(nnz(B) · l). orth is CholeskyQR2 (Yamamoto et al., "Roundoff
+ * error analysis of the CholeskyQR2 algorithm", ETNA 44, 2015): G = XᵀX, G = UᵀU, X ← X U⁻¹, twice,
+ * with the Gram matrices and the products X·U⁻¹ on the device's dense kernels and the l × l work in
+ * double precision here. It is stable when X's condition number stays below ~1/√ε₃₂ ≈ 3000, which
+ * one application of BᵀB between orthonormalisations keeps for the normalised graphs it is used on
+ * (σ₁ = 1); a Gram matrix that does not factorise gets a diagonal shift (shifted CholeskyQR).
+ * The m×l Gram–Schmidt of randomizedSvd above is ~100× slower at l = 448 (strided column
+ * passes in double precision, O(m·l²) per pass, measured: scripts/bench-graph-filters.ts).
+ */
+export function bipartiteSvd(bipartite: SparseCsr, rows: number, k: number, options: BipartiteSvdOptions): RightSingular {
+  const cols = bipartite.nRows - rows;
+  if (!(rows >= 0 && cols >= 0 && bipartite.nCols === bipartite.nRows)) throw new ValidationError("bipartite", `${bipartite.nRows}×${bipartite.nCols}`, `a square matrix of rows + cols with rows = ${rows}`);
+  const maxRank = Math.min(rows, cols);
+  const kk = Math.max(0, Math.min(k, maxRank));
+  // l a multiple of 4 (the SIMD kernels' lanes), at most the rank bound.
+  const l = Math.min(maxRank, Math.ceil((kk + (options.oversample ?? 10)) / 4) * 4);
+  if (kk === 0 || l === 0) return { s: new Float64Array(0), v: new Float32Array(0), k: 0 };
+  const device = new WasmDevice(bipartite, l, 2, { threads: options.threads ?? 1, extraFloats: 2 * l * l });
+  try {
+    const itemsOf = (slot: number) => device.buffer(slot).subarray(rows * l, (rows + cols) * l);
+    const x = itemsOf(0);
+    const scratch = itemsOf(1);
+    for (let j = 0; j < x.length; j++) x[j] = options.rng.normal();
+    const orth = () => {
+      for (let pass = 0; pass < 2; pass++) choleskyQrPass(device, x, scratch, cols, l);
+    };
+    orth();
+    const power = options.powerIterations ?? 4;
+    for (let it = 0; it < power; it++) {
+      device.multiplyRows(0, 1, 0, rows); // Y = B X (user rows of slot 1)
+      device.multiplyRows(1, 0, rows, rows + cols); // X = Bᵀ Y (item rows of slot 0)
+      orth();
+    }
+    device.multiplyRows(0, 1, 0, rows);
+    const y = device.buffer(1).subarray(0, rows * l);
+    const extra = device.extra();
+    const gram32 = extra.subarray(0, l * l);
+    device.gemmTransposedA(y, y, gram32, rows, l, l);
+    const gram = Float64Array.from(gram32);
+    mirrorUpper(gram, l);
+    const lambda = new Float64Array(l);
+    const w = new Float64Array(l * l);
+    symmetricEigen(gram, l, lambda, w);
+    const w32 = extra.subarray(l * l, 2 * l * l);
+    w32.set(w);
+    device.gemm(x, w32, scratch, cols, l, l);
+    const v = new Float32Array(cols * kk);
+    for (let c = 0; c < cols; c++) v.set(scratch.subarray(c * l, c * l + kk), c * kk);
+    const s = new Float64Array(kk);
+    for (let i = 0; i < kk; i++) s[i] = Math.sqrt(Math.max(0, lambda[i]));
+    return { s, v, k: kk };
+  } finally {
+    device.dispose();
+  }
+}
+
+/** One CholeskyQR pass on the device: G = XᵀX, G = UᵀU, X ← X·U⁻¹ (through `scratch`, then copied back). */
+function choleskyQrPass(device: WasmDevice, x: Float32Array, scratch: Float32Array, n: number, l: number): void {
+  const extra = device.extra();
+  const gram32 = extra.subarray(0, l * l);
+  device.gemmTransposedA(x, x, gram32, n, l, l);
+  const gram = Float64Array.from(gram32);
+  const backup = gram.slice();
+  let shift = 0;
+  let trace = 0;
+  for (let i = 0; i < l; i++) trace += backup[i * l + i];
+  while (!choleskyUpper(gram, l)) {
+    // Shifted CholeskyQR: a singular direction (X of lower rank) gets a small diagonal lift.
+    shift = shift === 0 ? 1e-6 * (trace / l + 1e-30) : shift * 10;
+    gram.set(backup);
+    for (let i = 0; i < l; i++) gram[i * l + i] += shift;
+  }
+  // U⁻¹ (upper triangular) by back substitution, column by column.
+  const inv = new Float64Array(l * l);
+  for (let c = 0; c < l; c++) {
+    inv[c * l + c] = 1 / gram[c * l + c];
+    for (let r = c - 1; r >= 0; r--) {
+      let sum = 0;
+      for (let j = r + 1; j <= c; j++) sum += gram[r * l + j] * inv[j * l + c];
+      inv[r * l + c] = -sum / gram[r * l + r];
+    }
+  }
+  const inv32 = extra.subarray(l * l, 2 * l * l);
+  inv32.set(inv);
+  device.gemm(x, inv32, scratch, n, l, l);
+  x.set(scratch.subarray(0, n * l));
 }

@@ -109,6 +109,7 @@ export class WasmDevice<K extends string = never> {
   private readonly workers: WorkerHandle[] = [];
   /** Row boundaries of the thread shares (length threads + 1), balanced by non-zeros. */
   private readonly bounds: Int32Array;
+  private readonly rangeBoundsCache = new Map<string, Int32Array>();
   private disposed = false;
 
   constructor(
@@ -234,18 +235,53 @@ export class WasmDevice<K extends string = never> {
   }
 
   /**
+   * The sparse product on the rows [rowStart, rowEnd) only, with rows of `width` floats (default
+   * dim; at most dim): buffer(dst) rows r = Σ_k A[r, c_k] · buffer(src) row c_k, the slots read as
+   * row-major [rows × width]. A bipartite matrix [[0, B], [Bᵀ, 0]] gives B·x on its first block of
+   * rows and Bᵀ·y on the second, each at the cost of B's non-zeros (graph filters). Rows outside
+   * the range are untouched, so src and dst may be one slot when the rows read (the columns of the
+   * range's entries) and the rows written do not overlap; the caller ensures it.
+   */
+  multiplyRows(src: number, dst: number, rowStart: number, rowEnd: number, width = this.dim): void {
+    this.check(src);
+    this.check(dst);
+    const n = this.matrix.nRows;
+    if (!Number.isInteger(rowStart) || !Number.isInteger(rowEnd) || rowStart < 0 || rowEnd > n || rowStart > rowEnd) throw new ValidationError("rows", `${rowStart}–${rowEnd}`, `a range within 0–${n}`);
+    if (!Number.isInteger(width) || width < 1 || width > this.dim) throw new ValidationError("width", width, `an integer in 1–${this.dim}`);
+    if (this.pointers && width % 4 === 0) {
+      const p = this.pointers;
+      const rowBytes = width * 4;
+      const bounds = this.rangeBounds(rowStart, rowEnd);
+      this.runColumns("spmmWide", "spmmNarrow", rowBytes, (t, c0, c1) => [p.indptr, p.indices, p.values, p.slots[src], p.slots[dst], 0, bounds[t], bounds[t + 1], rowBytes, c0, c1]);
+      return;
+    }
+    spmmRows(this.indptrView, this.indicesView, this.valuesView, this.views[src], width, this.views[dst], rowStart, rowEnd);
+  }
+
+  /**
    * Dense out = x · w (or out += x · w with `accumulate`) for the first `rows` rows: x [rows × k],
    * w [k × m], out [rows × m], all row-major and contiguous, all views of this device's memory
-   * (slots, extra()); m a multiple of 4 on the SIMD path. out must not overlap x or w.
+   * (slots, extra()); m a multiple of 4 on the SIMD path. out must not overlap x or w. Threads share
+   * the rows, or with `splitColumns` the output columns (one long row: a vector times a matrix).
    */
-  gemm(x: Float32Array, w: Float32Array, out: Float32Array, rows: number, k: number, m: number, accumulate = false): void {
+  gemm(x: Float32Array, w: Float32Array, out: Float32Array, rows: number, k: number, m: number, accumulate = false, splitColumns = false): void {
     this.checkDense(x, rows * k, "x");
     this.checkDense(w, k * m, "w");
     this.checkDense(out, rows * m, "out");
     if ((out.buffer === x.buffer && viewsOverlap(out, x)) || (out.buffer === w.buffer && viewsOverlap(out, w))) throw new ValidationError("out", "overlaps an operand", "a distinct buffer");
     if (this.pointers && m % 4 === 0) {
       const [px, pw, po] = [this.address(x), this.address(w), this.address(out)];
-      this.runColumns("gemmWide", "gemmNarrow", m * 4, (t, c0, c1) => [px, pw, po, ...this.rowShare(rows, t), k * 4, m * 4, k, c0, c1, accumulate ? 1 : 0]);
+      const args = (r0: number, r1: number, c0: number, c1: number) => [px, pw, po, r0, r1, k * 4, m * 4, k, c0, c1, accumulate ? 1 : 0];
+      if (!splitColumns || this.threads === 1) {
+        this.runColumns("gemmWide", "gemmNarrow", m * 4, (t, c0, c1) => args(...this.rowShare(rows, t), c0, c1));
+        return;
+      }
+      // Whole 32-column blocks shared by the threads, the narrow remainder on the caller's thread.
+      const block = 16 * WIDE;
+      const wideBytes = Math.floor((m * 4) / block) * block;
+      const per = Math.ceil(wideBytes / block / this.threads) * block;
+      if (wideBytes > 0) this.dispatch("gemmWide", (t) => args(0, rows, Math.min(wideBytes, t * per), Math.min(wideBytes, (t + 1) * per)));
+      if (wideBytes < m * 4) this.kernel("gemmNarrow")(...padded(args(0, rows, wideBytes, m * 4)));
       return;
     }
     gemmJs(x, w, out, rows, k, m, accumulate);
@@ -317,6 +353,17 @@ export class WasmDevice<K extends string = never> {
     return f;
   }
 
+  /** Thread boundaries of the rows [rowStart, rowEnd), balanced by non-zeros (cached per range). */
+  private rangeBounds(rowStart: number, rowEnd: number): Int32Array {
+    const key = `${rowStart}:${rowEnd}`;
+    let bounds = this.rangeBoundsCache.get(key);
+    if (!bounds) {
+      bounds = balancedBounds(this.matrix, this.threads, rowStart, rowEnd);
+      this.rangeBoundsCache.set(key, bounds);
+    }
+    return bounds;
+  }
+
   /** Thread t's rows [r0, r1) of `rows` split evenly over the threads. */
   private rowShare(rows: number, t: number): [number, number] {
     const per = Math.ceil(rows / this.threads);
@@ -386,17 +433,19 @@ export function gemmTransposedAJs(x: Float32Array, y: Float32Array, out: Float32
   }
 }
 
-/** Row boundaries splitting the non-zeros (plus one unit per row) into `parts` near-equal shares. */
-function balancedBounds(a: CsrMatrix, parts: number): Int32Array {
+/** Boundaries splitting the rows [rowStart, rowEnd) by non-zeros (plus one unit per row) into `parts` near-equal shares. */
+function balancedBounds(a: CsrMatrix, parts: number, rowStart = 0, rowEnd = a.nRows): Int32Array {
   const bounds = new Int32Array(parts + 1);
-  const total = csrNnz(a) + a.nRows;
-  let r = 0;
+  const weight = (r: number) => a.indptr[r] - a.indptr[rowStart] + (r - rowStart);
+  const total = weight(rowEnd);
+  let r = rowStart;
+  bounds[0] = rowStart;
   for (let t = 1; t < parts; t++) {
     const target = (total * t) / parts;
-    while (r < a.nRows && a.indptr[r] + r < target) r++;
+    while (r < rowEnd && weight(r) < target) r++;
     bounds[t] = r;
   }
-  bounds[parts] = a.nRows;
+  bounds[parts] = rowEnd;
   return bounds;
 }
 

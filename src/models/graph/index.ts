@@ -1,6 +1,8 @@
+import { bspm } from "./bspm";
+import { gfcf } from "./gfcf";
 import { lightgcn } from "./lightgcn";
 import { ngcf } from "./ngcf";
 import { p3alpha } from "./p3alpha";
 import { rp3beta } from "./rp3beta";
 
-export const graphModels = [lightgcn, ngcf, rp3beta, p3alpha] as const;
+export const graphModels = [lightgcn, ngcf, gfcf, bspm, rp3beta, p3alpha] as const;

@@ -1,0 +1,373 @@
+// Graph filters on the normalised user–item graph: what GF-CF (gfcf.ts) and BSPM (bspm.ts) share.
+//
+// R is the binary interaction matrix (users × items; a stored rating of any value is an edge),
+// d_u and d_i its degrees, R̃ = D_u^-1/2 R D_i^-1/2 the normalised graph. A user is their row x
+// (1 for each item they have), and every filter is a function of that row alone:
+//   linear filter      x P,  P = R̃ᵀR̃ (items × items), computed as (x R̃ᵀ) R̃: never built, dense or
+//                      sparse (Gowalla has 40,981 items), two sparse products per application;
+//   ideal low-pass     x D_i^-1/2 V Vᵀ D_i^1/2, V the top-k right singular vectors of R̃
+//                      (math/svd.ts bipartiteSvd, the model's only fitted state).
+// So a new rating counts at once: fold-in is the same computation on the row as it is now.
+//
+// Where it runs: one WasmDevice (WebAssembly SIMD, threads) holding the bipartite matrix
+// [[0, R̃], [R̃ᵀ, 0]] (users first) and dense blocks of `width` columns. A batch of users is an
+// items × width block in the item rows of a slot (column b = user b's row); x P is one product over
+// the user rows (R̃·X) and one over the item rows (R̃ᵀ·Y), each O(nnz · width). The low-pass term is a
+// dense product with D_i^1/2 V (items × k) on the device's gemm. One user is the same with width 4
+// (the kernels' lane count; three lanes idle) and the low-pass term as a vector times Vᵀ
+// (k × items, the threads sharing the columns). Scores go to the caller's items × users layout by
+// one transpose per batch.
+import type { Interactions } from "../../data/interactions";
+import { ModelNotReadyError, ValidationError } from "../../errors";
+import type { CsrMatrix } from "../../math/sparse";
+import { bipartiteSvd } from "../../math/svd";
+import { WasmDevice } from "../../math/wasmDevice";
+import { capabilities } from "../definition";
+import { HistoryRecommender, type History } from "../history";
+import { modelRng } from "../training";
+import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
+
+/** Users per device batch (the block width; scoreUsers batches are cut to it). */
+export const FILTER_BATCH = 256;
+
+/** Lanes of one f32x4: the block width of a single user. */
+const LANES = 4;
+
+/** Slots of the filter device: the input rows, then work blocks for the filters' steps. */
+export const FILTER_SLOTS = 5;
+
+/** Degrees and the normalisation of R̃, from the structure of the training rows. */
+export interface NormalizedGraph {
+  nUsers: number;
+  nItems: number;
+  /** d_u^-1/2 (0 for a user without items). */
+  userScale: Float32Array;
+  /** d_i^-1/2 (0 for an item nobody has). */
+  itemScale: Float32Array;
+  /** d_i^1/2. */
+  itemRoot: Float32Array;
+  /** [[0, R̃], [R̃ᵀ, 0]], users first: (nUsers + nItems) square. */
+  bipartite: CsrMatrix;
+}
+
+/** R̃ and its bipartite form from the training rows (values ignored: a stored pair is an edge; repeated pairs count once). */
+export function normalizedGraph(train: Interactions): NormalizedGraph {
+  const { nUsers, nItems } = train;
+  const userDegree = new Float64Array(nUsers);
+  const itemDegree = new Float64Array(nItems);
+  const seen = new Int32Array(nItems).fill(-1);
+  // Unique items per row (CSR rows from imports are unique; a hand-made matrix may repeat one).
+  const rowPtr = new Int32Array(nUsers + 1);
+  const rowItems = new Int32Array(train.nnz);
+  let nnz = 0;
+  for (let u = 0; u < nUsers; u++) {
+    for (let p = train.indptr[u]; p < train.indptr[u + 1]; p++) {
+      const i = train.indices[p];
+      if (seen[i] === u) continue;
+      seen[i] = u;
+      rowItems[nnz++] = i;
+      itemDegree[i]++;
+    }
+    userDegree[u] = nnz - rowPtr[u];
+    rowPtr[u + 1] = nnz;
+  }
+  const userScale = Float32Array.from(userDegree, (d) => (d > 0 ? 1 / Math.sqrt(d) : 0));
+  const itemScale = Float32Array.from(itemDegree, (d) => (d > 0 ? 1 / Math.sqrt(d) : 0));
+  const itemRoot = Float32Array.from(itemDegree, (d) => Math.sqrt(d));
+
+  // The bipartite CSR: user rows list items (columns nUsers + i), item rows list users.
+  const n = nUsers + nItems;
+  const indptr = new Int32Array(n + 1);
+  for (let u = 0; u < nUsers; u++) indptr[u + 1] = rowPtr[u + 1];
+  for (let i = 0; i < nItems; i++) indptr[nUsers + i + 1] = indptr[nUsers + i] + itemDegree[i];
+  const indices = new Int32Array(2 * nnz);
+  const values = new Float32Array(2 * nnz);
+  const cursor = indptr.slice(nUsers, n);
+  for (let u = 0; u < nUsers; u++) {
+    for (let p = rowPtr[u]; p < rowPtr[u + 1]; p++) {
+      const i = rowItems[p];
+      const w = userScale[u] * itemScale[i];
+      indices[p] = nUsers + i;
+      values[p] = w;
+      const q = cursor[i]++;
+      indices[q] = u;
+      values[q] = w;
+    }
+  }
+  return { nUsers, nItems, userScale, itemScale, itemRoot, bipartite: { nRows: n, nCols: n, indptr, indices, values } };
+}
+
+/** Which slot's item block a filter step reads or writes. */
+export type Slot = number;
+
+/**
+ * The filter device of a fitted model: the normalised graph, the low-pass factors, and the
+ * block operations the filters are written in (propagate = x ↦ x P, lowPass, combine). A block is
+ * the item rows of one slot at the current width (FILTER_BATCH for a batch, 4 for one user).
+ * Not thread-safe (one JS thread); call dispose() to stop the device's workers.
+ */
+export class FilterDevice {
+  readonly device: WasmDevice;
+  readonly k: number;
+  private readonly nUsers: number;
+  private readonly nItems: number;
+  /** Items rounded up to the lane count (the row length of Vᵀ for the vector product). */
+  private readonly itemStride: number;
+  /** D_i^-1/2 V, items × k (a history's low-pass coordinates z = Σ_i x_i d_i^-1/2 V_i). */
+  private readonly left: Float32Array;
+  /** D_i^1/2 V, items × k, in the device's memory (the batch product W'·Zᵀ). */
+  private readonly right: Float32Array;
+  /** (D_i^1/2 V)ᵀ, k × itemStride, in the device's memory (one user: z · Vᵀ). */
+  private readonly rightT: Float32Array;
+  /** Zᵀ (k × FILTER_BATCH), then z (k) for one user. */
+  private readonly coordinates: Float32Array;
+  /** One user's low-pass scores (itemStride). */
+  private readonly vectorOut: Float32Array;
+  private width = FILTER_BATCH;
+
+  constructor(
+    readonly graph: NormalizedGraph,
+    /** Right singular vectors of R̃, items × k. */
+    v: Float32Array,
+    k: number,
+    threads: number,
+  ) {
+    const { nUsers, nItems, itemScale, itemRoot } = graph;
+    if (v.length !== nItems * k) throw new ValidationError("state.lowPass", v.length, `${nItems}×${k} floats`);
+    this.nUsers = nUsers;
+    this.nItems = nItems;
+    this.k = k;
+    this.itemStride = Math.ceil(nItems / LANES) * LANES;
+    const rightFloats = nItems * k;
+    const extraFloats = 2 * this.itemStride * k + k * FILTER_BATCH + this.itemStride;
+    this.device = new WasmDevice(graph.bipartite, FILTER_BATCH, FILTER_SLOTS, { threads, extraFloats });
+    const extra = this.device.extra();
+    this.right = extra.subarray(0, rightFloats);
+    this.rightT = extra.subarray(this.itemStride * k, 2 * this.itemStride * k);
+    this.coordinates = extra.subarray(2 * this.itemStride * k, 2 * this.itemStride * k + k * FILTER_BATCH);
+    this.vectorOut = extra.subarray(2 * this.itemStride * k + k * FILTER_BATCH);
+    this.left = new Float32Array(rightFloats);
+    for (let i = 0; i < nItems; i++) {
+      for (let q = 0; q < k; q++) {
+        const value = v[i * k + q];
+        this.left[i * k + q] = itemScale[i] * value;
+        this.right[i * k + q] = itemRoot[i] * value;
+        this.rightT[q * this.itemStride + i] = itemRoot[i] * value;
+      }
+    }
+  }
+
+  /** The block width now in use (FILTER_BATCH or 4). */
+  get blockWidth(): number {
+    return this.width;
+  }
+
+  /** The item block of `slot` at the current width: items × width, row-major. */
+  block(slot: Slot): Float32Array {
+    const w = this.width;
+    return this.device.buffer(slot).subarray(this.nUsers * w, (this.nUsers + this.nItems) * w);
+  }
+
+  /** Starts a batch of `count` users (≤ FILTER_BATCH): the width becomes count rounded up to 4. */
+  beginBatch(count: number): void {
+    if (!(count >= 1 && count <= FILTER_BATCH)) throw new ValidationError("users", count, `1–${FILTER_BATCH} per batch`);
+    this.width = Math.ceil(count / LANES) * LANES;
+  }
+
+  /** Writes the histories' rows x (1 per item) into the block of `slot`, column b for history b. */
+  loadRows(histories: readonly History[], slot: Slot): void {
+    const w = this.width;
+    const x = this.block(slot);
+    x.fill(0);
+    histories.forEach((h, b) => {
+      for (let p = h.start; p < h.end; p++) x[h.items[p] * w + b] = 1;
+    });
+  }
+
+  /** Block dst = block src · P (src and dst may be one slot; the user rows of src are the intermediate). */
+  propagate(src: Slot, dst: Slot): void {
+    this.device.multiplyRows(src, src, 0, this.nUsers, this.width);
+    this.device.multiplyRows(src, dst, this.nUsers, this.nUsers + this.nItems, this.width);
+  }
+
+  /**
+   * Block dst += scale · x D_i^-1/2 V Vᵀ D_i^1/2 for the histories' rows x (the ideal low-pass
+   * filter), or = with accumulate false.
+   */
+  lowPass(histories: readonly History[], dst: Slot, scale: number, accumulate = true): void {
+    const { k, left } = this;
+    const w = this.width;
+    const z = this.coordinates.subarray(0, k * w);
+    z.fill(0);
+    histories.forEach((h, b) => {
+      for (let p = h.start; p < h.end; p++) {
+        const o = h.items[p] * k;
+        for (let q = 0; q < k; q++) z[q * w + b] += scale * left[o + q];
+      }
+    });
+    if (w === LANES && histories.length === 1) {
+      // One user: the vector z times Vᵀ (k × items) with the threads sharing the items, then into lane 0.
+      const zRow = this.coordinates.subarray(0, k);
+      for (let q = 0; q < k; q++) zRow[q] = z[q * w];
+      this.device.gemm(zRow, this.rightT, this.vectorOut, 1, k, this.itemStride, false, true);
+      const out = this.block(dst);
+      const vec = this.vectorOut;
+      for (let i = 0; i < this.nItems; i++) out[i * w] = accumulate ? out[i * w] + vec[i] : vec[i];
+      return;
+    }
+    this.device.gemm(this.right, z, this.block(dst), this.nItems, k, w, accumulate);
+  }
+
+  /** Block dst = a · block x + b · block y (element-wise; dst may be x or y). */
+  combine(dst: Slot, a: number, x: Slot, b: number, y: Slot): void {
+    const out = this.block(dst);
+    const xs = this.block(x);
+    const ys = this.block(y);
+    for (let e = 0; e < out.length; e++) out[e] = a * xs[e] + b * ys[e];
+  }
+
+  /** Copies block src into block dst. */
+  copy(dst: Slot, src: Slot): void {
+    this.block(dst).set(this.block(src));
+  }
+
+  /** The scores of the block's first `count` columns into out (count × nItems, user-major). */
+  readScores(slot: Slot, count: number, out: Float32Array): void {
+    const w = this.width;
+    const n = this.nItems;
+    const x = this.block(slot);
+    for (let b = 0; b < count; b++) {
+      const o = b * n;
+      for (let i = 0; i < n; i++) out[o + i] = x[i * w + b];
+    }
+  }
+
+  dispose(): void {
+    this.device.dispose();
+  }
+}
+
+/** Parameters every filter model has (the rank and its SVD, the device's threads). */
+export const filterParams = {
+  oversample: { type: "int", default: 16, min: 0, max: 1024, description: "Extra random directions of the randomized SVD beyond the rank" },
+  powerIterations: { type: "int", default: 4, min: 0, max: 50, description: "Subspace iterations of the randomized SVD (more: closer to the exact top singular vectors)" },
+  threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads of the WebAssembly device (products and the SVD)" },
+} as const;
+
+/** What the shared fit and scoring read from a filter model's parameters. */
+export interface FilterSettings {
+  /** Singular vectors kept for the ideal low-pass filter (0: none). */
+  rank: number;
+  oversample: number;
+  powerIterations: number;
+  threads: number;
+}
+
+export const FILTER_CAPABILITIES = capabilities("personalized", "similarItems", "foldIn");
+
+/**
+ * A training-free graph filter: fit normalises the graph and computes the low-pass factors; a
+ * user (trained, folded in, or an item for similar items) is scored by `filter` on the device.
+ * The state is the training rows (what a training user is scored from) and V.
+ */
+export abstract class GraphFilterModel<P extends FilterSettings> extends HistoryRecommender<P> {
+  readonly capabilities = FILTER_CAPABILITIES;
+  private filterDevice: FilterDevice | undefined;
+  private singular: { v: Float32Array; s: Float64Array; k: number } | undefined;
+  protected override readonly historyNames = ["userIndptr", "userItems"];
+
+  /**
+   * The model's filter for the histories loaded in slot 0 (the block width set): the scores end
+   * in the returned slot. Slots 1 … FILTER_SLOTS − 1 are the model's to use.
+   */
+  protected abstract filter(device: FilterDevice, histories: readonly History[]): Slot;
+
+  async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
+    const started = performance.now();
+    this.dispose();
+    this.useTraining(data.interactions);
+    const graph = normalizedGraph(this.training());
+    context.onProgress?.({ epoch: 0, epochs: 1, elapsed: (performance.now() - started) / 1000, message: `normalised graph: ${graph.bipartite.indptr[graph.nUsers]} edges` });
+    const p = this.params;
+    context.signal?.throwIfAborted();
+    const svdStarted = performance.now();
+    const svd = p.rank > 0 ? bipartiteSvd(graph.bipartite, graph.nUsers, p.rank, { rng: modelRng(context.seed, 1), oversample: p.oversample, powerIterations: p.powerIterations, threads: p.threads }) : { v: new Float32Array(0), s: new Float64Array(0), k: 0 };
+    const svdSeconds = (performance.now() - svdStarted) / 1000;
+    this.singular = svd;
+    this.filterDevice = new FilterDevice(graph, svd.v, svd.k, p.threads);
+    const seconds = (performance.now() - started) / 1000;
+    context.onProgress?.({ epoch: 1, epochs: 1, elapsed: seconds, message: `rank ${svd.k} low-pass filter in ${svdSeconds.toFixed(1)} s` });
+    return {
+      epochs: 1,
+      seconds,
+      notes: { rank: svd.k, svdSeconds, sigmaFirst: svd.s[0] ?? null, sigmaLast: svd.s[svd.k - 1] ?? null, edges: graph.bipartite.indptr[graph.nUsers], kernel: this.filterDevice.device.backend, threads: this.filterDevice.device.threads },
+    };
+  }
+
+  /** The device of the fitted (or loaded) model. */
+  private filterOn(): FilterDevice {
+    if (!this.filterDevice) {
+      const s = this.singular;
+      if (!s) throw new ModelNotReadyError(this.name, "fit or load the model first");
+      this.filterDevice = new FilterDevice(normalizedGraph(this.training()), s.v, s.k, this.params.threads);
+    }
+    return this.filterDevice;
+  }
+
+  protected scoreHistory(history: History, out: Float32Array): void {
+    const device = this.filterOn();
+    device.beginBatch(1);
+    device.loadRows([history], 0);
+    const slot = this.filter(device, [history]);
+    device.readScores(slot, 1, out);
+  }
+
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
+    const device = this.filterOn();
+    const x = this.training();
+    for (let start = 0; start < users.length; start += FILTER_BATCH) {
+      const end = Math.min(users.length, start + FILTER_BATCH);
+      const histories: History[] = [];
+      for (let r = start; r < end; r++) {
+        const u = users[r];
+        this.checkUser(u);
+        histories.push({ items: x.indices, values: x.values, start: x.indptr[u], end: x.indptr[u + 1], user: u });
+      }
+      device.beginBatch(histories.length);
+      device.loadRows(histories, 0);
+      const slot = this.filter(device, histories);
+      device.readScores(slot, histories.length, out.subarray(start * this.nItems, end * this.nItems));
+    }
+  }
+
+  /** Similar items: the filter applied to a history of the one item (its row of the item–item filter). */
+  override itemSimilarities(item: number, out: Float32Array): void {
+    this.scoreHistory({ items: [item], values: [1], start: 0, end: 1 }, out);
+  }
+
+  saveState(): ModelState {
+    const s = this.singular;
+    if (!s) throw new ModelNotReadyError(this.name, "fit or load the model first");
+    return { json: { rank: s.k }, arrays: { ...this.historyArrays(), lowPass: s.v, singularValues: s.s } };
+  }
+
+  loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
+    const k = state.json.rank;
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 0) throw new ValidationError("state.rank", k, "a non-negative integer");
+    const v = state.arrays.lowPass;
+    const s = state.arrays.singularValues;
+    if (!(v instanceof Float32Array) || v.length !== shape.nItems * k) throw new ValidationError("state.lowPass", v?.length, `${shape.nItems}×${k} floats`);
+    if (!(s instanceof Float64Array) || s.length !== k) throw new ValidationError("state.singularValues", s?.length, `${k} values`);
+    this.dispose();
+    this.nUsers = shape.nUsers;
+    this.nItems = shape.nItems;
+    this.loadHistory(state.arrays, shape.nUsers, shape.nItems);
+    this.singular = { v, s, k };
+  }
+
+  override dispose(): void {
+    this.filterDevice?.dispose();
+    this.filterDevice = undefined;
+    super.dispose();
+  }
+}
