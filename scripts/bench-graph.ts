@@ -7,6 +7,11 @@
 //                           tf gather + unsortedSegmentSum; BPR loss+gradient typed-array vs tf autograd;
 //                           Adam; one LightGCN step broken down; NGCF's dense products (SIMD, JS, tf.matMul)
 //                           and one NGCF step; writes results/gowalla-kernels.json
+//   --filter <model>        gfcf or bspm (graph filters, training-free): fit seconds, peak RSS, and the latency
+//                           of scoring one user with a new rating folded in (recommendForProfile, top 20) and
+//                           of a trained user (recommend), over --users sampled users; writes
+//                           results/gowalla-filter-<model>.json. With --svd-compare <rank>: the JS
+//                           double-precision randomizedSvd against the device bipartiteSvd on R̃ at that rank
 //   --train <model>         trains lightgcn or ngcf on train.txt and records Recall@20/NDCG@20 on test.txt
 //                           every --eval-every epochs against training time (the curve); writes
 //                           results/gowalla-<model>.json after every checkpoint
@@ -29,6 +34,8 @@ import { ValidationError } from "../src/errors";
 import { InteractionGraph, explainPaths, graphSimilarItems, normalizedAdjacency } from "../src/graph";
 import { createRng, fillNormal } from "../src/math/random";
 import { spmmBlocked8, spmmPlain, type CsrMatrix } from "../src/math/sparse";
+import { bipartiteSvd, randomizedSvd } from "../src/math/svd";
+import { normalizedGraph } from "../src/models/graph/graphFilter";
 import { WasmDevice, gemmJs } from "../src/math/wasmDevice";
 import { bprLossAndGrad } from "../src/models/training";
 import { NgcfNetwork } from "../src/models/graph/ngcf";
@@ -40,7 +47,8 @@ import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 
 const usage = `usage: npm run bench:graph -- (--build | --kernels | --train <lightgcn|ngcf>)
   [--path <gowalla dir>] [--params '{"lr":0.01}' | lr=0.01,batchSize=16384] [--eval-every 5]
-  [--validation none|lightgcnpp] [--seed 42] [--out results/gowalla-<model>.json]`;
+  [--validation none|lightgcnpp] [--seed 42] [--out results/gowalla-<model>.json]
+  npm run bench:graph -- --filter <gfcf|bspm> [--params ...] [--users 1000] [--svd-compare <rank>] [--out ...]`;
 
 interface Split {
   train: Interactions;
@@ -467,6 +475,77 @@ async function benchTrain(modelName: string, dir: string, raw: Record<string, un
   model.dispose();
 }
 
+/** Milliseconds at the given quantile (0–1) of unsorted samples. */
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const megabytes = (kilobytes: number) => Math.round(kilobytes / 1024);
+
+async function benchFilter(modelName: string, dir: string, raw: Record<string, unknown>, nUsers: number, svdRank: number | undefined, seed: number, out: string): Promise<void> {
+  if (modelName !== "gfcf" && modelName !== "bspm") throw new ValidationError("filter", modelName, "gfcf or bspm");
+  const split = await loadGowalla(dir, "none");
+  const { train } = split;
+  const params = resolveParams(modelName, raw);
+  const report: Record<string, unknown> = { model: modelName, params, data: { files: split.files, users: train.nUsers, items: train.nItems, trainInteractions: train.nnz } };
+  const rssBefore = megabytes(process.resourceUsage().maxRSS);
+  const model = createModel(modelName, params);
+  const f0 = performance.now();
+  const fit = await model.fit({ interactions: train, implicit: true }, { seed, log });
+  const fitSeconds = (performance.now() - f0) / 1000;
+  log(`${modelName}: fit ${fitSeconds.toFixed(1)} s (${JSON.stringify(fit.notes)})`);
+
+  // Users with a training row, seeded; each gets one unseen item as a new rating.
+  const rng = createRng(seed);
+  const candidates = Array.from({ length: train.nUsers }, (_, u) => u).filter((u) => train.indptr[u + 1] > train.indptr[u]);
+  const picked = Array.from({ length: nUsers }, () => candidates[rng.int(candidates.length)]);
+  const foldIn: number[] = [];
+  const trained: number[] = [];
+  for (const u of picked) {
+    const row = train.indices.subarray(train.indptr[u], train.indptr[u + 1]);
+    let extra = rng.int(train.nItems);
+    while (row.includes(extra)) extra = rng.int(train.nItems);
+    const items = Int32Array.from([...row, extra]);
+    const t0 = performance.now();
+    model.recommendForProfile({ items, values: new Float32Array(items.length).fill(1) }, 20, { exclude: items });
+    foldIn.push(performance.now() - t0);
+    const t1 = performance.now();
+    model.recommend(u, 20, { exclude: row });
+    trained.push(performance.now() - t1);
+  }
+  const summary = (xs: number[]) => ({ p50: +quantile(xs, 0.5).toFixed(2), p90: +quantile(xs, 0.9).toFixed(2), p99: +quantile(xs, 0.99).toFixed(2), max: +Math.max(...xs).toFixed(2), mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2) });
+  report.fit = { seconds: fitSeconds, notes: fit.notes };
+  report.scoringMs = { users: nUsers, foldInNewRatingTop20: summary(foldIn), trainedUserTop20: summary(trained) };
+  report.peakRssMb = { beforeModel: rssBefore, afterFitAndScoring: megabytes(process.resourceUsage().maxRSS) };
+  log(`${modelName}: one user with a new rating folded in, top 20: ${JSON.stringify(report.scoringMs)}; peak RSS ${JSON.stringify(report.peakRssMb)} MB`);
+  model.dispose();
+
+  if (svdRank !== undefined) {
+    const graph = normalizedGraph(train);
+    const g = graph.bipartite;
+    const rows = train.nUsers;
+    // R̃ as its own CSR (the user rows of the bipartite matrix, columns shifted back to items).
+    const nnz = g.indptr[rows];
+    const a = { rows, cols: train.nItems, indptr: g.indptr.slice(0, rows + 1), indices: Int32Array.from(g.indices.subarray(0, nnz), (c) => c - rows), values: Float64Array.from(g.values.subarray(0, nnz)) };
+    const options = { oversample: 16, powerIterations: 2 };
+    const d0 = performance.now();
+    const device = bipartiteSvd(g, rows, svdRank, { ...options, rng: createRng(seed), threads: 2 });
+    const deviceSeconds = (performance.now() - d0) / 1000;
+    log(`bipartiteSvd rank ${svdRank}: ${deviceSeconds.toFixed(1)} s`);
+    const j0 = performance.now();
+    const js = randomizedSvd(a, svdRank, { ...options, rng: createRng(seed) });
+    const jsSeconds = (performance.now() - j0) / 1000;
+    log(`randomizedSvd rank ${svdRank}: ${jsSeconds.toFixed(1)} s`);
+    let worst = 0;
+    for (let q = 0; q < svdRank; q++) worst = Math.max(worst, Math.abs(device.s[q] - js.s[q]));
+    report.svdCompare = { rank: svdRank, ...options, deviceSeconds, jsSeconds, speedup: +(jsSeconds / deviceSeconds).toFixed(1), maxSingularValueDifference: worst };
+  }
+  report.machine = machine();
+  writeJson(out, report);
+  log(`wrote ${out}`);
+}
+
 runMain(async () => {
   const text = { type: "string" } as const;
   const { values } = parseCli(usage, () =>
@@ -483,6 +562,9 @@ runMain(async () => {
         out: text,
         build: { type: "boolean" },
         kernels: { type: "boolean" },
+        filter: text,
+        users: text,
+        "svd-compare": text,
       },
     }),
   );
@@ -492,6 +574,13 @@ runMain(async () => {
   if (!Number.isInteger(seed) || seed < 0) throw new ValidationError("seed", values.seed, "a non-negative integer");
   if (values.build) return benchBuild(dir, values.out ?? "results/gowalla-graph-build.json");
   if (values.kernels) return benchKernels(dir, values.out ?? "results/gowalla-kernels.json", seed);
+  if (values.filter) {
+    const users = Number(values.users ?? 1000);
+    if (!Number.isInteger(users) || users < 1 || users > 100000) throw new ValidationError("users", values.users, "an integer in 1–100000");
+    const svdRank = values["svd-compare"] === undefined ? undefined : Number(values["svd-compare"]);
+    if (svdRank !== undefined && !(Number.isInteger(svdRank) && svdRank >= 1 && svdRank <= 1024)) throw new ValidationError("svd-compare", values["svd-compare"], "an integer in 1–1024");
+    return benchFilter(values.filter, dir, parseParams(values.params), users, svdRank, seed, values.out ?? `results/gowalla-filter-${values.filter}.json`);
+  }
   const model = values.train;
   if (!model) throw new UsageError(usage);
   const evalEvery = Number(values["eval-every"] ?? 5);

@@ -123,6 +123,12 @@ export interface Recommender {
    */
   itemSimilaritiesAmong?(item: number, candidates: ArrayLike<number>, out: Float32Array): void;
   /**
+   * Optional, for models whose score is exactly a sum over the history's items (the graph
+   * filters: linear in the user's row): out[p] = the part of `item`'s score that history item p
+   * carries; the parts sum to scoreProfile(profile)[item]. Explanations read it.
+   */
+  scoreContributions?(profile: UserProfile, item: number, out: Float32Array): void;
+  /**
    * Optional, for models that score items from content alone (capabilities.coldStartItems):
    * adds items created after training; their indices continue from nItems.
    */

@@ -129,15 +129,36 @@ export class Explainer {
           .map((s) => `${title(s.item)} (${s.rating})`)
           .join(" and ")}: ${top[0].paths} ${top[0].paths === 1 ? "person" : "people"} who rated ${title(top[0].item)} also rated ${title(gItem)}.`
       : `No rated item of yours shares an audience with ${title(gItem)}; it comes from overall popularity or content.`;
+    // A model whose score is a sum over the user's items says itself which items carry it.
+    const fromModel = served ? this.modelContributions(user, item, served) : null;
     return {
       userId,
       itemId,
       score,
       model,
       summary,
-      becauseYouRated: top.map((s) => ({ itemId: graph.items.id(s.item), rating: s.rating, weight: total > 0 ? s.weight / total : 0 })),
+      becauseYouRated: fromModel ?? top.map((s) => ({ itemId: graph.items.id(s.item), rating: s.rating, weight: total > 0 ? s.weight / total : 0 })),
       paths,
     };
+  }
+
+  /**
+   * The five history items carrying the most of the model's score for the item, as shares of the
+   * positive parts (null when the model's score is not a sum over the history, or nothing is positive).
+   */
+  private modelContributions(user: number, item: number, modelName: string): Contribution[] | null {
+    const parts = this.recommender.scoreContributions(user, item, modelName);
+    if (!parts) return null;
+    const { catalog } = this.recommender;
+    const history = catalog.history(user);
+    const ratingOf = new Map<number, number>();
+    history.items.forEach((it, p) => ratingOf.set(it, history.values[p]));
+    const order = Array.from(parts.items.keys())
+      .filter((p) => parts.contributions[p] > 0)
+      .sort((a, b) => parts.contributions[b] - parts.contributions[a] || parts.items[a] - parts.items[b]);
+    const positive = order.reduce((sum, p) => sum + parts.contributions[p], 0);
+    if (!(positive > 0)) return null;
+    return order.slice(0, 5).map((p) => ({ itemId: catalog.items.id(parts.items[p]), rating: ratingOf.get(parts.items[p]) ?? 0, weight: parts.contributions[p] / positive }));
   }
 
   /** A rating written through the API (catalogue indices): the graph follows at once. */

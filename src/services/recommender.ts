@@ -327,6 +327,20 @@ export class RecommenderService {
     return { score: scores[item], model: served.name };
   }
 
+  /**
+   * The part of `item`'s score that each item of the user's current history carries, for models
+   * whose score is a sum over the history (Recommender.scoreContributions); null for the others.
+   */
+  scoreContributions(user: number, item: number, modelName?: string): { model: string; items: Int32Array; contributions: Float32Array } | null {
+    const served = this.requireServed(modelName);
+    const { model } = served;
+    if (!model.scoreContributions || item >= model.nItems) return null;
+    const history = restrict(this.catalog.history(user), model.nItems);
+    const contributions = new Float32Array(history.items.length);
+    model.scoreContributions(history, item, contributions);
+    return { model: served.name, items: history.items, contributions };
+  }
+
   /** Lets models that score items from content alone know about items added after training. */
   extendWithNewItems(model: Recommender): void {
     if (!model.extendItems || model.nItems >= this.catalog.nItems) return;

@@ -1,5 +1,5 @@
 // Serving personalised models over real HTTP against real PostgreSQL: fold-in of a known
-// user's new ratings (ALS), next items from a sequential model (SASRec), explanations that
+// user's new ratings (ALS; the GF-CF graph filter, whose change is exact), next items from a sequential model (SASRec), explanations that
 // follow the interaction graph as ratings change, content similarity for a brand-new item,
 // graph-walk similar items (RP3beta), and a failed training that leaves the served version
 // in place. Models are trained for real before the server starts (short settings).
@@ -45,6 +45,7 @@ beforeAll(async () => {
       "content",
       "rp3beta",
       { model: "mf", params: { factors: 16, epochs: 5 } },
+      { model: "gfcf", params: { rank: 64 } },
       "popularity",
     ],
   });
@@ -76,6 +77,56 @@ describe("fold-in with a personalised model", () => {
     expect(common.length).toBeGreaterThan(0);
     expect(common.some((e) => Math.abs(e.node.score - oldScores.get(e.node.item.id)!) > 1e-4)).toBe(true);
     for (const item of disliked) await query(`mutation($u: ID!, $i: ID!) { deleteRating(userId: $u, itemId: $i) }`, { u: user, i: item });
+  });
+});
+
+describe("fold-in with a graph filter (GF-CF)", () => {
+  it("is listed with its paper and parameters", async () => {
+    const { models } = await query<{ models: { name: string; family: string; paper: string; capabilities: { foldIn: boolean }; parameters: { name: string }[]; activeRun: { id: string } | null }[] }>(
+      `{ models { name family paper capabilities { foldIn } parameters { name } activeRun { id } } }`,
+    );
+    const byName = new Map(models.map((m) => [m.name, m]));
+    for (const name of ["gfcf", "bspm"]) {
+      expect(byName.get(name)).toMatchObject({ family: "graph", capabilities: { foldIn: true } });
+      expect(byName.get(name)!.paper).toMatch(/20(21|23)/);
+    }
+    expect(byName.get("gfcf")!.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(["alpha", "rank"]));
+    expect(byName.get("gfcf")!.activeRun).not.toBeNull();
+  });
+
+  it("a new rating changes every score at once by the rated item's row of the filter (its similar-items scores), without retraining", async () => {
+    const user = userId;
+    const first = 100;
+    const before = (await query<{ recommendations: Connection }>(RECOMMEND, { user, model: "gfcf", first })).recommendations;
+    expect(before.source).toBe("MODEL");
+    const rated = ids(before)[0];
+    const similar = (await query<{ similarItems: { item: { id: string }; score: number }[] }>(`query($i: ID!) { similarItems(itemId: $i, model: "gfcf", first: ${first}) { item { id } score } }`, { i: rated })).similarItems;
+    await rate(user, rated, 4);
+    const after = (await query<{ recommendations: Connection }>(RECOMMEND, { user, model: "gfcf", first })).recommendations;
+    expect(after.source).toBe("FOLD_IN");
+    expect(after.modelRunId).toBe(before.modelRunId);
+    expect(ids(after)).not.toContain(rated);
+    // The filter is linear in the user's row: score after = score before + the rated item's filter row.
+    const old = new Map(before.edges.map((e) => [e.node.item.id, e.node.score]));
+    const step = new Map(similar.map((s) => [s.item.id, s.score]));
+    const checked = after.edges.filter((e) => old.has(e.node.item.id) && step.has(e.node.item.id));
+    expect(checked.length).toBeGreaterThan(5);
+    for (const e of checked) expect(e.node.score).toBeCloseTo(old.get(e.node.item.id)! + step.get(e.node.item.id)!, 4);
+
+    // The explanation's "because you rated" is the model's own split of the score over the user's items.
+    const explained = ids(after)[0];
+    const { explain } = await query<{ explain: { model: string; score: number; becauseYouRated: { item: { id: string }; weight: number }[] } }>(
+      `query($u: ID!, $i: ID!) { explain(userId: $u, itemId: $i, model: "gfcf") { model score becauseYouRated { item { id } weight } } }`,
+      { u: user, i: explained },
+    );
+    expect(explain.model).toBe("gfcf");
+    expect(explain.score).toBeCloseTo(after.edges[0].node.score, 4);
+    expect(explain.becauseYouRated.length).toBeGreaterThan(0);
+    const weights = explain.becauseYouRated.map((c) => c.weight);
+    expect(weights).toEqual([...weights].sort((a, b) => b - a));
+    expect(weights.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-6);
+    for (const c of explain.becauseYouRated) expect([...history, rated]).toContain(c.item.id);
+    await query(`mutation($u: ID!, $i: ID!) { deleteRating(userId: $u, itemId: $i) }`, { u: user, i: rated });
   });
 });
 

@@ -219,6 +219,29 @@ describe("the device SVD of a normalised graph", () => {
   });
 });
 
+describe("choosing the rank and weight on validation data", () => {
+  it("scores the grid on a carve-out, then equals a plain fit with the chosen values (saved with the state)", async () => {
+    const model = createModel("gfcf", { rank: 12, alpha: 0.3, tune: true, oversample: 8, powerIterations: 3, threads: 1 });
+    const report = await model.fit({ interactions: graph, implicit: true }, CONTEXT);
+    const tuning = report.notes!.tuning as { grid: { rank: number; weight: number; "recall@20": number }[]; chosen: { rank: number; weight: number } };
+    expect(tuning.grid.map((g) => [g.rank, g.weight])).toEqual([3, 6, 12].flatMap((r) => [0, 0.1, 0.3, 0.9].map((w) => [r, expect.closeTo(w, 10)])));
+    const best = Math.max(...tuning.grid.map((g) => g["recall@20"]));
+    expect(tuning.grid.find((g) => g.rank === tuning.chosen.rank && g.weight === tuning.chosen.weight)!["recall@20"]).toBe(best);
+    expect(report.notes).toMatchObject({ rank: tuning.chosen.rank, lowPassWeight: tuning.chosen.weight });
+    const plain = await fitted("gfcf", graph, { rank: tuning.chosen.rank, alpha: tuning.chosen.weight, oversample: 8, powerIterations: 3, threads: 1 });
+    const users = Int32Array.from({ length: graph.nUsers }, (_, u) => u);
+    const a = new Float32Array(users.length * d.m);
+    const b = new Float32Array(users.length * d.m);
+    model.scoreUsers(users, a);
+    plain.scoreUsers(users, b);
+    expect(a).toEqual(b);
+    const { model: loaded } = deserializeModel(serializeModel(model, { seed: 11, dataFingerprint: "test" }));
+    loaded.scoreUsers(users, b);
+    expect(b).toEqual(a);
+    for (const m of [model, plain, loaded]) m.dispose();
+  });
+});
+
 describe("fold-in and state", () => {
   it("a new rating changes a user's scores by the item's row of the filter, and a refit agrees on the ranking", async () => {
     const params = { rank: 6, alpha: 0.3, oversample: 40, powerIterations: 3, threads: 2 };
@@ -250,9 +273,8 @@ describe("fold-in and state", () => {
     const updated = Interactions.fromTriples(graph.nUsers, graph.nItems, { users: Int32Array.from(triples.users), items: Int32Array.from(triples.items), values: Float32Array.from(triples.values) });
     const refit = await fitted("gfcf", updated, params);
     const exclude = new Set(items);
-    const top = (r: Recommender, k: number, f: () => ReturnType<Recommender["recommend"]>) => Array.from(f().items).slice(0, k);
-    const folded = top(model, 5, () => model.recommendForProfile({ items: Int32Array.from(items), values: new Float32Array(items.length).fill(1) }, 5, { exclude }));
-    const refitted = top(refit, 5, () => refit.recommend(user, 5, { exclude }));
+    const folded = Array.from(model.recommendForProfile({ items: Int32Array.from(items), values: new Float32Array(items.length).fill(1) }, 5, { exclude }).items);
+    const refitted = Array.from(refit.recommend(user, 5, { exclude }).items);
     expect(folded).toEqual(refitted);
     model.dispose();
     refit.dispose();

@@ -45,6 +45,7 @@ interface BspmParams {
   sharpenSteps: number;
   sharpenSolver: Solver;
   pointCombination: boolean;
+  tune: boolean;
   oversample: number;
   powerIterations: number;
   threads: number;
@@ -58,12 +59,13 @@ export class BspmRecommender extends GraphFilterModel<BspmParams> {
 
   protected filter(device: FilterDevice, histories: readonly History[]): Slot {
     const p = this.params;
-    const ideal = device.k > 0 && p.idealWeight !== 0;
+    const beta = this.lowPassWeight;
+    const ideal = device.k > 0 && beta !== 0;
     device.copy(STATE, ROWS);
     // Blurring: M = P − I.
     if (p.blurSteps > 0) for (let s = 0; s < p.blurSteps; s++) taylorStep(device, 1, -1, p.blurTime / p.blurSteps, order(p.blurSolver));
     if (p.pointCombination) device.copy(POINTS, STATE);
-    if (ideal && p.merge === "early") device.lowPass(histories, STATE, p.idealWeight);
+    if (ideal && p.merge === "early") device.lowPass(histories, STATE, beta);
     // Sharpening: M = −P.
     for (let s = 0; s < p.sharpenSteps; s++) {
       taylorStep(device, -1, 0, p.sharpenTime / p.sharpenSteps, order(p.sharpenSolver));
@@ -71,8 +73,12 @@ export class BspmRecommender extends GraphFilterModel<BspmParams> {
     }
     const result = p.pointCombination ? POINTS : STATE;
     if (p.pointCombination) device.combine(POINTS, 1 / (p.sharpenSteps + 1), POINTS, 0, POINTS);
-    if (ideal && p.merge === "late") device.lowPass(histories, result, p.idealWeight);
+    if (ideal && p.merge === "late") device.lowPass(histories, result, beta);
     return result;
+  }
+
+  protected weightParam(): number {
+    return this.params.idealWeight;
   }
 }
 

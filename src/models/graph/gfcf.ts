@@ -19,15 +19,19 @@ const params = {
   ...filterParams,
 } as const;
 
-type GfcfParams = { alpha: number; rank: number; oversample: number; powerIterations: number; threads: number };
+type GfcfParams = { alpha: number; rank: number; tune: boolean; oversample: number; powerIterations: number; threads: number };
 
 export class GfcfRecommender extends GraphFilterModel<GfcfParams> {
   readonly name = "gfcf";
 
   protected filter(device: FilterDevice, histories: Parameters<GraphFilterModel<GfcfParams>["filter"]>[1]): Slot {
     device.propagate(0, 1);
-    if (device.k > 0 && this.params.alpha !== 0) device.lowPass(histories, 1, this.params.alpha);
+    if (device.k > 0 && this.lowPassWeight !== 0) device.lowPass(histories, 1, this.lowPassWeight);
     return 1;
+  }
+
+  protected weightParam(): number {
+    return this.params.alpha;
   }
 }
 

@@ -24,8 +24,8 @@ import { bipartiteSvd } from "../../math/svd";
 import { WasmDevice } from "../../math/wasmDevice";
 import { capabilities } from "../definition";
 import { HistoryRecommender, type History } from "../history";
-import { modelRng } from "../training";
-import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
+import { modelRng, rankingValidation, validationSplit, validationUsers } from "../training";
+import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 
 /** Users per device batch (the block width; scoreUsers batches are cut to it). */
 export const FILTER_BATCH = 256;
@@ -124,6 +124,8 @@ export class FilterDevice {
   /** One user's low-pass scores (itemStride). */
   private readonly vectorOut: Float32Array;
   private width = FILTER_BATCH;
+  /** Users in the current batch (columns in use). */
+  private active = FILTER_BATCH;
 
   constructor(
     readonly graph: NormalizedGraph,
@@ -172,6 +174,7 @@ export class FilterDevice {
   beginBatch(count: number): void {
     if (!(count >= 1 && count <= FILTER_BATCH)) throw new ValidationError("users", count, `1–${FILTER_BATCH} per batch`);
     this.width = Math.ceil(count / LANES) * LANES;
+    this.active = count;
   }
 
   /** Writes the histories' rows x (1 per item) into the block of `slot`, column b for history b. */
@@ -218,12 +221,13 @@ export class FilterDevice {
     this.device.gemm(this.right, z, this.block(dst), this.nItems, k, w, accumulate);
   }
 
-  /** Block dst = a · block x + b · block y (element-wise; dst may be x or y). */
+  /** Block dst = a · block x + b · block y (element-wise; dst may be x or y). One user: lane 0 only. */
   combine(dst: Slot, a: number, x: Slot, b: number, y: Slot): void {
     const out = this.block(dst);
     const xs = this.block(x);
     const ys = this.block(y);
-    for (let e = 0; e < out.length; e++) out[e] = a * xs[e] + b * ys[e];
+    const step = this.active === 1 ? this.width : 1;
+    for (let e = 0; e < out.length; e += step) out[e] = a * xs[e] + b * ys[e];
   }
 
   /** Copies block src into block dst. */
@@ -247,8 +251,14 @@ export class FilterDevice {
   }
 }
 
-/** Parameters every filter model has (the rank and its SVD, the device's threads). */
+/** Parameters every filter model has (the rank and its SVD, the choice on validation data, the device's threads). */
 export const filterParams = {
+  tune: {
+    type: "bool",
+    default: false,
+    description:
+      "Choose the rank (rank/4, rank/2, rank) and the low-pass weight (0, ×1/3, ×1, ×3) by recall@20 on a 10 % per-user validation carve-out of the training rows, then fit on all of them with the choice",
+  },
   oversample: { type: "int", default: 16, min: 0, max: 1024, description: "Extra random directions of the randomized SVD beyond the rank" },
   powerIterations: { type: "int", default: 4, min: 0, max: 50, description: "Subspace iterations of the randomized SVD (more: closer to the exact top singular vectors)" },
   threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads of the WebAssembly device (products and the SVD)" },
@@ -258,6 +268,7 @@ export const filterParams = {
 export interface FilterSettings {
   /** Singular vectors kept for the ideal low-pass filter (0: none). */
   rank: number;
+  tune: boolean;
   oversample: number;
   powerIterations: number;
   threads: number;
@@ -274,24 +285,44 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
   readonly capabilities = FILTER_CAPABILITIES;
   private filterDevice: FilterDevice | undefined;
   private singular: { v: Float32Array; s: Float64Array; k: number } | undefined;
+  /** The low-pass weight in use: the parameter's, or the one chosen on validation data. */
+  private weight: number | undefined;
   protected override readonly historyNames = ["userIndptr", "userItems"];
 
   /**
    * The model's filter for the histories loaded in slot 0 (the block width set): the scores end
-   * in the returned slot. Slots 1 … FILTER_SLOTS − 1 are the model's to use.
+   * in the returned slot. Slots 1 … FILTER_SLOTS − 1 are the model's to use; the low-pass term's
+   * weight is `lowPassWeight`.
    */
   protected abstract filter(device: FilterDevice, histories: readonly History[]): Slot;
+
+  /** The low-pass weight parameter (GF-CF's α, BSPM's β). */
+  protected abstract weightParam(): number;
+
+  protected get lowPassWeight(): number {
+    return this.weight ?? this.weightParam();
+  }
 
   async fit(data: TrainingData, context: FitContext): Promise<FitReport> {
     const started = performance.now();
     this.dispose();
+    const p = this.params;
+    let rank = p.rank;
+    this.weight = undefined;
+    let tuning: Record<string, unknown> | undefined;
+    if (p.tune && p.rank > 0) {
+      const chosen = this.choose(data, context);
+      rank = chosen.rank;
+      this.weight = chosen.weight;
+      tuning = chosen.notes;
+      this.dispose();
+    }
     this.useTraining(data.interactions);
     const graph = normalizedGraph(this.training());
     context.onProgress?.({ epoch: 0, epochs: 1, elapsed: (performance.now() - started) / 1000, message: `normalised graph: ${graph.bipartite.indptr[graph.nUsers]} edges` });
-    const p = this.params;
     context.signal?.throwIfAborted();
     const svdStarted = performance.now();
-    const svd = p.rank > 0 ? bipartiteSvd(graph.bipartite, graph.nUsers, p.rank, { rng: modelRng(context.seed, 1), oversample: p.oversample, powerIterations: p.powerIterations, threads: p.threads }) : { v: new Float32Array(0), s: new Float64Array(0), k: 0 };
+    const svd = this.lowPassFactors(graph, rank, context.seed);
     const svdSeconds = (performance.now() - svdStarted) / 1000;
     this.singular = svd;
     this.filterDevice = new FilterDevice(graph, svd.v, svd.k, p.threads);
@@ -300,8 +331,59 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
     return {
       epochs: 1,
       seconds,
-      notes: { rank: svd.k, svdSeconds, sigmaFirst: svd.s[0] ?? null, sigmaLast: svd.s[svd.k - 1] ?? null, edges: graph.bipartite.indptr[graph.nUsers], kernel: this.filterDevice.device.backend, threads: this.filterDevice.device.threads },
+      notes: {
+        rank: svd.k,
+        lowPassWeight: this.lowPassWeight,
+        svdSeconds,
+        sigmaFirst: svd.s[0] ?? null,
+        sigmaLast: svd.s[svd.k - 1] ?? null,
+        edges: graph.bipartite.indptr[graph.nUsers],
+        kernel: this.filterDevice.device.backend,
+        threads: this.filterDevice.device.threads,
+        ...(tuning ? { tuning } : {}),
+      },
     };
+  }
+
+  private lowPassFactors(graph: NormalizedGraph, rank: number, seed: number): { v: Float32Array; s: Float64Array; k: number } {
+    const p = this.params;
+    if (rank <= 0) return { v: new Float32Array(0), s: new Float64Array(0), k: 0 };
+    return bipartiteSvd(graph.bipartite, graph.nUsers, rank, { rng: modelRng(seed, 1), oversample: p.oversample, powerIterations: p.powerIterations, threads: p.threads });
+  }
+
+  /**
+   * The rank and low-pass weight with the best recall@20 on a validation carve-out: one SVD at the
+   * largest rank (the leading columns are the smaller ranks' vectors), every pair scored on up to
+   * 2,000 validation users.
+   */
+  private choose(data: TrainingData, context: FitContext): { rank: number; weight: number; notes: Record<string, unknown> } {
+    const p = this.params;
+    const base = this.weightParam();
+    const { train, validation } = validationSplit(data.interactions, { fraction: 0.1, seed: context.seed });
+    if (!validation) return { rank: p.rank, weight: base, notes: { skipped: "no validation interactions" } };
+    const users = validationUsers(validation, 2000, modelRng(context.seed, 3));
+    this.useTraining(train);
+    const graph = normalizedGraph(train);
+    const full = this.lowPassFactors(graph, p.rank, context.seed);
+    const ranks = [...new Set([Math.max(1, Math.round(full.k / 4)), Math.max(1, Math.round(full.k / 2)), full.k])];
+    const weights = [0, base / 3, base, base * 3];
+    const grid: { rank: number; weight: number; "recall@20": number; "ndcg@20": number }[] = [];
+    let best = { rank: p.rank, weight: base, recall: -1 };
+    for (const rank of ranks) {
+      const v = new Float32Array(graph.nItems * rank);
+      for (let i = 0; i < graph.nItems; i++) v.set(full.v.subarray(i * full.k, i * full.k + rank), i * rank);
+      this.filterDevice?.dispose();
+      this.filterDevice = new FilterDevice(graph, v, rank, p.threads);
+      for (const weight of weights) {
+        context.signal?.throwIfAborted();
+        this.weight = weight;
+        const metrics = rankingValidation((u, out) => this.scoreUsers(u, out), train, validation, users, 20);
+        grid.push({ rank, weight, "recall@20": metrics["recall@20"], "ndcg@20": metrics["ndcg@20"] });
+        if (metrics["recall@20"] > best.recall) best = { rank, weight, recall: metrics["recall@20"] };
+        context.onProgress?.({ epoch: 0, epochs: 1, elapsed: 0, validation: metrics, message: `validation: rank ${rank}, weight ${weight}: recall@20 ${metrics["recall@20"].toFixed(4)}` });
+      }
+    }
+    return { rank: best.rank, weight: best.weight, notes: { validationUsers: users.length, grid, chosen: { rank: best.rank, weight: best.weight } } };
   }
 
   /** The device of the fitted (or loaded) model. */
@@ -345,10 +427,30 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
     this.scoreHistory({ items: [item], values: [1], start: 0, end: 1 }, out);
   }
 
+  /**
+   * Every filter here is linear in the row x, so the score of `item` is the sum over the history's
+   * items of their one-item scores: each history item is a column of one batch (FILTER_BATCH at a time).
+   */
+  scoreContributions(profile: UserProfile, item: number, out: Float32Array): void {
+    if (!(Number.isInteger(item) && item >= 0 && item < this.nItems)) throw new RangeError(`item ${item} is outside 0..${this.nItems - 1}`);
+    const device = this.filterOn();
+    const n = profile.items.length;
+    for (let start = 0; start < n; start += FILTER_BATCH) {
+      const end = Math.min(n, start + FILTER_BATCH);
+      const histories: History[] = [];
+      for (let p = start; p < end; p++) histories.push({ items: profile.items, values: profile.values, start: p, end: p + 1 });
+      device.beginBatch(histories.length);
+      device.loadRows(histories, 0);
+      const block = device.block(this.filter(device, histories));
+      const w = device.blockWidth;
+      for (let b = 0; b < histories.length; b++) out[start + b] = block[item * w + b];
+    }
+  }
+
   saveState(): ModelState {
     const s = this.singular;
     if (!s) throw new ModelNotReadyError(this.name, "fit or load the model first");
-    return { json: { rank: s.k }, arrays: { ...this.historyArrays(), lowPass: s.v, singularValues: s.s } };
+    return { json: { rank: s.k, lowPassWeight: this.lowPassWeight }, arrays: { ...this.historyArrays(), lowPass: s.v, singularValues: s.s } };
   }
 
   loadState(state: ModelState, shape: { nUsers: number; nItems: number }): void {
@@ -363,6 +465,8 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
     this.nItems = shape.nItems;
     this.loadHistory(state.arrays, shape.nUsers, shape.nItems);
     this.singular = { v, s, k };
+    const weight = state.json.lowPassWeight;
+    this.weight = typeof weight === "number" && Number.isFinite(weight) ? weight : undefined;
   }
 
   override dispose(): void {

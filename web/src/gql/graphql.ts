@@ -107,7 +107,7 @@ export type EvaluationRow = {
 
 export type Explanation = {
   __typename?: 'Explanation';
-  /** The user's rated items that support this item most: the summed weight (normalised-adjacency entries) of the paths user → that item → another user → this item in the interaction graph, as shares of the total. */
+  /** The user's rated items that support this item most, as shares of the total. For a model whose score is a sum over the user's items (the graph filters gfcf and bspm) each item's exact part of the model's score (shares of the positive parts); for the others the summed weight (normalised-adjacency entries) of the paths user → that item → another user → this item in the interaction graph. */
   becauseYouRated: Array<Contribution>;
   item: Item;
   model?: Maybe<Scalars['String']['output']>;
