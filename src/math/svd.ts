@@ -154,7 +154,8 @@ export interface BipartiteSvdOptions extends RandomizedSvdOptions {
  */
 export function bipartiteSvd(bipartite: SparseCsr, rows: number, k: number, options: BipartiteSvdOptions): RightSingular {
   const cols = bipartite.nRows - rows;
-  if (!(rows >= 0 && cols >= 0 && bipartite.nCols === bipartite.nRows)) throw new ValidationError("bipartite", `${bipartite.nRows}×${bipartite.nCols}`, `a square matrix of rows + cols with rows = ${rows}`);
+  if (!(rows >= 0 && cols >= 0 && bipartite.nCols === bipartite.nRows))
+    throw new ValidationError("bipartite", `${bipartite.nRows}×${bipartite.nCols}`, `a square matrix of rows + cols with rows = ${rows}`);
   const maxRank = Math.min(rows, cols);
   const kk = Math.max(0, Math.min(k, maxRank));
   // l a multiple of 4 (the SIMD kernels' lanes), at most the rank bound.

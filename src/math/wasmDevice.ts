@@ -246,7 +246,8 @@ export class WasmDevice<K extends string = never> {
     this.check(src);
     this.check(dst);
     const n = this.matrix.nRows;
-    if (!Number.isInteger(rowStart) || !Number.isInteger(rowEnd) || rowStart < 0 || rowEnd > n || rowStart > rowEnd) throw new ValidationError("rows", `${rowStart}–${rowEnd}`, `a range within 0–${n}`);
+    if (!Number.isInteger(rowStart) || !Number.isInteger(rowEnd) || rowStart < 0 || rowEnd > n || rowStart > rowEnd)
+      throw new ValidationError("rows", `${rowStart}–${rowEnd}`, `a range within 0–${n}`);
     if (!Number.isInteger(width) || width < 1 || width > this.dim) throw new ValidationError("width", width, `an integer in 1–${this.dim}`);
     if (this.pointers && width % 4 === 0) {
       const p = this.pointers;

@@ -49,7 +49,7 @@ function dense(x: Interactions): Dense {
   for (let u = 0; u < n; u++) for (let q = x.indptr[u]; q < x.indptr[u + 1]; q++) r[u * m + x.indices[q]] = 1;
   const du = new Float64Array(n);
   const di = new Float64Array(m);
-  for (let u = 0; u < n; u++) for (let i = 0; i < m; i++) (du[u] += r[u * m + i]), (di[i] += r[u * m + i]);
+  for (let u = 0; u < n; u++) for (let i = 0; i < m; i++) ((du[u] += r[u * m + i]), (di[i] += r[u * m + i]));
   const norm = r.map((v, e) => (v === 0 ? 0 : v / Math.sqrt(du[Math.floor(e / m)] * di[e % m])));
   const p = new Float64Array(m * m);
   for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let u = 0; u < n; u++) p[i * m + j] += norm[u * m + i] * norm[u * m + j];
@@ -164,6 +164,7 @@ describe("BSPM equals its ODEs integrated step by step", () => {
     { merge: "early", blurSteps: 1, blurSolver: "euler", sharpenSteps: 1, sharpenSolver: "rk4", pointCombination: false },
     { merge: "late", blurSteps: 2, blurSolver: "rk4", sharpenSteps: 3, sharpenSolver: "euler", pointCombination: true },
     { merge: "early", blurSteps: 0, blurSolver: "euler", sharpenSteps: 2, sharpenSolver: "rk4", pointCombination: true },
+    { merge: "late", blurSteps: 1, blurSolver: "rk4", sharpenSteps: 1, sharpenSolver: "rk4", pointCombination: false },
   ] as const)("merge $merge, blur $blurSolver×$blurSteps, sharpen $sharpenSolver×$sharpenSteps, points $pointCombination", async (setting) => {
     const params = { rank: 6, idealWeight: 0.2, blurTime: 1, sharpenTime: 2.5, ...setting };
     const model = await fitted("bspm", graph, { ...params, oversample: 40, powerIterations: 3, threads: 2 });
@@ -221,10 +222,10 @@ describe("the device SVD of a normalised graph", () => {
 
 describe("choosing the rank and weight on validation data", () => {
   it("scores the grid on a carve-out, then equals a plain fit with the chosen values (saved with the state)", async () => {
-    const model = createModel("gfcf", { rank: 12, alpha: 0.3, tune: true, oversample: 8, powerIterations: 3, threads: 1 });
+    const model = createModel("gfcf", { rank: 16, alpha: 0.3, tune: true, oversample: 8, powerIterations: 3, threads: 1 });
     const report = await model.fit({ interactions: graph, implicit: true }, CONTEXT);
     const tuning = report.notes!.tuning as { grid: { rank: number; weight: number; "recall@20": number }[]; chosen: { rank: number; weight: number } };
-    expect(tuning.grid.map((g) => [g.rank, g.weight])).toEqual([3, 6, 12].flatMap((r) => [0, 0.1, 0.3, 0.9].map((w) => [r, expect.closeTo(w, 10)])));
+    expect(tuning.grid.map((g) => [g.rank, g.weight])).toEqual([1, 2, 4, 8, 16].flatMap((r) => [0, 0.1, 0.3, 0.9].map((w) => [r, expect.closeTo(w, 10)])));
     const best = Math.max(...tuning.grid.map((g) => g["recall@20"]));
     expect(tuning.grid.find((g) => g.rank === tuning.chosen.rank && g.weight === tuning.chosen.weight)!["recall@20"]).toBe(best);
     expect(report.notes).toMatchObject({ rank: tuning.chosen.rank, lowPassWeight: tuning.chosen.weight });
@@ -259,8 +260,16 @@ describe("fold-in and state", () => {
     model.itemSimilarities(newItem, itemRow);
     for (let j = 0; j < d.m; j++) expect(after[j] - before[j]).toBeCloseTo(itemRow[j], 5);
     // And as the dense definition says for the new row.
-    const expected = times(Float64Array.from(row, (v, i) => (i === newItem ? 1 : v)), d.p, d.m);
-    const ideal = times(Float64Array.from(row, (v, i) => (i === newItem ? 1 : v)), idealFilter(d, 6), d.m);
+    const expected = times(
+      Float64Array.from(row, (v, i) => (i === newItem ? 1 : v)),
+      d.p,
+      d.m,
+    );
+    const ideal = times(
+      Float64Array.from(row, (v, i) => (i === newItem ? 1 : v)),
+      idealFilter(d, 6),
+      d.m,
+    );
     for (let j = 0; j < d.m; j++) expect(after[j]).toBeCloseTo(expected[j] + 0.3 * ideal[j], 4);
 
     // A refit with the rating in the graph also renormalises by the new degrees (d_u + 1, d_i + 1):
@@ -280,6 +289,21 @@ describe("fold-in and state", () => {
     refit.dispose();
   });
 
+  it.each(["gfcf", "bspm"])("%s: the score's parts over the history's items sum to the score (an item listed twice carries nothing more)", async (name) => {
+    const model = await fitted(name, graph, { rank: 6, oversample: 8, powerIterations: 2, threads: 1 });
+    const items = Int32Array.from([3, 8, 8, 21, 30]);
+    const profile = { items, values: new Float32Array(items.length).fill(1) };
+    const scores = new Float32Array(d.m);
+    model.scoreProfile(profile, scores);
+    for (const item of [0, 8, 17, 36]) {
+      const parts = new Float32Array(items.length);
+      model.scoreContributions!(profile, item, parts);
+      expect(parts[2]).toBe(0);
+      expect(parts.reduce((a, b) => a + b, 0)).toBeCloseTo(scores[item], 5);
+    }
+    model.dispose();
+  });
+
   it.each(["gfcf", "bspm"])("%s: save → load scores every user identically, a new profile too", async (name) => {
     const model = await fitted(name, graph, { rank: 6, oversample: 8, powerIterations: 2, threads: 1 });
     const { model: loaded } = deserializeModel(serializeModel(model, { seed: 11, dataFingerprint: "test" }));
@@ -290,11 +314,15 @@ describe("fold-in and state", () => {
     loaded.scoreUsers(users, b);
     expect(b).toEqual(a);
     const profile = { items: Int32Array.from([1, 5, 9]), values: Float32Array.from([1, 1, 1]) };
+    // An item listed twice is one edge of the row: the same scores.
+    const repeated = new Float32Array(d.m);
+    model.scoreProfile({ items: Int32Array.from([1, 5, 9, 5]), values: Float32Array.from([1, 1, 1, 1]) }, repeated);
     const pa = new Float32Array(d.m);
     const pb = new Float32Array(d.m);
     model.scoreProfile(profile, pa);
     loaded.scoreProfile(profile, pb);
     expect(pb).toEqual(pa);
+    for (let j = 0; j < d.m; j++) expect(repeated[j]).toBeCloseTo(pa[j], 5);
     model.dispose();
     loaded.dispose();
   });

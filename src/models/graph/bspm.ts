@@ -62,8 +62,8 @@ export class BspmRecommender extends GraphFilterModel<BspmParams> {
     const beta = this.lowPassWeight;
     const ideal = device.k > 0 && beta !== 0;
     device.copy(STATE, ROWS);
-    // Blurring: M = P − I.
-    if (p.blurSteps > 0) for (let s = 0; s < p.blurSteps; s++) taylorStep(device, 1, -1, p.blurTime / p.blurSteps, order(p.blurSolver));
+    // Blurring: M = P − I (the first product is x P, from the rows).
+    for (let s = 0; s < p.blurSteps; s++) taylorStep(device, 1, -1, p.blurTime / p.blurSteps, order(p.blurSolver), s === 0 ? histories : undefined);
     if (p.pointCombination) device.copy(POINTS, STATE);
     if (ideal && p.merge === "early") device.lowPass(histories, STATE, beta);
     // Sharpening: M = −P.
@@ -89,12 +89,14 @@ function order(solver: Solver): number {
 
 /**
  * One step of dy/dt = y M, M = a·P + b·I, from the state slot: y ← Σ_(j≤p) y (hM)^j / j!, by
- * Horner: t = y; for j = p … 1: t = y + (h/j)·t M.
+ * Horner: t = y; for j = p … 1: t = y + (h/j)·t M. With `rows` (the state is still the loaded rows
+ * x) the first product t P = x P is taken from the rows' sparse paths.
  */
-function taylorStep(device: FilterDevice, a: number, b: number, h: number, p: number): void {
+function taylorStep(device: FilterDevice, a: number, b: number, h: number, p: number, rows?: readonly History[]): void {
   device.copy(WORK, STATE);
   for (let j = p; j >= 1; j--) {
-    device.propagate(WORK, PRODUCT); // t P
+    if (rows && j === p) device.propagateRows(rows, PRODUCT);
+    else device.propagate(WORK, PRODUCT); // t P
     device.combine(PRODUCT, a, PRODUCT, b, WORK); // t M
     device.combine(WORK, 1, STATE, h / j, PRODUCT); // y + (h/j) t M
   }

@@ -25,7 +25,7 @@ export class GfcfRecommender extends GraphFilterModel<GfcfParams> {
   readonly name = "gfcf";
 
   protected filter(device: FilterDevice, histories: Parameters<GraphFilterModel<GfcfParams>["filter"]>[1]): Slot {
-    device.propagate(0, 1);
+    device.propagateRows(histories, 1);
     if (device.k > 0 && this.lowPassWeight !== 0) device.lowPass(histories, 1, this.lowPassWeight);
     return 1;
   }

