@@ -514,7 +514,13 @@ async function benchFilter(modelName: string, dir: string, raw: Record<string, u
     model.recommend(u, 20, { exclude: row });
     trained.push(performance.now() - t1);
   }
-  const summary = (xs: number[]) => ({ p50: +quantile(xs, 0.5).toFixed(2), p90: +quantile(xs, 0.9).toFixed(2), p99: +quantile(xs, 0.99).toFixed(2), max: +Math.max(...xs).toFixed(2), mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2) });
+  const summary = (xs: number[]) => ({
+    p50: +quantile(xs, 0.5).toFixed(2),
+    p90: +quantile(xs, 0.9).toFixed(2),
+    p99: +quantile(xs, 0.99).toFixed(2),
+    max: +Math.max(...xs).toFixed(2),
+    mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2),
+  });
   report.fit = { seconds: fitSeconds, notes: fit.notes };
   report.scoringMs = { users: nUsers, foldInNewRatingTop20: summary(foldIn), trainedUserTop20: summary(trained) };
   report.peakRssMb = { beforeModel: rssBefore, afterFitAndScoring: megabytes(process.resourceUsage().maxRSS) };
@@ -527,7 +533,13 @@ async function benchFilter(modelName: string, dir: string, raw: Record<string, u
     const rows = train.nUsers;
     // R̃ as its own CSR (the user rows of the bipartite matrix, columns shifted back to items).
     const nnz = g.indptr[rows];
-    const a = { rows, cols: train.nItems, indptr: g.indptr.slice(0, rows + 1), indices: Int32Array.from(g.indices.subarray(0, nnz), (c) => c - rows), values: Float64Array.from(g.values.subarray(0, nnz)) };
+    const a = {
+      rows,
+      cols: train.nItems,
+      indptr: g.indptr.slice(0, rows + 1),
+      indices: Int32Array.from(g.indices.subarray(0, nnz), (c) => c - rows),
+      values: Float64Array.from(g.values.subarray(0, nnz)),
+    };
     const options = { oversample: 16, powerIterations: 2 };
     const d0 = performance.now();
     const device = bipartiteSvd(g, rows, svdRank, { ...options, rng: createRng(seed), threads: 2 });

@@ -95,12 +95,17 @@ describe("fold-in with a graph filter (GF-CF)", () => {
   });
 
   it("a new rating changes every score at once by the rated item's row of the filter (its similar-items scores), without retraining", async () => {
-    const user = userId;
+    // A user no other test rates for (the ALS test leaves its user with changed ratings).
+    const other = await t.database.db.prisma.user.findFirstOrThrow({ orderBy: { id: "asc" }, skip: 1, include: { ratings: { include: { item: true } } } });
+    const user = other.externalId;
+    const history = other.ratings.map((r) => r.item.externalId);
     const first = 100;
     const before = (await query<{ recommendations: Connection }>(RECOMMEND, { user, model: "gfcf", first })).recommendations;
     expect(before.source).toBe("MODEL");
     const rated = ids(before)[0];
-    const similar = (await query<{ similarItems: { item: { id: string }; score: number }[] }>(`query($i: ID!) { similarItems(itemId: $i, model: "gfcf", first: ${first}) { item { id } score } }`, { i: rated })).similarItems;
+    const similar = (
+      await query<{ similarItems: { item: { id: string }; score: number }[] }>(`query($i: ID!) { similarItems(itemId: $i, model: "gfcf", first: ${first}) { item { id } score } }`, { i: rated })
+    ).similarItems;
     await rate(user, rated, 4);
     const after = (await query<{ recommendations: Connection }>(RECOMMEND, { user, model: "gfcf", first })).recommendations;
     expect(after.source).toBe("FOLD_IN");
