@@ -8,6 +8,7 @@ import { Interactions } from "../../src/data/interactions";
 import { symmetricEigen } from "../../src/math/linalg";
 import { createRng } from "../../src/math/random";
 import { bipartiteSvd } from "../../src/math/svd";
+import { chebyshevCoefficients } from "../../src/models/graph/chebycf";
 import { normalizedGraph } from "../../src/models/graph/graphFilter";
 import { createModel, deserializeModel, serializeModel } from "../../src/models/registry";
 import type { Recommender, TrainingData } from "../../src/models/types";
@@ -71,8 +72,8 @@ function times(row: Float64Array, matrix: Float64Array, m: number): Float64Array
   return out;
 }
 
-/** The ideal low-pass matrix D^-1/2 V Vᵀ D^1/2 with V the top-k eigenvectors of P (dense). */
-function idealFilter(d: Dense, k: number): Float64Array {
+/** The ideal low-pass matrix D^-e V Vᵀ D^e with V the top-k eigenvectors of P (dense; e = 1/2 for GF-CF and BSPM). */
+function idealFilter(d: Dense, k: number, e = 0.5): Float64Array {
   const { m } = d;
   const values = new Float64Array(m);
   const vectors = new Float64Array(m * m);
@@ -83,7 +84,7 @@ function idealFilter(d: Dense, k: number): Float64Array {
       let s = 0;
       for (let q = 0; q < k; q++) s += vectors[i * m + q] * vectors[j * m + q];
       const di = d.itemDegree[i];
-      out[i * m + j] = di > 0 ? (s * Math.sqrt(d.itemDegree[j])) / Math.sqrt(di) : 0;
+      out[i * m + j] = di > 0 ? (s * Math.pow(d.itemDegree[j], e)) / Math.pow(di, e) : 0;
     }
   }
   return out;
@@ -178,6 +179,51 @@ describe("BSPM equals its ODEs integrated step by step", () => {
       const points = integrate(start, sharpenF, params.sharpenTime, params.sharpenSteps, params.sharpenSolver);
       const out = params.pointCombination ? [blurred, ...points].reduce((a, b) => a.map((v, i) => v + b[i] / (points.length + 1)), new Float64Array(d.m)) : points.at(-1)!;
       return params.merge === "late" ? out.map((v, i) => v + low[i]) : out;
+    });
+    expectScores(model, expected, 2e-5);
+    model.dispose();
+  });
+});
+
+describe("ChebyCF equals its dense definition", () => {
+  it("its coefficients interpolate the plateau values at the K + 1 Chebyshev nodes", () => {
+    for (const [order, flatness] of [
+      [8, 1.5],
+      [5, 15],
+      [1, 1],
+    ]) {
+      const c = chebyshevCoefficients(order, flatness);
+      for (let m = 1; m <= order + 1; m++) {
+        const x = Math.cos(((order + 1 + 0.5 - m) / (order + 1)) * Math.PI);
+        const t = Math.round(Math.cos(((order - (m - 1)) / order) * Math.PI) * 1000) / 1000;
+        const target = Math.round((t < 0 ? 0.5 + 0.5 * Math.pow(-t, flatness) : 0.5 - 0.5 * Math.pow(t, flatness)) * 1000) / 1000;
+        let value = 0;
+        for (let n = 0; n <= order; n++) value += c[n] * Math.cos(n * Math.acos(x));
+        expect(value).toBeCloseTo(target, 10);
+      }
+    }
+  });
+
+  it.each([
+    { order: 8, flatness: 1.5, rank: 6, idealWeight: 0.2, degreeExponent: 0.4 },
+    { order: 3, flatness: 4, rank: 0, idealWeight: 0, degreeExponent: 0 },
+  ])("order $order, φ $flatness, rank $rank, α $idealWeight, β $degreeExponent: every user", async (params) => {
+    const model = await fitted("chebycf", graph, { ...params, oversample: 40, powerIterations: 3, threads: 2 });
+    const c = chebyshevCoefficients(params.order, params.flatness);
+    const ideal = idealFilter(d, params.rank, params.degreeExponent);
+    const laplacianTimes = (y: Float64Array) => times(y, d.p, d.m).map((v, i) => y[i] - 2 * v);
+    const expected = userRows.map((x) => {
+      const s = x.map((v, i) => v * Math.pow(d.itemDegree[i], -params.degreeExponent));
+      let older = s;
+      let newer = laplacianTimes(s);
+      const sum = s.map((v, i) => c[0] * v + c[1] * newer[i]);
+      for (let n = 2; n <= params.order; n++) {
+        const next = laplacianTimes(newer).map((v, i) => 2 * v - older[i]);
+        for (let i = 0; i < d.m; i++) sum[i] += c[n] * next[i];
+        [older, newer] = [newer, next];
+      }
+      const low = times(x, ideal, d.m);
+      return sum.map((v, i) => v * Math.pow(d.itemDegree[i], params.degreeExponent) + params.idealWeight * low[i]);
     });
     expectScores(model, expected, 2e-5);
     model.dispose();
@@ -289,7 +335,7 @@ describe("fold-in and state", () => {
     refit.dispose();
   });
 
-  it.each(["gfcf", "bspm"])("%s: the score's parts over the history's items sum to the score (an item listed twice carries nothing more)", async (name) => {
+  it.each(["gfcf", "bspm", "chebycf"])("%s: the score's parts over the history's items sum to the score (an item listed twice carries nothing more)", async (name) => {
     const model = await fitted(name, graph, { rank: 6, oversample: 8, powerIterations: 2, threads: 1 });
     const items = Int32Array.from([3, 8, 8, 21, 30]);
     const profile = { items, values: new Float32Array(items.length).fill(1) };
@@ -304,7 +350,7 @@ describe("fold-in and state", () => {
     model.dispose();
   });
 
-  it.each(["gfcf", "bspm"])("%s: save → load scores every user identically, a new profile too", async (name) => {
+  it.each(["gfcf", "bspm", "chebycf"])("%s: save → load scores every user identically, a new profile too", async (name) => {
     const model = await fitted(name, graph, { rank: 6, oversample: 8, powerIterations: 2, threads: 1 });
     const { model: loaded } = deserializeModel(serializeModel(model, { seed: 11, dataFingerprint: "test" }));
     const users = Int32Array.from({ length: graph.nUsers }, (_, u) => u);
