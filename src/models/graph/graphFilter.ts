@@ -333,7 +333,9 @@ export const filterParams = {
       "Choose the rank (rank/16, /8, /4, /2, rank) and the low-pass weight (0, ×1/3, ×1, ×3) by recall@20 on a 10 % per-user validation carve-out of the training rows, then fit on all of them with the choice",
   },
   oversample: { type: "int", default: 16, min: 0, max: 1024, description: "Extra random directions of the randomized SVD beyond the rank" },
-  powerIterations: { type: "int", default: 4, min: 0, max: 50, description: "Subspace iterations of the randomized SVD (more: closer to the exact top singular vectors)" },
+  // 8, not 4: closer to the exact SVD the papers use. Gowalla, 4 → 8 iterations: bspm 0.1916 → 0.1922, chebycf
+  // 0.1935 → 0.1940 (the authors' 0.1941), gfcf 0.1871 → 0.1864 recall@20, for 30-40 % more fit time.
+  powerIterations: { type: "int", default: 8, min: 0, max: 50, description: "Subspace iterations of the randomized SVD (more: closer to the exact top singular vectors)" },
   threads: { type: "int", default: 2, min: 1, max: 16, description: "Threads of the WebAssembly device (products and the SVD)" },
 } as const;
 
