@@ -7,7 +7,7 @@
 //                           tf gather + unsortedSegmentSum; BPR loss+gradient typed-array vs tf autograd;
 //                           Adam; one LightGCN step broken down; NGCF's dense products (SIMD, JS, tf.matMul)
 //                           and one NGCF step; writes results/gowalla-kernels.json
-//   --filter <model>        gfcf or bspm (graph filters, training-free): fit seconds, peak RSS, and the latency
+//   --filter <model>        gfcf, bspm or chebycf (graph filters, training-free): fit seconds, peak RSS, and the latency
 //                           of scoring one user with a new rating folded in (recommendForProfile, top 20) and
 //                           of a trained user (recommend), over --users sampled users; writes
 //                           results/gowalla-filter-<model>.json. With --svd-compare <rank>: the JS
@@ -48,7 +48,7 @@ import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
 const usage = `usage: npm run bench:graph -- (--build | --kernels | --train <lightgcn|ngcf>)
   [--path <gowalla dir>] [--params '{"lr":0.01}' | lr=0.01,batchSize=16384] [--eval-every 5]
   [--validation none|lightgcnpp] [--seed 42] [--out results/gowalla-<model>.json]
-  npm run bench:graph -- --filter <gfcf|bspm> [--params ...] [--users 1000] [--svd-compare <rank>] [--out ...]`;
+  npm run bench:graph -- --filter <gfcf|bspm|chebycf> [--params ...] [--users 1000] [--svd-compare <rank>] [--out ...]`;
 
 interface Split {
   train: Interactions;
@@ -475,6 +475,9 @@ async function benchTrain(modelName: string, dir: string, raw: Record<string, un
   model.dispose();
 }
 
+/** The training-free graph filters (src/models/graph/graphFilter.ts). */
+const FILTER_MODELS = ["gfcf", "bspm", "chebycf"];
+
 /** Milliseconds at the given quantile (0–1) of unsorted samples. */
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -484,7 +487,7 @@ function quantile(values: number[], q: number): number {
 const megabytes = (kilobytes: number) => Math.round(kilobytes / 1024);
 
 async function benchFilter(modelName: string, dir: string, raw: Record<string, unknown>, nUsers: number, svdRank: number | undefined, seed: number, out: string): Promise<void> {
-  if (modelName !== "gfcf" && modelName !== "bspm") throw new ValidationError("filter", modelName, "gfcf or bspm");
+  if (!FILTER_MODELS.includes(modelName)) throw new ValidationError("filter", modelName, `one of ${FILTER_MODELS.join(", ")}`);
   const split = await loadGowalla(dir, "none");
   const { train } = split;
   const params = resolveParams(modelName, raw);

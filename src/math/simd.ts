@@ -71,6 +71,7 @@ export const op = {
   i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
   f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
   i32GeS: [0x4e],
+  i32LtS: [0x48],
   i32GtS: [0x4a],
   select: [0x1b],
   i32Add: [0x6a],

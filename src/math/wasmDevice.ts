@@ -378,6 +378,13 @@ export class WasmDevice<K extends string = never> {
     return view.byteOffset;
   }
 
+  /** Byte offsets of the matrix's row pointers and column indices, for a model's own kernels (SIMD path only). */
+  matrixAddresses(): { indptr: number; indices: number } {
+    if (this.disposed) throw new Error("WasmDevice used after dispose");
+    if (!this.pointers) throw new ValidationError("backend", this.backend, "the wasm-simd backend for matrixAddresses");
+    return { indptr: this.pointers.indptr, indices: this.pointers.indices };
+  }
+
   /**
    * Runs one of the model's row-wise kernels (options.kernels) with `rows` split evenly over the
    * threads (or on the caller's thread alone with `singleThread`, for kernels whose rows write
