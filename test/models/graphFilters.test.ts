@@ -9,7 +9,7 @@ import { symmetricEigen } from "../../src/math/linalg";
 import { createRng } from "../../src/math/random";
 import { bipartiteSvd } from "../../src/math/svd";
 import { chebyshevCoefficients } from "../../src/models/graph/chebycf";
-import { normalizedGraph } from "../../src/models/graph/graphFilter";
+import { normalizedGraph, pathWalkCheaper } from "../../src/models/graph/graphFilter";
 import { createModel, deserializeModel, serializeModel } from "../../src/models/registry";
 import type { Recommender, TrainingData } from "../../src/models/types";
 
@@ -263,6 +263,32 @@ describe("the device SVD of a normalised graph", () => {
     const values = new Float64Array(dd.m);
     symmetricEigen(dd.p.slice(), dd.m, values, new Float64Array(dd.m * dd.m));
     for (let q = 0; q < 8; q++) expect(Math.abs(svd.s[q] - Math.sqrt(values[q]))).toBeLessThan(1e-5);
+  });
+});
+
+describe("one user's products", () => {
+  it.each(["gfcf", "bspm", "chebycf"])("%s: a user scored alone (path walk or gather kernel) equals the batch (SpMM) on a sparse graph", async (name) => {
+    // Few items per user and few users per item: most rows take the path walk, a few the dense kernel.
+    const sparse = randomGraph(2000, 400, 0.004, 8);
+    const g = normalizedGraph(sparse);
+    const row = (u: number) => ({ items: sparse.indices, values: sparse.values, start: sparse.indptr[u], end: sparse.indptr[u + 1] });
+    const walks = Array.from({ length: sparse.nUsers }, (_, u) => pathWalkCheaper(g, row(u)));
+    expect(walks.filter(Boolean).length).toBeGreaterThan(sparse.nUsers / 2);
+    // On the denser test graph (the dense checks above) most rows take the dense kernel.
+    const dense = Array.from({ length: graph.nUsers }, (_, u) =>
+      pathWalkCheaper(normalizedGraph(graph), { items: graph.indices, values: graph.values, start: graph.indptr[u], end: graph.indptr[u + 1] }),
+    );
+    expect(dense.filter((w) => !w).length).toBeGreaterThan(graph.nUsers / 2);
+    const model = await fitted(name, sparse, { rank: 8, oversample: 8, powerIterations: 2, threads: 2 });
+    const users = Int32Array.from({ length: 300 }, (_, k) => k * 6);
+    const batch = new Float32Array(users.length * sparse.nItems);
+    model.scoreUsers(users, batch);
+    const one = new Float32Array(sparse.nItems);
+    users.forEach((u, r) => {
+      model.scoreUser(u, one);
+      for (let j = 0; j < sparse.nItems; j++) expect(one[j]).toBeCloseTo(batch[r * sparse.nItems + j], 5);
+    });
+    model.dispose();
   });
 });
 

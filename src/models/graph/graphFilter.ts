@@ -104,6 +104,18 @@ export function itemPower(graph: NormalizedGraph, exponent: number): Float32Arra
   return Float32Array.from(graph.itemRoot, (root) => (root > 0 ? Math.pow(root, 2 * exponent) : 0));
 }
 
+/** Whether one row's x P is cheaper by its paths than by two passes over every edge (FilterDevice.propagateRows). */
+export function pathWalkCheaper(graph: NormalizedGraph, h: History): boolean {
+  const { indptr } = graph.bipartite;
+  const edges = indptr[graph.nUsers];
+  let reached = 0;
+  for (let p = h.start; p < h.end; p++) {
+    const row = graph.nUsers + h.items[p];
+    reached += indptr[row + 1] - indptr[row];
+  }
+  return (reached * edges) / Math.max(1, graph.nUsers) <= edges / 4;
+}
+
 /** Which slot's item block a filter step reads or writes. */
 export type Slot = number;
 
@@ -226,8 +238,9 @@ export class FilterDevice {
   }
 
   /**
-   * One user's x P (lane 0 of the blocks) by the value-free gather kernel: 0.6 ms against 1.8 ms
-   * for the two SpMM passes at width 4 on Gowalla (bench:graph --filter).
+   * One user's x P (lane 0 of the blocks) by the value-free gather kernel: 0.95 ms against 1.22 ms
+   * for the two SpMM passes at width 4 on Gowalla, two threads, machine idle (measured with
+   * performance.now over 200 products).
    */
   private propagateOne(src: Slot, dst: Slot): void {
     const { nUsers, nItems, device } = this;
@@ -261,13 +274,13 @@ export class FilterDevice {
 
   /**
    * Block dst = x P for the histories' rows x already loaded in slot 0 (x_i = 1, or weight[i] for
-   * the rows scaled by scaleItems(0, weight)). For one user the product
+   * the rows scaled by scaleItems(0, weight)). For one user whose row reaches few users the product
    * follows the row's paths item → user → item on the sparse graph (cost Σ d_i over the row's items
-   * plus Σ d_v over the users reached) instead of two passes over every edge: 0.3 ms against 1.8 ms
-   * for a Gowalla user (bench:graph --filter). A batch runs propagate(0, dst).
+   * plus Σ d_v over the users reached) instead of two passes over every edge (GF-CF's one-user p50 on
+   * Gowalla 3.7 → 2.5 ms, bench:graph --filter). Other rows and batches run propagate(0, dst).
    */
   propagateRows(histories: readonly History[], dst: Slot, weight?: Float32Array): void {
-    if (this.active !== 1 || histories.length !== 1) {
+    if (this.active !== 1 || histories.length !== 1 || this.pathsExceedEdges(histories[0])) {
       this.propagate(0, dst);
       return;
     }
@@ -304,6 +317,16 @@ export class FilterDevice {
       sums[v] = 0;
       for (let e = indptr[v]; e < indptr[v + 1]; e++) out[(indices[e] - nUsers) * w] += values[e] * y;
     }
+  }
+
+  /**
+   * Whether a row's paths item → user → item are too many for the path walk to beat the dense
+   * product: the users reached times the mean user degree against a quarter of the edges (the walk
+   * costs ~4× per entry what the dense gather kernel does). A Gowalla user with popular items took
+   * 1.65 ms by its paths against 0.95 ms dense (bench:graph --filter's users: 0.3 ms typical).
+   */
+  private pathsExceedEdges(h: History): boolean {
+    return !pathWalkCheaper(this.graph, h);
   }
 
   /**
