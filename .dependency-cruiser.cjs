@@ -38,7 +38,7 @@ const ENTRY_POINTS = "^src/(app|worker)\\.ts$";
  *   ncf              the one NCF implementation that gmf.ts, mlp.ts and neumf.ts configure
  *   randomWalk       the random-walk similarity that p3alpha.ts and rp3beta.ts configure
  *   userAutoencoder  the user-row autoencoder that cdae.ts and multvae.ts extend
- *   graphFilter      the normalised graph, its device and the low-pass factors that gfcf.ts and bspm.ts filter with
+ *   graphFilter      the filter models' base, the normalised graph, its device and kernels (gfcf.ts, bspm.ts, chebycf.ts)
  * test/app/boundaries.test.ts checks src/models against this: every entry that exports no registry
  * definition is a shared module or a part of a model, and no model is named like a shared module.
  */

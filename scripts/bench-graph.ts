@@ -35,7 +35,7 @@ import { InteractionGraph, explainPaths, graphSimilarItems, normalizedAdjacency 
 import { createRng, fillNormal } from "../src/math/random";
 import { spmmBlocked8, spmmPlain, type CsrMatrix } from "../src/math/sparse";
 import { bipartiteSvd, randomizedSvd } from "../src/math/svd";
-import { normalizedGraph } from "../src/models/graph/graphFilter";
+import { normalizedGraph } from "../src/models/graph/graphFilterDevice";
 import { WasmDevice, gemmJs } from "../src/math/wasmDevice";
 import { bprLossAndGrad } from "../src/models/training";
 import { NgcfNetwork } from "../src/models/graph/ngcf";

@@ -9,7 +9,7 @@ import { symmetricEigen } from "../../src/math/linalg";
 import { createRng } from "../../src/math/random";
 import { bipartiteSvd } from "../../src/math/svd";
 import { chebyshevCoefficients } from "../../src/models/graph/chebycf";
-import { normalizedGraph, pathWalkCheaper } from "../../src/models/graph/graphFilter";
+import { normalizedGraph, pathWalkCheaper } from "../../src/models/graph/graphFilterDevice";
 import { createModel, deserializeModel, serializeModel } from "../../src/models/registry";
 import type { Recommender, TrainingData } from "../../src/models/types";
 

@@ -15,7 +15,8 @@
 // of P. The paper's Gowalla setting (the defaults): Euler blur T_b = 1, K_b = 1 (so r = x P); RK4
 // sharpening T_s = 2.5, K_s = 1; early merge, β = 0.2, k = 448.
 import { defineModel } from "../definition";
-import { FILTER_CAPABILITIES, GraphFilterModel, filterParams, type FilterDevice, type Slot } from "./graphFilter";
+import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterParams } from "./graphFilter";
+import type { FilterDevice, Slot } from "./graphFilterDevice";
 import type { History } from "../history";
 
 const params = {
@@ -105,12 +106,10 @@ function taylorStep(device: FilterDevice, a: number, b: number, h: number, p: nu
 
 export const bspm = defineModel({
   name: "bspm",
-  family: "graph",
   description: "BSPM: blurring-sharpening process on the normalised item graph with an ideal low-pass term (early or late merge); training-free, instant fold-in",
   paper: "Choi et al., Blurring-Sharpening Process Models for Collaborative Filtering, SIGIR 2023",
-  feedback: "implicit",
-  capabilities: FILTER_CAPABILITIES,
+  ...FILTER_MODEL,
   params,
-  fastParams: { rank: 8, powerIterations: 2, threads: 1 },
+  fastParams: FILTER_FAST_PARAMS,
   create: (p) => new BspmRecommender(p),
 });

@@ -16,7 +16,8 @@
 // η 512, α 0.2, β 0.4); their reported Gowalla figures: Recall@20 0.1941, NDCG@20 0.1616.
 import { defineModel } from "../definition";
 import type { History } from "../history";
-import { FILTER_CAPABILITIES, GraphFilterModel, filterParams, itemPower, type FilterDevice, type Slot } from "./graphFilter";
+import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterParams } from "./graphFilter";
+import { itemPower, type FilterDevice, type Slot } from "./graphFilterDevice";
 
 const params = {
   order: { type: "int", default: 8, min: 1, max: 64, description: "Order K of the Chebyshev interpolation (K products with the item graph per user)" },
@@ -115,12 +116,10 @@ export class ChebycfRecommender extends GraphFilterModel<ChebycfParams> {
 
 export const chebycf = defineModel({
   name: "chebycf",
-  family: "graph",
   description: "ChebyCF: Chebyshev-interpolated plateau low-pass filter of the item graph plus an ideal pass filter, with degree normalisation; training-free, instant fold-in",
   paper: "Kim et al., Graph Spectral Filtering with Chebyshev Interpolation for Recommendation, SIGIR 2025",
-  feedback: "implicit",
-  capabilities: FILTER_CAPABILITIES,
+  ...FILTER_MODEL,
   params,
-  fastParams: { rank: 8, order: 4, powerIterations: 2, threads: 1 },
+  fastParams: { ...FILTER_FAST_PARAMS, order: 4 },
   create: (p) => new ChebycfRecommender(p),
 });

@@ -11,7 +11,9 @@
 // and Amazon-Book is k = 256, α = 0.3 (the defaults). The shared machinery (never a dense
 // items × items matrix; the device; fold-in; similar items as the filter's row): graphFilter.ts.
 import { defineModel } from "../definition";
-import { FILTER_CAPABILITIES, GraphFilterModel, filterParams, type FilterDevice, type Slot } from "./graphFilter";
+import type { History } from "../history";
+import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterParams } from "./graphFilter";
+import type { FilterDevice, Slot } from "./graphFilterDevice";
 
 const params = {
   alpha: { type: "float", default: 0.3, min: 0, max: 100, description: "Weight α of the ideal low-pass term (0: the linear filter alone)" },
@@ -24,7 +26,7 @@ type GfcfParams = { alpha: number; rank: number; tune: boolean; oversample: numb
 export class GfcfRecommender extends GraphFilterModel<GfcfParams> {
   readonly name = "gfcf";
 
-  protected filter(device: FilterDevice, histories: Parameters<GraphFilterModel<GfcfParams>["filter"]>[1]): Slot {
+  protected filter(device: FilterDevice, histories: readonly History[]): Slot {
     device.propagateRows(histories, 1);
     if (device.k > 0 && this.lowPassWeight !== 0) device.lowPass(histories, 1, this.lowPassWeight);
     return 1;
@@ -37,12 +39,10 @@ export class GfcfRecommender extends GraphFilterModel<GfcfParams> {
 
 export const gfcf = defineModel({
   name: "gfcf",
-  family: "graph",
   description: "GF-CF: closed-form graph filter (normalised item-item filter plus an ideal low-pass from a truncated SVD); training-free, instant fold-in",
   paper: "Shen et al., How Powerful is Graph Convolution for Recommendation?, CIKM 2021",
-  feedback: "implicit",
-  capabilities: FILTER_CAPABILITIES,
+  ...FILTER_MODEL,
   params,
-  fastParams: { rank: 8, powerIterations: 2, threads: 1 },
+  fastParams: FILTER_FAST_PARAMS,
   create: (p) => new GfcfRecommender(p),
 });
