@@ -147,10 +147,11 @@ export interface BipartiteSvdOptions extends RandomizedSvdOptions {
  * double precision here. It is stable when X's condition number stays below ~1/√ε₃₂ ≈ 3000, which
  * one application of BᵀB between orthonormalisations keeps for the normalised graphs it is used on
  * (σ₁ = 1); a Gram matrix that does not factorise gets a diagonal shift (shifted CholeskyQR).
- * Measured on Gowalla's R̃ (29,858 × 40,981, 810,128 non-zeros) at rank 64, 2 iterations: 0.9 s
- * here against 11.9 s for randomizedSvd above, whose double-precision Gram–Schmidt makes strided
+ * Measured on Gowalla's R̃ (29,858 × 40,981, 810,128 non-zeros) at rank 64, 2 iterations: 0.8 s
+ * here against 12.2 s for randomizedSvd above, whose double-precision Gram–Schmidt makes strided
  * column passes, O(m·l²) each (`npm run bench:graph -- --filter gfcf --svd-compare 64`,
- * results/gowalla-filter-gfcf.json).
+ * results/gowalla-filter-gfcf.json). randomizedSvd starts from A·Ω, half an iteration further,
+ * so at equal iterations their trailing singular values differ; speed is what was compared.
  */
 export function bipartiteSvd(bipartite: SparseCsr, rows: number, k: number, options: BipartiteSvdOptions): RightSingular {
   const cols = bipartite.nRows - rows;
