@@ -131,12 +131,22 @@ export class Explainer {
       : `No rated item of yours shares an audience with ${title(gItem)}; it comes from overall popularity or content.`;
     // A model whose score is a sum over the user's items says itself which items carry it.
     const fromModel = served ? this.modelContributions(user, item, served) : null;
+    const itemTitle = (id: string) => catalog.content[catalog.items.index(id) ?? -1]?.title ?? `item ${id}`;
+    const modelSummary =
+      fromModel && model
+        ? `Recommended because you rated ${fromModel
+            .slice(0, 2)
+            .map((c) => `${itemTitle(c.itemId)} (${c.rating})`)
+            .join(
+              " and ",
+            )}: ${fromModel.length === 1 ? "it carries" : "they carry"} ${Math.round(100 * fromModel.slice(0, 2).reduce((sum, c) => sum + c.weight, 0))} % of ${model}'s score for ${title(gItem)}.`
+        : undefined;
     return {
       userId,
       itemId,
       score,
       model,
-      summary,
+      summary: modelSummary ?? summary,
       becauseYouRated: fromModel ?? top.map((s) => ({ itemId: graph.items.id(s.item), rating: s.rating, weight: total > 0 ? s.weight / total : 0 })),
       paths,
     };

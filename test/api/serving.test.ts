@@ -120,8 +120,8 @@ describe("fold-in with a graph filter (GF-CF)", () => {
 
     // The explanation's "because you rated" is the model's own split of the score over the user's items.
     const explained = ids(after)[0];
-    const { explain } = await query<{ explain: { model: string; score: number; becauseYouRated: { item: { id: string }; weight: number }[] } }>(
-      `query($u: ID!, $i: ID!) { explain(userId: $u, itemId: $i, model: "gfcf") { model score becauseYouRated { item { id } weight } } }`,
+    const { explain } = await query<{ explain: { model: string; score: number; summary: string; becauseYouRated: { item: { id: string; title: string }; weight: number }[] } }>(
+      `query($u: ID!, $i: ID!) { explain(userId: $u, itemId: $i, model: "gfcf") { model score summary becauseYouRated { item { id title } weight } } }`,
       { u: user, i: explained },
     );
     expect(explain.model).toBe("gfcf");
@@ -131,6 +131,9 @@ describe("fold-in with a graph filter (GF-CF)", () => {
     expect(weights).toEqual([...weights].sort((a, b) => b - a));
     expect(weights.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-6);
     for (const c of explain.becauseYouRated) expect([...history, rated]).toContain(c.item.id);
+    // The sentence names the same items and the share they carry.
+    expect(explain.summary).toContain(explain.becauseYouRated[0].item.title);
+    expect(explain.summary).toContain("of gfcf's score");
     await query(`mutation($u: ID!, $i: ID!) { deleteRating(userId: $u, itemId: $i) }`, { u: user, i: rated });
   });
 });
