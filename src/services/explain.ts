@@ -103,13 +103,13 @@ export class Explainer {
     const gItem = graph.addItem(itemId);
     const explanation = explainPaths(graph, gUser, gItem, { maxPaths, maxItems: 5 });
 
-    const node = (kind: "USER" | "ITEM", id: string) => ({ kind, id, label: kind === "ITEM" ? (catalog.content[catalog.items.index(id) ?? -1]?.title ?? null) : null });
+    const titleOf = (id: string) => catalog.content[catalog.items.index(id) ?? -1]?.title;
+    const title = (id: string) => titleOf(id) ?? `item ${id}`;
+    const node = (kind: "USER" | "ITEM", id: string) => ({ kind, id, label: kind === "ITEM" ? (titleOf(id) ?? null) : null });
     const paths = explanation.paths.map((p) => ({
       nodes: [node("USER", userId), node("ITEM", graph.items.id(p.viaItem)), node("USER", graph.users.id(p.viaUser)), node("ITEM", itemId)],
       weight: p.weight,
     }));
-    const top = explanation.supportingItems;
-    const total = top.reduce((sum, s) => sum + s.weight, 0);
 
     let score: number | null = null;
     let model: string | null = null;
@@ -119,37 +119,29 @@ export class Explainer {
       score = pair.score;
       model = pair.model;
     }
-    const title = (graphItem: number) => {
-      const id = graph.items.id(graphItem);
-      return catalog.content[catalog.items.index(id) ?? -1]?.title ?? `item ${id}`;
-    };
-    const summary = top.length
-      ? `Recommended because you rated ${top
-          .slice(0, 2)
-          .map((s) => `${title(s.item)} (${s.rating})`)
-          .join(" and ")}: ${top[0].paths} ${top[0].paths === 1 ? "person" : "people"} who rated ${title(top[0].item)} also rated ${title(gItem)}.`
-      : `No rated item of yours shares an audience with ${title(gItem)}; it comes from overall popularity or content.`;
-    // A model whose score is a sum over the user's items says itself which items carry it.
+    // A model whose score is a sum over the user's items says itself which items carry it;
+    // otherwise the paths of the interaction graph do.
     const fromModel = served ? this.modelContributions(user, item, served) : null;
-    const itemTitle = (id: string) => catalog.content[catalog.items.index(id) ?? -1]?.title ?? `item ${id}`;
-    const modelSummary =
-      fromModel && model
-        ? `Recommended because you rated ${fromModel
+    let summary: string;
+    let becauseYouRated: Contribution[];
+    if (fromModel) {
+      const lead = fromModel.slice(0, 2);
+      const share = Math.round(100 * lead.reduce((sum, c) => sum + c.weight, 0));
+      summary = `Recommended because you rated ${lead.map((c) => `${title(c.itemId)} (${c.rating})`).join(" and ")}: ${lead.length === 1 ? "it carries" : "they carry"} ${share} % of ${model}'s score for ${title(itemId)}.`;
+      becauseYouRated = fromModel;
+    } else {
+      const top = explanation.supportingItems;
+      const total = top.reduce((sum, s) => sum + s.weight, 0);
+      const titleAt = (graphItem: number) => title(graph.items.id(graphItem));
+      summary = top.length
+        ? `Recommended because you rated ${top
             .slice(0, 2)
-            .map((c) => `${itemTitle(c.itemId)} (${c.rating})`)
-            .join(
-              " and ",
-            )}: ${fromModel.length === 1 ? "it carries" : "they carry"} ${Math.round(100 * fromModel.slice(0, 2).reduce((sum, c) => sum + c.weight, 0))} % of ${model}'s score for ${title(gItem)}.`
-        : undefined;
-    return {
-      userId,
-      itemId,
-      score,
-      model,
-      summary: modelSummary ?? summary,
-      becauseYouRated: fromModel ?? top.map((s) => ({ itemId: graph.items.id(s.item), rating: s.rating, weight: total > 0 ? s.weight / total : 0 })),
-      paths,
-    };
+            .map((s) => `${titleAt(s.item)} (${s.rating})`)
+            .join(" and ")}: ${top[0].paths} ${top[0].paths === 1 ? "person" : "people"} who rated ${titleAt(top[0].item)} also rated ${title(itemId)}.`
+        : `No rated item of yours shares an audience with ${title(itemId)}; it comes from overall popularity or content.`;
+      becauseYouRated = top.map((s) => ({ itemId: graph.items.id(s.item), rating: s.rating, weight: total > 0 ? s.weight / total : 0 }));
+    }
+    return { userId, itemId, score, model, summary, becauseYouRated, paths };
   }
 
   /**

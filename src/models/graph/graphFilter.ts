@@ -171,12 +171,16 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
     return this.filterDevice;
   }
 
-  protected scoreHistory(history: History, out: Float32Array): void {
+  /** Loads the histories (at most FILTER_BATCH, each item once) as one batch and runs the filter: its scores are in the returned block. */
+  private filterBatch(histories: readonly History[]): { device: FilterDevice; slot: Slot } {
     const device = this.filterOn();
-    const row = this.uniqueItems(history);
-    device.beginBatch(1);
-    device.loadRows([row], 0);
-    const slot = this.filter(device, [row]);
+    device.beginBatch(histories.length);
+    device.loadRows(histories, 0);
+    return { device, slot: this.filter(device, histories) };
+  }
+
+  protected scoreHistory(history: History, out: Float32Array): void {
+    const { device, slot } = this.filterBatch([this.uniqueItems(history)]);
     device.readScores(slot, 1, out);
   }
 
@@ -194,7 +198,6 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
   }
 
   override scoreUsers(users: Int32Array, out: Float32Array): void {
-    const device = this.filterOn();
     const x = this.training();
     for (let start = 0; start < users.length; start += FILTER_BATCH) {
       const end = Math.min(users.length, start + FILTER_BATCH);
@@ -204,9 +207,7 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
         this.checkUser(u);
         histories.push({ items: x.indices, values: x.values, start: x.indptr[u], end: x.indptr[u + 1], user: u });
       }
-      device.beginBatch(histories.length);
-      device.loadRows(histories, 0);
-      const slot = this.filter(device, histories);
+      const { device, slot } = this.filterBatch(histories);
       device.readScores(slot, histories.length, out.subarray(start * this.nItems, end * this.nItems));
     }
   }
@@ -222,15 +223,13 @@ export abstract class GraphFilterModel<P extends FilterSettings> extends History
    */
   scoreContributions(profile: UserProfile, item: number, out: Float32Array): void {
     if (!(Number.isInteger(item) && item >= 0 && item < this.nItems)) throw new RangeError(`item ${item} is outside 0..${this.nItems - 1}`);
-    const device = this.filterOn();
     const n = profile.items.length;
     for (let start = 0; start < n; start += FILTER_BATCH) {
       const end = Math.min(n, start + FILTER_BATCH);
       const histories: History[] = [];
       for (let p = start; p < end; p++) histories.push({ items: profile.items, values: profile.values, start: p, end: p + 1 });
-      device.beginBatch(histories.length);
-      device.loadRows(histories, 0);
-      const block = device.block(this.filter(device, histories));
+      const { device, slot } = this.filterBatch(histories);
+      const block = device.block(slot);
       const w = device.blockWidth;
       for (let b = 0; b < histories.length; b++) out[start + b] = block[item * w + b];
     }

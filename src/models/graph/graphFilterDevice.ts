@@ -17,6 +17,7 @@
 // layout by one transpose per batch.
 import type { Interactions } from "../../data/interactions";
 import { ValidationError } from "../../errors";
+import { degrees, normalizedAdjacency } from "../../graph/adjacency";
 import type { CsrMatrix } from "../../math/sparse";
 import { WasmDevice } from "../../math/wasmDevice";
 import type { History } from "../history";
@@ -35,70 +36,42 @@ export const FILTER_SLOTS = 5;
 export interface NormalizedGraph {
   nUsers: number;
   nItems: number;
+  /** d_i. */
+  itemDegree: Float64Array;
   /** d_u^-1/2 (0 for a user without items). */
   userScale: Float32Array;
   /** d_i^-1/2 (0 for an item nobody has). */
   itemScale: Float32Array;
-  /** d_i^1/2. */
-  itemRoot: Float32Array;
-  /** [[0, R̃], [R̃ᵀ, 0]], users first: (nUsers + nItems) square. */
+  /** [[0, R̃], [R̃ᵀ, 0]], users first: (nUsers + nItems) square; LightGCN's Â of the same rows. */
   bipartite: CsrMatrix;
 }
 
-/** R̃ and its bipartite form from the training rows (values ignored: a stored pair is an edge; repeated pairs count once). */
+/** R̃ and its bipartite form from the training rows (values ignored: a stored pair is an edge). */
 export function normalizedGraph(train: Interactions): NormalizedGraph {
-  const { nUsers, nItems } = train;
-  const userDegree = new Float64Array(nUsers);
-  const itemDegree = new Float64Array(nItems);
-  const seen = new Int32Array(nItems).fill(-1);
-  // Unique items per row (CSR rows from imports are unique; a hand-made matrix may repeat one).
-  const rowPtr = new Int32Array(nUsers + 1);
-  const rowItems = new Int32Array(train.nnz);
-  let nnz = 0;
-  for (let u = 0; u < nUsers; u++) {
-    for (let p = train.indptr[u]; p < train.indptr[u + 1]; p++) {
-      const i = train.indices[p];
-      if (seen[i] === u) continue;
-      seen[i] = u;
-      rowItems[nnz++] = i;
-      itemDegree[i]++;
-    }
-    userDegree[u] = nnz - rowPtr[u];
-    rowPtr[u + 1] = nnz;
-  }
-  const userScale = Float32Array.from(userDegree, (d) => (d > 0 ? 1 / Math.sqrt(d) : 0));
-  const itemScale = Float32Array.from(itemDegree, (d) => (d > 0 ? 1 / Math.sqrt(d) : 0));
-  const itemRoot = Float32Array.from(itemDegree, (d) => Math.sqrt(d));
-
-  // The bipartite CSR: user rows list items (columns nUsers + i), item rows list users.
-  const n = nUsers + nItems;
-  const indptr = new Int32Array(n + 1);
-  for (let u = 0; u < nUsers; u++) indptr[u + 1] = rowPtr[u + 1];
-  for (let i = 0; i < nItems; i++) indptr[nUsers + i + 1] = indptr[nUsers + i] + itemDegree[i];
-  const indices = new Int32Array(2 * nnz);
-  const values = new Float32Array(2 * nnz);
-  const cursor = indptr.slice(nUsers, n);
-  for (let u = 0; u < nUsers; u++) {
-    for (let p = rowPtr[u]; p < rowPtr[u + 1]; p++) {
-      const i = rowItems[p];
-      const w = userScale[u] * itemScale[i];
-      indices[p] = nUsers + i;
-      values[p] = w;
-      const q = cursor[i]++;
-      indices[q] = u;
-      values[q] = w;
-    }
-  }
-  return { nUsers, nItems, userScale, itemScale, itemRoot, bipartite: { nRows: n, nCols: n, indptr, indices, values } };
+  const { users, items } = degrees(train);
+  const inverseRoot = (d: number) => (d > 0 ? 1 / Math.sqrt(d) : 0);
+  return {
+    nUsers: train.nUsers,
+    nItems: train.nItems,
+    itemDegree: items,
+    userScale: Float32Array.from(users, inverseRoot),
+    itemScale: Float32Array.from(items, inverseRoot),
+    bipartite: normalizedAdjacency(train),
+  };
 }
 
 /** d_i^e for every item (0 for an item nobody has). */
 export function itemPower(graph: NormalizedGraph, exponent: number): Float32Array {
-  // itemRoot = √d_i, so d_i^e = itemRoot^(2e).
-  return Float32Array.from(graph.itemRoot, (root) => (root > 0 ? Math.pow(root, 2 * exponent) : 0));
+  return Float32Array.from(graph.itemDegree, (d) => (d > 0 ? Math.pow(d, exponent) : 0));
 }
 
-/** Whether one row's x P is cheaper by its paths than by two passes over every edge (FilterDevice.propagateRows). */
+/**
+ * Whether one row's x P is cheaper by its paths item → user → item than by two passes over every
+ * edge (FilterDevice.propagateRows): the users reached times the mean user degree against a quarter
+ * of the edges. Measured on 399 Gowalla users (every 75th): the walk takes 0.57 ms at the median row
+ * and 2.7 ms at the 99th percentile against 1.2–1.4 ms dense; of the thresholds 0.1, 0.25, 0.5, 1 and
+ * 2 of the edges, 0.25 gives the lowest mean (0.53 ms; always walking 0.57, the per-row best 0.52).
+ */
 export function pathWalkCheaper(graph: NormalizedGraph, h: History): boolean {
   const { indptr } = graph.bipartite;
   const edges = indptr[graph.nUsers];
@@ -126,11 +99,11 @@ export class FilterDevice {
   private readonly nItems: number;
   /** Items rounded up to the lane count (the row length of Vᵀ for the vector product). */
   private readonly itemStride: number;
-  /** D_i^-1/2 V, items × k (a history's low-pass coordinates z = Σ_i x_i d_i^-1/2 V_i). */
+  /** D_i^-e V, items × k (a history's low-pass coordinates z = Σ_i x_i d_i^-e V_i). */
   private readonly left: Float32Array;
-  /** D_i^1/2 V, items × k, in the device's memory (the batch product W'·Zᵀ). */
+  /** D_i^e V, items × k, in the device's memory (the batch product W'·Zᵀ). */
   private readonly right: Float32Array;
-  /** (D_i^1/2 V)ᵀ, k × itemStride, in the device's memory (one user: z · Vᵀ). */
+  /** (D_i^e V)ᵀ, k × itemStride, in the device's memory (one user: z · (D_i^e V)ᵀ). */
   private readonly rightT: Float32Array;
   /** Zᵀ (k × FILTER_BATCH), then z (k) for one user. */
   private readonly coordinates: Float32Array;
@@ -146,7 +119,6 @@ export class FilterDevice {
   /** One user's sums over the users their row reaches (zero between calls), and those users. */
   private userSums: Float32Array | undefined;
   private reached: Int32Array | undefined;
-  private listed: Uint8Array | undefined;
 
   constructor(
     readonly graph: NormalizedGraph,
@@ -158,8 +130,8 @@ export class FilterDevice {
     lowPassExponent = 0.5,
   ) {
     const { nUsers, nItems } = graph;
-    const itemScale = itemPower(graph, -lowPassExponent);
-    const itemRoot = itemPower(graph, lowPassExponent);
+    const down = itemPower(graph, -lowPassExponent);
+    const up = itemPower(graph, lowPassExponent);
     if (v.length !== nItems * k) throw new ValidationError("state.lowPass", v.length, `${nItems}×${k} floats`);
     this.nUsers = nUsers;
     this.nItems = nItems;
@@ -186,9 +158,9 @@ export class FilterDevice {
     for (let i = 0; i < nItems; i++) {
       for (let q = 0; q < k; q++) {
         const value = v[i * k + q];
-        this.left[i * k + q] = itemScale[i] * value;
-        this.right[i * k + q] = itemRoot[i] * value;
-        this.rightT[q * this.itemStride + i] = itemRoot[i] * value;
+        this.left[i * k + q] = down[i] * value;
+        this.right[i * k + q] = up[i] * value;
+        this.rightT[q * this.itemStride + i] = up[i] * value;
       }
     }
   }
@@ -268,13 +240,13 @@ export class FilterDevice {
 
   /**
    * Block dst = x P for the histories' rows x already loaded in slot 0 (x_i = 1, or weight[i] for
-   * the rows scaled by scaleItems(0, weight)). For one user whose row reaches few users the product
+   * the rows scaled by scaleItems(0, weight); each item listed once, as loadRows writes it). For one user whose row reaches few users the product
    * follows the row's paths item → user → item on the sparse graph (cost Σ d_i over the row's items
    * plus Σ d_v over the users reached) instead of two passes over every edge (GF-CF's one-user p50 on
    * Gowalla 3.7 → 2.5 ms, bench:graph --filter). Other rows and batches run propagate(0, dst).
    */
   propagateRows(histories: readonly History[], dst: Slot, weight?: Float32Array): void {
-    if (this.active !== 1 || histories.length !== 1 || this.pathsExceedEdges(histories[0])) {
+    if (this.active !== 1 || histories.length !== 1 || !pathWalkCheaper(this.graph, histories[0])) {
       this.propagate(0, dst);
       return;
     }
@@ -286,14 +258,9 @@ export class FilterDevice {
     const sums = this.userSums;
     const reached = this.reached;
     const w = this.width;
-    // An item listed twice counts once (the row is binary before any weight).
-    this.listed ??= new Uint8Array(this.nItems);
-    const listed = this.listed;
     let count = 0;
     for (let p = h.start; p < h.end; p++) {
       const item = h.items[p];
-      if (listed[item]) continue;
-      listed[item] = 1;
       const xi = weight ? weight[item] : 1;
       const row = nUsers + item;
       for (let e = indptr[row]; e < indptr[row + 1]; e++) {
@@ -302,7 +269,6 @@ export class FilterDevice {
         sums[v] += values[e] * xi;
       }
     }
-    for (let p = h.start; p < h.end; p++) listed[h.items[p]] = 0;
     const out = this.block(dst);
     for (let i = 0; i < this.nItems; i++) out[i * w] = 0;
     for (let r = 0; r < count; r++) {
@@ -314,18 +280,7 @@ export class FilterDevice {
   }
 
   /**
-   * Whether a row's paths item → user → item are too many for the path walk to beat the dense
-   * product: the users reached times the mean user degree against a quarter of the edges. Measured
-   * on 399 Gowalla users (every 75th): the walk takes 0.57 ms at the median row and 2.7 ms at the
-   * 99th percentile against 1.2–1.4 ms dense; of the thresholds 0.1, 0.25, 0.5, 1 and 2 of the
-   * edges, 0.25 gives the lowest mean (0.53 ms; always walking 0.57, the per-row best 0.52).
-   */
-  private pathsExceedEdges(h: History): boolean {
-    return !pathWalkCheaper(this.graph, h);
-  }
-
-  /**
-   * Block dst += scale · x D_i^-1/2 V Vᵀ D_i^1/2 for the histories' rows x (the ideal low-pass
+   * Block dst += scale · x D_i^-e V Vᵀ D_i^e for the histories' rows x (the ideal low-pass
    * filter), or = with accumulate false.
    */
   lowPass(histories: readonly History[], dst: Slot, scale: number, accumulate = true): void {
