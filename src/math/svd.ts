@@ -147,6 +147,8 @@ export interface BipartiteSvdOptions extends RandomizedSvdOptions {
  * double precision here. It is stable when X's condition number stays below ~1/√ε₃₂ ≈ 3000, which
  * one application of BᵀB between orthonormalisations keeps for the normalised graphs it is used on
  * (σ₁ = 1); a Gram matrix that does not factorise gets a diagonal shift (shifted CholeskyQR).
+ * Written here, not taken from a library: the maintained JS linear algebra (ml-matrix) decomposes
+ * dense matrices only, and Gowalla's R̃ dense would be 29,858 × 40,981 doubles (9.8 GB).
  * Measured on Gowalla's R̃ (29,858 × 40,981, 810,128 non-zeros) at rank 64, 2 iterations: 0.8 s
  * here against 12.2 s for randomizedSvd above, whose double-precision Gram–Schmidt makes strided
  * column passes, O(m·l²) each (`npm run bench:graph -- --filter gfcf --svd-compare 64`,
