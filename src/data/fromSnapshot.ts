@@ -24,8 +24,8 @@ export function datasetFromSnapshot(snapshot: Snapshot, name = "database"): DbDa
   const u = new Int32Array(n);
   const i = new Int32Array(n);
   for (let k = 0; k < n; k++) {
-    u[k] = userIndex.get(ratings.userIds[k])!;
-    i[k] = itemIndex.get(ratings.itemIds[k])!;
+    u[k] = userIndex[ratings.userIds[k]] ?? -1;
+    i[k] = itemIndex[ratings.itemIds[k]] ?? -1;
   }
   const anyTime = ratings.times.some((t) => !Number.isNaN(t));
   const interactions = Interactions.fromTriples(users.size, items.size, {
@@ -56,8 +56,15 @@ export function datasetFromSnapshot(snapshot: Snapshot, name = "database"): DbDa
   };
 }
 
-function denseIndex(ids: Int32Array): Map<number, number> {
-  const map = new Map<number, number>();
-  ids.forEach((id, index) => map.set(id, index));
-  return map;
+/**
+ * Database id → index, as an array indexed by id (ids are positive serials, so it is about as
+ * long as the table): a lookup per rating, 25M of them at scale, is several times faster than a Map.
+ * An id the snapshot does not list maps to -1 (the CSR builder rejects it).
+ */
+function denseIndex(ids: Int32Array): Int32Array {
+  let max = 0;
+  for (const id of ids) if (id > max) max = id;
+  const index = new Int32Array(max + 1).fill(-1);
+  ids.forEach((id, k) => (index[id] = k));
+  return index;
 }

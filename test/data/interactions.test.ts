@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Interactions } from "../../src/data/interactions";
 import { holdoutSplit, leaveLastOut } from "../../src/data/splits";
+import { createRng } from "../../src/math/random";
 
 const triples = {
   users: Int32Array.from([1, 0, 0, 1, 2, 0]),
@@ -73,5 +74,43 @@ describe("splits", () => {
       expect(Array.from(test.userItems(u))).toEqual([sequence[sequence.length - 1]]);
       expect(train.userDegree(u)).toBe(9);
     }
+  });
+});
+
+describe("Interactions.fromTriples at any order", () => {
+  it("equals a pair-by-pair reference on shuffled triples with repeats (the last occurrence wins), and sorted input takes the same CSR", () => {
+    const rng = createRng(11);
+    const n = 5_000;
+    const nUsers = 70;
+    const nItems = 40;
+    const users = Int32Array.from({ length: n }, () => rng.int(nUsers));
+    const items = Int32Array.from({ length: n }, () => rng.int(nItems));
+    const values = Float32Array.from({ length: n }, (_, k) => k);
+    const times = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? NaN : rng.int(1000)));
+    const m = Interactions.fromTriples(nUsers, nItems, { users, items, values, times });
+    const last = new Map<string, number>();
+    for (let k = 0; k < n; k++) last.set(`${users[k]},${items[k]}`, k);
+    expect(m.nnz).toBe(last.size);
+    for (const [pair, k] of last) {
+      const [u, i] = pair.split(",").map(Number);
+      expect(m.get(u, i)).toBe(values[k]);
+    }
+    for (let u = 0; u < nUsers; u++) {
+      const row = Array.from(m.userItems(u));
+      expect(row).toEqual([...row].sort((a, b) => a - b));
+    }
+    // Re-built from its own (sorted, unique) entries: the fast path gives the same matrix.
+    const rowsOf = Int32Array.from({ length: m.nnz }, (_, p) => {
+      let u = 0;
+      while (m.indptr[u + 1] <= p) u++;
+      return u;
+    });
+    const again = Interactions.fromTriples(nUsers, nItems, { users: rowsOf, items: m.indices, values: m.values, times: m.times });
+    expect(again.fingerprint()).toBe(m.fingerprint());
+    expect(Array.from(again.times!)).toEqual(Array.from(m.times!));
+    // One row's time order is that row of the whole order.
+    const whole = Interactions.fromTriples(nUsers, nItems, { users, items, values, times });
+    const rows = Array.from({ length: nUsers }, (_, u) => Array.from(whole.rowTimeOrder(u)));
+    expect(rows.flat()).toEqual(Array.from(whole.timeOrder()));
   });
 });
