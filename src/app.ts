@@ -81,7 +81,7 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     services.probes = { queue: () => queue.healthy(2_000), listening: () => replicaSync.state().listening };
     const db = connection.db;
     const hooks: JobRunnerHooks = {
-      // The served catalogue, item cache and explanation graph follow; the other API processes reload too.
+      // The served catalogue and item cache follow; the other API processes reload too.
       onImported: () => services.catalogWriter.reloadAfterImport(),
       // The API process serves what its own worker activated before the job reads done.
       onRunStored: (run, artifact) => recommender.serveIfActive(run, artifact),
@@ -90,7 +90,7 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     const worker = config.jobs.inProcessWorker ? await startWorkers(db, queue, jobs, config, hooks, log) : undefined;
     if (worker) started.push(() => worker.stop());
     if (!worker) log("in-process worker off (IN_PROCESS_WORKER=off): jobs run in `npm run worker` processes");
-    services.explainer.interactionGraph();
+    recommender.catalog.prepareItemIndex();
     fs.mkdirSync(config.security.importRoots[0], { recursive: true });
     const { security } = config;
     logSecurity(config, logger);
@@ -174,7 +174,7 @@ export function createServices(
     jobs,
     explainer,
     itemCache,
-    catalogWriter: new CatalogWriter(db, recommender, explainer, { ratingScale: security.ratingScale, itemCache }),
+    catalogWriter: new CatalogWriter(db, recommender, { ratingScale: security.ratingScale, itemCache }),
     authenticator: new Authenticator(security),
     adminConfigured: security.adminApiKey !== undefined,
     importRoots: security.importRoots,

@@ -226,7 +226,7 @@ export const resolvers: Resolvers = {
       const maxPaths = args.maxPaths ?? 5;
       if (!Number.isInteger(maxPaths) || maxPaths < 1 || maxPaths > 20) throw new ValidationError("maxPaths", maxPaths, "an integer in 1–20");
       await yieldToEventLoop();
-      return services.explainer.explainWhenReady(args.userId, args.itemId, args.model ?? undefined, maxPaths);
+      return services.explainer.explain(args.userId, args.itemId, args.model ?? undefined, maxPaths);
     },
     models: () => [...MODEL_DEFINITIONS],
     model: (_root, { name }) => MODEL_DEFINITIONS.find((d) => d.name === name) ?? null,

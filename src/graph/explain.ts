@@ -7,11 +7,33 @@
 // user–item score. An item the user rated "supports" the target with the summed weight of the
 // paths through it. Graph-based similar items use the two-hop sum (Â²)_{i,j} over shared users.
 //
-// These read the graphology graph directly, so they reflect incremental updates at once.
+// They read any PathGraph: the graphology InteractionGraph (analysis, scripts), or the API's
+// view of its live catalogue (src/services/catalogGraph.ts), typed arrays over the snapshot's
+// CSR: at 25M interactions a graphology graph would take ~5 minutes (11.7 µs per edge,
+// results/gowalla-graph-build.json) and several GB to build.
 // Cost: Σ over the user's items of their degrees (explanations); Σ over the item's users of their
 // degrees (similar items).
 import { ValidationError } from "../errors";
-import { itemKey, userKey, type InteractionGraph } from "./bipartite";
+import type { InteractionGraph } from "./bipartite";
+
+/** A weighted bipartite graph by dense indices, as the path queries read it. */
+export interface PathGraph {
+  readonly nUsers: number;
+  readonly nItems: number;
+  /** The user's items, the user's rating of each, and the edge weights. */
+  userNeighbors(user: number): { items: Int32Array; ratings: Float32Array; weights: Float32Array };
+  /** The item's users and the edge weights. */
+  itemNeighbors(item: number): { users: Int32Array; weights: Float32Array };
+  /** Weighted degrees (sums of edge weights). */
+  userStrength(user: number): number;
+  itemStrength(item: number): number;
+  /** The user's own interaction with the item, when there is one. */
+  edge(user: number, item: number): { rating: number; timestamp: number | null } | undefined;
+}
+
+function checkIndex(field: "user" | "item", index: number, size: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= size) throw new ValidationError(field, index, `an index in 0–${size - 1}`);
+}
 
 export interface GraphPath {
   /** Dense indices: user → viaItem → viaUser → item. */
@@ -66,24 +88,23 @@ function checkCount(value: number | undefined, field: string, fallback: number):
  * Why `item` for `user` (dense indices): user → item' → user' → item paths ranked by weight and
  * the user's items that most support `item`.
  */
-export function explainPaths(graph: InteractionGraph, user: number, item: number, options: ExplainOptions = {}): Explanation {
-  graph.checkUser(user);
-  graph.checkItem(item);
+export function explainPaths(graph: PathGraph, user: number, item: number, options: ExplainOptions = {}): Explanation {
+  checkIndex("user", user, graph.nUsers);
+  checkIndex("item", item, graph.nItems);
   const maxPaths = checkCount(options.maxPaths, "maxPaths", 5);
   const maxItems = checkCount(options.maxItems, "maxItems", 5);
-  const g = graph.graph;
-  const uKey = userKey(user);
-  const tKey = itemKey(item);
-  const sUser = g.getNodeAttribute(uKey, "strength");
-  const sTarget = g.getNodeAttribute(tKey, "strength");
+  const sUser = graph.userStrength(user);
+  const sTarget = graph.itemStrength(item);
 
-  // Last hop: every user' of the target with the normalised weight of (user', target).
-  const lastHop = new Map<number, number>();
-  g.forEachEdge(tKey, (_e, attributes, _s, _t, sourceAttributes, targetAttributes) => {
-    const other = sourceAttributes.type === "user" ? sourceAttributes : targetAttributes;
-    if (other.index === user) return;
-    lastHop.set(other.index, attributes.weight / Math.sqrt(other.strength * sTarget));
-  });
+  // Last hop: every user' of the target with the normalised weight of (user', target) and its strength.
+  const lastHop = new Map<number, { weight: number; strength: number }>();
+  const audience = graph.itemNeighbors(item);
+  for (let p = 0; p < audience.users.length; p++) {
+    const other = audience.users[p];
+    if (other === user) continue;
+    const strength = graph.userStrength(other);
+    lastHop.set(other, { weight: audience.weights[p] / Math.sqrt(strength * sTarget), strength });
+  }
 
   const top = new PathHeap(maxPaths);
   const supporting: SupportingItem[] = [];
@@ -91,27 +112,30 @@ export function explainPaths(graph: InteractionGraph, user: number, item: number
   let pathCount = 0;
   const direct = graph.edge(user, item);
   if (lastHop.size > 0) {
-    g.forEachEdge(uKey, (_e, first, _s, _t, sourceAttributes, targetAttributes) => {
-      const via = sourceAttributes.type === "item" ? sourceAttributes : targetAttributes;
-      if (via.index === item) return;
-      const w1 = first.weight / Math.sqrt(sUser * via.strength);
+    const history = graph.userNeighbors(user);
+    for (let a = 0; a < history.items.length; a++) {
+      const via = history.items[a];
+      if (via === item) continue;
+      const sVia = graph.itemStrength(via);
+      const w1 = history.weights[a] / Math.sqrt(sUser * sVia);
+      const viaUsers = graph.itemNeighbors(via);
       let weight = 0;
       let paths = 0;
-      g.forEachEdge(itemKey(via.index), (_e2, second, _s2, _t2, sa, ta) => {
-        const other = sa.type === "user" ? sa : ta;
-        const w3 = lastHop.get(other.index);
-        if (w3 === undefined) return;
-        const w = w1 * (second.weight / Math.sqrt(via.strength * other.strength)) * w3;
+      for (let b = 0; b < viaUsers.users.length; b++) {
+        const other = viaUsers.users[b];
+        const last = lastHop.get(other);
+        if (last === undefined) continue;
+        const w = w1 * (viaUsers.weights[b] / Math.sqrt(sVia * last.strength)) * last.weight;
         weight += w;
         paths++;
-        top.offer(via.index, other.index, w);
-      });
+        top.offer(via, other, w);
+      }
       if (paths > 0) {
-        supporting.push({ item: via.index, rating: first.rating, weight, paths });
+        supporting.push({ item: via, rating: history.ratings[a], weight, paths });
         score += weight;
         pathCount += paths;
       }
-    });
+    }
   }
   supporting.sort((a, b) => b.weight - a.weight || a.item - b.item);
   return {
@@ -170,27 +194,28 @@ export interface SimilarItem {
  * Items most connected to `item` through shared users (two-hop paths), best first, without
  * `item` itself. Ties break by lower index.
  */
-export function graphSimilarItems(graph: InteractionGraph, item: number, k: number): SimilarItem[] {
-  graph.checkItem(item);
+export function graphSimilarItems(graph: PathGraph, item: number, k: number): SimilarItem[] {
+  checkIndex("item", item, graph.nItems);
   if (!Number.isInteger(k) || k < 1 || k > 1000) throw new ValidationError("k", k, "an integer in 1–1000");
-  const g = graph.graph;
-  const key = itemKey(item);
-  const sItem = g.getNodeAttribute(key, "strength");
+  const sItem = graph.itemStrength(item);
   const scores = new Map<number, { score: number; shared: number }>();
-  g.forEachEdge(key, (_e, first, _s, _t, sa, ta) => {
-    const u = sa.type === "user" ? sa : ta;
-    const w1 = first.weight / Math.sqrt(sItem * u.strength);
-    g.forEachEdge(userKey(u.index), (_e2, second, _s2, _t2, sa2, ta2) => {
-      const j = sa2.type === "item" ? sa2 : ta2;
-      if (j.index === item) return;
-      const w = w1 * (second.weight / Math.sqrt(u.strength * j.strength));
-      const entry = scores.get(j.index);
+  const audience = graph.itemNeighbors(item);
+  for (let a = 0; a < audience.users.length; a++) {
+    const u = audience.users[a];
+    const sUser = graph.userStrength(u);
+    const w1 = audience.weights[a] / Math.sqrt(sItem * sUser);
+    const history = graph.userNeighbors(u);
+    for (let b = 0; b < history.items.length; b++) {
+      const j = history.items[b];
+      if (j === item) continue;
+      const w = w1 * (history.weights[b] / Math.sqrt(sUser * graph.itemStrength(j)));
+      const entry = scores.get(j);
       if (entry) {
         entry.score += w;
         entry.shared++;
-      } else scores.set(j.index, { score: w, shared: 1 });
-    });
-  });
+      } else scores.set(j, { score: w, shared: 1 });
+    }
+  }
   return [...scores]
     .map(([j, e]) => ({ item: j, score: e.score, sharedUsers: e.shared }))
     .sort((a, b) => b.score - a.score || a.item - b.item)

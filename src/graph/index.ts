@@ -15,4 +15,15 @@ export {
 } from "./bipartite";
 export { degrees, normalizedAdjacency, normalizedBipartite, randomWalkAdjacency, type AdjacencyOptions, type NormalizedBipartite } from "./adjacency";
 export { connectedComponents, graphStats, summarizeDegrees, type ComponentSummary, type DegreeSummary, type GraphStats } from "./stats";
-export { explainPaths, explainPathsById, graphSimilarItems, type ExplainOptions, type Explanation, type ExplanationById, type GraphPath, type SimilarItem, type SupportingItem } from "./explain";
+export {
+  explainPaths,
+  explainPathsById,
+  graphSimilarItems,
+  type ExplainOptions,
+  type PathGraph,
+  type Explanation,
+  type ExplanationById,
+  type GraphPath,
+  type SimilarItem,
+  type SupportingItem,
+} from "./explain";

@@ -1,6 +1,6 @@
 // Catalogue writes from the API (new users and items, ratings): every field is checked
 // against its bound before anything is stored, then the database row is written, then the
-// served catalogue and the explanation graph follow, then the other API processes over the
+// served catalogue follows (explanations read it), then the other API processes over the
 // same database are told (a NOTIFY after the commit, see replicaNotices.ts). A refused write
 // stores nothing.
 //
@@ -8,11 +8,10 @@
 // the local writes call them with the rows they wrote, and ReplicaSync calls them with the
 // rows other processes wrote, so both paths change the live state the same way. Reloads
 // (after an import here or elsewhere) go through `reload` for the same reason: the served
-// catalogue, the item cache and the explanation graph follow together.
+// catalogue and the item cache follow together.
 import { createItem, createUser, deleteRating, upsertRating, type Item, type Rating, type User } from "../db/catalog";
 import type { Db } from "../db/client";
 import { ValidationError } from "../errors";
-import type { Explainer } from "./explain";
 import type { ItemCache } from "./itemCache";
 import type { RecommenderService } from "./recommender";
 import { PROCESS_ORIGIN, publishCatalogNotice, publishCatalogReload, type CatalogNotice, type RatingNotice } from "./replicaNotices";
@@ -57,7 +56,6 @@ export class CatalogWriter {
   constructor(
     private readonly db: Db,
     private readonly recommender: RecommenderService,
-    private readonly explainer: Explainer,
     options: CatalogWriterOptions = {},
   ) {
     this.origin = options.origin ?? PROCESS_ORIGIN;
@@ -151,13 +149,13 @@ export class CatalogWriter {
 
   /**
    * Re-reads the served catalogue from the database (after an import, here or in another
-   * process); cached item rows go, and the explanation graph is rebuilt at once in slices so
-   * that no request pays for the rebuild (~300 ms in one block for MovieLens 100K).
+   * process); cached item rows go, and the new catalogue's item-major index (what explanations
+   * read) is built at once, so that no request pays for it.
    */
   async reload(): Promise<void> {
     await this.recommender.refreshCatalog();
     this.itemCache?.clear();
-    void this.explainer.rebuildInSlices();
+    this.recommender.catalog.prepareItemIndex();
   }
 
   /** After an import in this process: reload, then the other API processes reload too (this one ignores its own notice). */
@@ -193,7 +191,6 @@ export class CatalogWriter {
     const userIndex = this.applyUser(user);
     const itemIndex = this.applyItem(item);
     this.recommender.catalogForWrites().setRating(userIndex, itemIndex, value, ratedAt.getTime() / 1000);
-    this.explainer.onRating(userIndex, itemIndex, value);
   }
 
   /** The pair has no rating any more (nothing to do for a user or item the catalogue lacks). */
@@ -202,7 +199,7 @@ export class CatalogWriter {
     const user = catalog.users.index(userExternalId);
     const item = catalog.items.index(itemExternalId);
     if (user === undefined || item === undefined) return;
-    if (catalog.deleteRating(user, item)) this.explainer.onRatingDeleted(user, item);
+    catalog.deleteRating(user, item);
   }
 
   /**

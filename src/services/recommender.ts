@@ -104,7 +104,7 @@ export class RecommenderService {
 
   /**
    * The served catalogue with its mutators: for the catalogue service (CatalogWriter) alone,
-   * which fans every change out to the explanation graph, the models and the other processes.
+   * which fans every change out to the models and the other processes.
    */
   catalogForWrites(): LiveCatalog {
     return this.writableCatalog();

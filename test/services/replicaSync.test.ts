@@ -40,7 +40,7 @@ async function startStack(name: string, backoffMs = 50): Promise<Stack> {
   const recommender = new RecommenderService(db, "als");
   await recommender.init();
   const explainer = new Explainer(recommender);
-  const writer = new CatalogWriter(db, recommender, explainer, { origin: `test-replica-${name}` });
+  const writer = new CatalogWriter(db, recommender, { origin: `test-replica-${name}` });
   const sync = new ReplicaSync({
     db,
     recommender,
