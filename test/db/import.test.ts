@@ -106,3 +106,41 @@ describe.skipIf(!ml100k)("import of MovieLens 100K", () => {
     expect(await tableState(t)).toEqual(state);
   });
 });
+
+describe("a large first import (the primary key, indexes and foreign keys rebuilt after a plain insert)", () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  const schemaOfRatings = async () =>
+    (
+      await t.db.pool.query<{ name: string }>(
+        `select indexname as name from pg_indexes where tablename = 'ratings'
+         union all select conname from pg_constraint where conrelid = 'ratings'::regclass order by 1`,
+      )
+    ).rows.map((r) => r.name);
+
+  it("keeps the last of a repeated pair, restores every index and constraint, and a re-import changes nothing", async () => {
+    const before = await schemaOfRatings();
+    const lines = ["user,item,rating"];
+    for (let u = 0; u < 700; u++) for (let i = 0; i < 80; i++) lines.push(`u${u},i${(u * 7 + i) % 300},${1 + ((u + i) % 5)}`);
+    lines.push("u3,i21,5", "u3,i21,2"); // a pair already above, twice more: the last line wins
+    const file = path.join(writeFiles({ "r.csv": `${lines.join("\n")}\n` }), "r.csv");
+    const first = await importDataset(t.db, { format: "csv", path: file });
+    expect(first).toMatchObject({ ratingsInserted: 56_000, ratingsUpdated: 0, ratingsRead: 56_002 });
+    expect(await schemaOfRatings()).toEqual(before);
+    const pair = await t.db.pool.query<{ value: number }>(
+      "select r.value from ratings r join users u on u.id = r.user_id join items i on i.id = r.item_id where u.external_id = 'u3' and i.external_id = 'i21'",
+    );
+    expect(pair.rows).toEqual([{ value: 2 }]);
+    const state = await tableState(t);
+    expect(await importDataset(t.db, { format: "csv", path: file })).toMatchObject({ ratingsInserted: 0, ratingsUpdated: 0 });
+    expect(await tableState(t)).toEqual(state);
+    // The key is back: a duplicate pair is refused by the database itself.
+    await expect(t.db.pool.query("insert into ratings (user_id, item_id, value) select user_id, item_id, value from ratings limit 1")).rejects.toThrow(/duplicate key/);
+  });
+});
