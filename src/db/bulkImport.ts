@@ -77,8 +77,9 @@ export async function bulkImport(db: Db, source: ImportSource, options: ImportOp
     // Temporary tables have no statistics until analysed; without them the planner picks
     // nested-loop joins that make the merge of 1M ratings take ~17 s instead of seconds.
     await client.query("analyze stage_users; analyze stage_items; analyze stage_ratings");
-    // Large sorts (the merge's distinct-on, the index rebuilds) in memory rather than spilled to disk:
-    // the 5M-rating merge took 29.6 s at 256 MB (see the README's Scaling section).
+    // Room for the large sorts (the merge's distinct-on, the index rebuilds) of one import
+    // transaction; at 5M ratings 1 GB instead of 256 MB made no difference measurable on this
+    // shared machine (the merge was bound by the insert, see below), so it is only headroom.
     await client.query("set local work_mem = '1GB'; set local maintenance_work_mem = '1GB'");
     const users = await upsert(client, "users", "external_id", ["attributes"], "select distinct on (external_id) external_id, attributes from stage_users order by external_id");
     const ratingUsers = await insertReferenced(client, "users", "user_ext");
