@@ -155,6 +155,7 @@ runMain(async () => {
     const report = await runEvaluation(data, {
       protocol,
       models,
+      memoryLimitBytes: loadConfig().jobs.trainMemoryLimitBytes,
       ks,
       seed,
       params,

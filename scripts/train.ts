@@ -52,7 +52,8 @@ runMain(async () => {
   // Ranges (tolerance in [0, 1], k in 1–1000, metric names) are checked by trainModel, which names the field.
   const tolerance = values.tolerance !== undefined ? Number(values.tolerance) : undefined;
   const holdoutK = values["holdout-k"] !== undefined ? Number(values["holdout-k"]) : undefined;
-  const connection = await connect({ ...loadConfig(), log: (m) => process.stderr.write(`${m}\n`) });
+  const config = loadConfig();
+  const connection = await connect({ ...config, log: (m) => process.stderr.write(`${m}\n`) });
   process.stderr.write(`database: ${redactUrl(connection.db.url)}\n`);
   const bar = progressBar(`train ${model}`);
   try {
@@ -63,6 +64,7 @@ runMain(async () => {
       activate: !values["no-activate"],
       holdout: { enabled: !values["no-holdout"], k: holdoutK },
       activation: policy === undefined ? undefined : { policy: policy as ActivationPolicy, tolerance, metric: values.metric },
+      memoryLimitBytes: config.jobs.trainMemoryLimitBytes,
       onProgress: (p) => {
         const parts = [p.loss !== undefined ? `loss ${p.loss.toPrecision(4)}` : "", ...Object.entries(p.validation ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`), p.message ?? ""];
         bar.update(p.epoch, p.epochs, parts.filter(Boolean).join(" "));

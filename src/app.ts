@@ -62,8 +62,8 @@ export async function startApp(options: StartOptions = {}): Promise<App> {
     const interrupted = await failInterruptedRuns(connection.db, "the server stopped while it ran");
     if (interrupted > 0) log(`marked ${interrupted} interrupted model run(s) as failed`);
     await ensureData(connection.db, { ...config, offline: options.offline, log });
-    await ensureTrained(connection.db, [...new Set([FALLBACK_MODEL, config.defaultModel])], log);
-    const recommender = new RecommenderService(connection.db, config.defaultModel, log);
+    await ensureTrained(connection.db, [...new Set([FALLBACK_MODEL, config.defaultModel])], log, { memoryLimitBytes: config.jobs.trainMemoryLimitBytes });
+    const recommender = new RecommenderService(connection.db, config.defaultModel, log, config.annMinItems);
     await recommender.init();
     const itemCache = new ItemCache();
     const metrics = new ApiMetrics(recommender, () => countJobsByState(connection.db));

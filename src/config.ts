@@ -1,6 +1,7 @@
 // Environment configuration, read once. Every setting has a default that works on a
 // fresh clone; the README lists them (Configuration and Security).
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOG_LEVELS } from "./util/log";
@@ -74,6 +75,11 @@ export interface AppConfig {
   adminApiKey: string | undefined;
   /** Model trained on first start and served by default. */
   defaultModel: string;
+  /**
+   * Catalogues with at least this many items serve embedding models through an approximate
+   * inner-product index (ANN_MIN_ITEMS; src/math/ann.ts) instead of scoring every item per request.
+   */
+  annMinItems: number;
   production: boolean;
   security: SecurityConfig;
   observability: ObservabilityConfig;
@@ -100,6 +106,12 @@ export interface RetrainRule {
 export interface JobsConfig {
   importTimeLimitMs: number;
   trainTimeLimitMs: number;
+  /**
+   * Most memory a training may be estimated to need (MODEL_MEMORY_LIMIT_MB): a model over it is
+   * refused with MEMORY_LIMIT before it fits, in jobs, at first start, in `npm run train` and in
+   * `npm run evaluate` (see src/models/memory.ts).
+   */
+  trainMemoryLimitBytes: number;
   /** Whether `npm start` also runs jobs (IN_PROCESS_WORKER); off for API-only processes beside `npm run worker`. */
   inProcessWorker: boolean;
   retrain: RetrainRule[];
@@ -119,6 +131,24 @@ export const DEFAULT_LIMITS: EdgeLimits = {
   maxFieldCost: 2_500,
   maxResponseBytes: 4 * 1024 * 1024,
 };
+
+/** Below it a full scan per request is cheap; the README's Scaling section has the measurements behind it. */
+export const DEFAULT_ANN_MIN_ITEMS = 20_000;
+
+/** The setting that limits a training's estimated memory (named in MEMORY_LIMIT errors). */
+export const MEMORY_LIMIT_SETTING = "MODEL_MEMORY_LIMIT_MB";
+
+/**
+ * Default training memory limit, in MiB: 75 % of the machine's memory (or of the container's
+ * cgroup limit, when lower). The rest is left to what runs beside the fit: the process baseline
+ * (Node, the served models, the snapshot being read), PostgreSQL and the system; the estimates
+ * count the fit's large arrays only, so the margin also absorbs what they leave out.
+ */
+export function defaultMemoryLimitMb(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const machine = constrained > 0 && constrained < os.totalmem() ? constrained : os.totalmem();
+  return Math.floor((0.75 * machine) / 1024 ** 2);
+}
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -253,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataFormat: env.DATA_FORMAT || undefined,
     adminApiKey,
     defaultModel: env.DEFAULT_MODEL || "ials",
+    annMinItems: intFromEnv(env, "ANN_MIN_ITEMS", DEFAULT_ANN_MIN_ITEMS),
     production,
     security: {
       adminApiKey,
@@ -288,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobs: {
       importTimeLimitMs: intFromEnv(env, "IMPORT_TIME_LIMIT_S", 3_600) * 1000,
       trainTimeLimitMs: intFromEnv(env, "TRAIN_TIME_LIMIT_S", 4 * 3_600) * 1000,
+      trainMemoryLimitBytes: intFromEnv(env, MEMORY_LIMIT_SETTING, defaultMemoryLimitMb()) * 1024 ** 2,
       inProcessWorker: switchFromEnv(env, "IN_PROCESS_WORKER") ?? true,
       retrain: retrainRulesFromEnv(env),
       retrainCheckIntervalMs: intFromEnv(env, "RETRAIN_CHECK_INTERVAL_S", 60) * 1000,

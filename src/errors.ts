@@ -1,5 +1,6 @@
 // Typed errors with stable codes. Everything below the API throws these; the API edge
 // maps `code` to GraphQL `extensions.code`, the CLI prints `message`.
+import { formatBytes } from "./util/bytes";
 
 export type ErrorCode =
   | "BAD_USER_INPUT"
@@ -12,6 +13,8 @@ export type ErrorCode =
   | "DATABASE_UNAVAILABLE"
   | "CANCELLED"
   | "TIME_LIMIT"
+  /** A training refused because its estimated memory is over the configured limit (MODEL_MEMORY_LIMIT_MB). */
+  | "MEMORY_LIMIT"
   /** A job stopped because its worker process shut down. */
   | "SHUTDOWN"
   /** A job whose worker process died or lost the database. */
@@ -49,6 +52,36 @@ export class NotFoundError extends AppError {
 export class ModelNotReadyError extends AppError {
   constructor(model: string, reason: string) {
     super("MODEL_NOT_READY", `model ${model} is not ready: ${reason}`, { model });
+  }
+}
+
+/**
+ * A model refused before it fits: its estimated peak memory on this data is over the configured
+ * training limit. The message names the model, the estimate and what it is mostly for, the data's
+ * shape, the limit and the setting that raises it, and models that fit within it.
+ */
+export class MemoryLimitError extends AppError {
+  constructor(input: {
+    model: string;
+    estimateBytes: number;
+    /** What most of the estimate is for ("dense item–item matrices"). */
+    mostlyFor: string;
+    shape: { users: number; items: number; interactions: number };
+    limitBytes: number;
+    /** The setting that changes the limit (an environment variable). */
+    setting: string;
+    /** Registry models whose estimate on this data is within the limit. */
+    within: readonly string[];
+  }) {
+    const { model, estimateBytes, limitBytes, setting, shape } = input;
+    const count = (n: number) => n.toLocaleString("en-US");
+    const alternatives = input.within.length > 0 ? `pick a model that fits (${input.within.join(", ")}) or raise the limit` : "raise the limit";
+    super(
+      "MEMORY_LIMIT",
+      `${model} needs ~${formatBytes(estimateBytes)} to train on ${count(shape.users)} users × ${count(shape.items)} items (${count(shape.interactions)} interactions), ` +
+        `mostly for the ${input.mostlyFor}; over the training memory limit of ${formatBytes(limitBytes)} (${setting}); ${alternatives}`,
+      { model, estimateBytes, limitBytes, setting },
+    );
   }
 }
 

@@ -7,7 +7,7 @@ import { isAppError, type AppError } from "../errors";
 import { isDatabaseUnavailable } from "../services/databaseErrors";
 
 /** Extension keys a client may see in production (no stack traces, no internals). */
-const PUBLIC_EXTENSIONS = ["code", "field", "value", "allowed", "limit", "found", "rule", "cost", "what", "id", "model", "file", "line", "problem"];
+const PUBLIC_EXTENSIONS = ["code", "field", "value", "allowed", "limit", "found", "rule", "cost", "what", "id", "model", "file", "line", "problem", "estimateBytes", "limitBytes", "setting"];
 
 function publicExtensions(extensions: Record<string, unknown> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -6,7 +6,7 @@ import type { Interactions } from "../data/interactions";
 import { holdoutSplit, kFoldSplit, leaveLastOut } from "../data/splits";
 import { ValidationError } from "../errors";
 import type { ModelDefinition } from "../models/definition";
-import { createModel, getDefinition, resolveParams } from "../models/registry";
+import { createModel, getDefinition, requireMemoryWithin, resolveParams } from "../models/registry";
 import type { FitReport, TrainingProgress } from "../models/types";
 import { initTf } from "../tf/backend";
 import type { EvalData } from "./data";
@@ -75,6 +75,11 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Ranking protocols on explicit data: every model trains on the binarised matrix. */
   binarize?: boolean;
+  /**
+   * A model whose estimated training memory on a split is over this many bytes is not fitted: its
+   * result carries the MEMORY_LIMIT refusal as its error (MODEL_MEMORY_LIMIT_MB). Unset: no check.
+   */
+  memoryLimitBytes?: number;
   hooks?: EvaluationHooks;
   signal?: AbortSignal;
 }
@@ -251,6 +256,9 @@ async function evaluateModel(
     for (const split of splits) {
       current = split.name;
       phase = "training";
+      if (options.memoryLimitBytes !== undefined) {
+        requireMemoryWithin(name, raw, { users: split.train.nUsers, items: split.train.nItems, interactions: split.train.nnz }, options.memoryLimitBytes);
+      }
       const model = createModel(name, raw);
       try {
         const training = trainingData(definition, protocol, split.train, data, options.binarize);

@@ -10,7 +10,7 @@ import { ValidationError } from "../errors";
 import { choleskyUpper, mirrorUpper, orthonormalizeColumns, symmetricEigen, type FloatArray } from "./linalg";
 import type { Rng } from "./random";
 import type { CsrMatrix as SparseCsr } from "./sparse";
-import { WasmDevice } from "./wasmDevice";
+import { WasmDevice, wasmDeviceBytes } from "./wasmDevice";
 
 /** A sparse matrix in CSR form (rows × cols). */
 export interface CsrMatrix {
@@ -134,6 +134,20 @@ export interface BipartiteSvdOptions extends RandomizedSvdOptions {
   threads?: number;
 }
 
+/** The rank kept (k clipped to min(rows, cols)) and the sketch width l: k + oversample rounded up to a multiple of 4 (the SIMD kernels' lanes), at most the rank bound. */
+function bipartiteSketch(rows: number, cols: number, k: number, oversample: number | undefined): { kk: number; l: number } {
+  const maxRank = Math.min(rows, cols);
+  const kk = Math.max(0, Math.min(k, maxRank));
+  return { kk, l: Math.min(maxRank, Math.ceil((kk + (oversample ?? 10)) / 4) * 4) };
+}
+
+/** What bipartiteSvd of a rows × cols B with `edges` non-zeros allocates: its device (the bipartite matrix and two blocks of width l) and V. */
+export function bipartiteSvdBytes(rows: number, cols: number, edges: number, k: number, options: { oversample?: number; threads?: number }): number {
+  const { kk, l } = bipartiteSketch(rows, cols, k, options.oversample);
+  if (kk === 0 || l === 0) return 0;
+  return wasmDeviceBytes(rows + cols, 2 * edges, l, 2, { extraFloats: 2 * l * l, threads: options.threads }) + 4 * cols * kk;
+}
+
 /**
  * The top-k right singular vectors and singular values of a sparse B (rows × cols), given as the
  * bipartite matrix [[0, B], [Bᵀ, 0]] ((rows + cols) square, B's rows first), by randomized
@@ -159,10 +173,7 @@ export function bipartiteSvd(bipartite: SparseCsr, rows: number, k: number, opti
   const cols = bipartite.nRows - rows;
   if (!(rows >= 0 && cols >= 0 && bipartite.nCols === bipartite.nRows))
     throw new ValidationError("bipartite", `${bipartite.nRows}×${bipartite.nCols}`, `a square matrix of rows + cols with rows = ${rows}`);
-  const maxRank = Math.min(rows, cols);
-  const kk = Math.max(0, Math.min(k, maxRank));
-  // l a multiple of 4 (the SIMD kernels' lanes), at most the rank bound.
-  const l = Math.min(maxRank, Math.ceil((kk + (options.oversample ?? 10)) / 4) * 4);
+  const { kk, l } = bipartiteSketch(rows, cols, k, options.oversample);
   if (kk === 0 || l === 0) return { s: new Float64Array(0), v: new Float32Array(0), k: 0 };
   const device = new WasmDevice(bipartite, l, 2, { threads: options.threads ?? 1, extraFloats: 2 * l * l });
   try {

@@ -81,6 +81,20 @@ export interface WasmDeviceOptions<K extends string = never> {
   kernels?: readonly KernelDefinition<K>[];
 }
 
+/** Resident memory of one worker thread beside the shared memory (its V8 isolate and Node's per-thread state), measured ~10 MiB. */
+export const WORKER_THREAD_BYTES = 10 * 1024 * 1024;
+
+/**
+ * What a device of a square `rows`-node matrix with `nnz` non-zeros takes, as the constructor lays
+ * out its memory (the matrix, `slots` buffers of rows × dim floats, the extra region, the threads'
+ * partials) plus its worker threads: for memory estimates before the device exists.
+ */
+export function wasmDeviceBytes(rows: number, nnz: number, dim: number, slots: number, options: { extraFloats?: number; threads?: number } = {}): number {
+  const threads = options.threads ?? 1;
+  const floats = nnz + slots * rows * dim + (options.extraFloats ?? 0) + threads * 4 * dim * dim;
+  return 4 * (rows + 1) + 4 * nnz + 4 * floats + (threads - 1) * WORKER_THREAD_BYTES;
+}
+
 /**
  * One CSR matrix and `slots` dense buffers of max(nRows, nCols) × dim floats in one WebAssembly
  * memory, so repeated products (layers, steps) copy nothing: callers read and write the buffers

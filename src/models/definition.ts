@@ -1,3 +1,4 @@
+import type { DataShape, MemoryTerm } from "./memory";
 import type { ParamSchema, ParamsOf } from "./params";
 import type { Capabilities, ModelFamily, Recommender } from "./types";
 
@@ -16,6 +17,13 @@ export interface ModelDefinition<N extends string = string, S extends ParamSchem
   params: S;
   /** Small, fast settings for contract tests and smoke runs (tiny data, few epochs). */
   fastParams?: Partial<ParamsOf<S>>;
+  /**
+   * The dominant allocations of a fit on data of this shape with these (resolved) parameters, at
+   * its peak and beyond the process's baseline (src/models/memory.ts): trainModel and the
+   * evaluation harness refuse a model whose total is over the configured limit before fitting.
+   * Every registry model has one (test/models/memory.test.ts).
+   */
+  memory?(shape: DataShape, params: ParamsOf<S>): MemoryTerm[];
   create(params: ParamsOf<S>): Recommender;
 }
 

@@ -8,9 +8,11 @@
 // and override scoreUsers with their own batched product.
 import * as tf from "@tensorflow/tfjs";
 import { ValidationError } from "../errors";
+import { InnerProductIndex, type AnnOptions } from "../math/ann";
 import { cosineRowToAll, cosineRowToSome, multiplyRowsByTransposed, rowNorms, type FloatArray } from "../math/linalg";
+import { topK } from "../math/topk";
 import { BaseRecommender } from "./base";
-import type { ModelState } from "./types";
+import type { ModelState, Ranked, RecommendOptions, UserProfile } from "./types";
 
 /** How a model's factor arrays are made and recognised (float64 or float32). */
 export interface FactorType<V extends FloatArray> {
@@ -37,6 +39,9 @@ export interface ScoreTerms {
 }
 
 const NO_TERMS: ScoreTerms = Object.freeze({ offset: 0 });
+
+/** Longest candidate list asked of the index (k plus the user's rated items); past it the full scan serves. */
+const MAX_INDEX_CANDIDATES = 4_096;
 
 export abstract class EmbeddingRecommender<P extends object, V extends FloatArray = Float64Array> extends BaseRecommender<P> {
   /** Columns of every user and item vector. */
@@ -76,6 +81,90 @@ export abstract class EmbeddingRecommender<P extends object, V extends FloatArra
   /** Drops what was derived from the factors; models with caches of their own extend it. */
   protected factorsChanged(): void {
     this.itemNorms = undefined;
+    this.dropCandidateIndex();
+  }
+
+  // Approximate retrieval ------------------------------------------------------------------------
+
+  private candidateIndex: InnerProductIndex | undefined;
+
+  /**
+   * Builds an approximate inner-product index (HNSW, src/math/ann.ts) over the item vectors, the
+   * item bias as one more column, for a catalogue too large to score in full per request. Then
+   * `recommend` and `recommendForProfile` score exactly only the index's candidates (the scores
+   * are the model's; which items are candidates is approximate), and fall back to the full scan
+   * for a filtered request, a history too long for one search, or too few candidates left after
+   * the exclusions. Dropped when the factors change.
+   */
+  buildCandidateIndex(options: AnnOptions = {}): InnerProductIndex {
+    this.dropCandidateIndex();
+    const itemBias = this.scoreTerms().itemBias;
+    const dim = this.k + (itemBias ? 1 : 0);
+    const vectors = new Float32Array(this.nItems * dim);
+    for (let i = 0; i < this.nItems; i++) {
+      for (let d = 0; d < this.k; d++) vectors[i * dim + d] = this.itemFactors[i * this.k + d];
+      if (itemBias) vectors[i * dim + this.k] = itemBias[i];
+    }
+    this.candidateIndex = new InnerProductIndex(vectors, dim, this.nItems, options);
+    return this.candidateIndex;
+  }
+
+  dropCandidateIndex(): void {
+    this.candidateIndex?.dispose();
+    this.candidateIndex = undefined;
+  }
+
+  get hasCandidateIndex(): boolean {
+    return this.candidateIndex !== undefined;
+  }
+
+  override recommend(user: number, k: number, options: RecommendOptions = {}): Ranked {
+    if (this.candidateIndex && Number.isInteger(user) && user >= 0 && user < this.nUsers) {
+      const terms = this.scoreTerms();
+      const ranked = this.recommendFromIndex(this.userFactors, user * this.k, terms.offset + (terms.userBias ? terms.userBias[user] : 0), k, options);
+      if (ranked) return ranked;
+    }
+    return super.recommend(user, k, options);
+  }
+
+  override recommendForProfile(profile: UserProfile, k: number, options: RecommendOptions = {}): Ranked {
+    const vector = this.candidateIndex ? this.profileVector(profile) : undefined;
+    const ranked = vector ? this.recommendFromIndex(vector, 0, this.scoreTerms().offset, k, options) : undefined;
+    return ranked ?? super.recommendForProfile(profile, k, options);
+  }
+
+  /**
+   * The vector a profile is scored with (`scoreProfile` = constant + b_i + vector · q_i), for the
+   * candidate index; undefined when the model folds in some other way (then the full scan serves).
+   */
+  protected profileVector(_profile: UserProfile): FloatArray | undefined {
+    return undefined;
+  }
+
+  /** Top-k of the index's candidates for `vector` (exact scores), or undefined to fall back to the full scan. */
+  private recommendFromIndex(vector: FloatArray, offset: number, constant: number, k: number, options: RecommendOptions): Ranked | undefined {
+    const index = this.candidateIndex!;
+    if (options.accept || options.candidates) return undefined;
+    const exclude = options.exclude;
+    const excluded = exclude === undefined ? 0 : "size" in exclude ? exclude.size : exclude.length;
+    const want = k + excluded;
+    if (want > MAX_INDEX_CANDIDATES || want >= this.nItems) return undefined;
+    const query = new Float32Array(index.dim);
+    for (let d = 0; d < this.k; d++) query[d] = vector[offset + d];
+    if (index.dim > this.k) query[this.k] = 1;
+    const candidates = index.search(query, want);
+    const itemBias = this.scoreTerms().itemBias;
+    const scores = this.scratchScores();
+    for (const item of candidates) {
+      const o = item * this.k;
+      let s = constant + (itemBias ? itemBias[item] : 0);
+      for (let d = 0; d < this.k; d++) s += vector[offset + d] * this.itemFactors[o + d];
+      scores[item] = s;
+    }
+    const best = topK(scores, k, { candidates, exclude });
+    // Fewer than k left after the exclusions (repeats among them, or a short search): scan instead.
+    if (best.indices.length < k) return undefined;
+    return { items: best.indices, scores: best.scores };
   }
 
   scoreUser(user: number, out: Float32Array): void {

@@ -1,12 +1,14 @@
 // The one registry of models, used by the API, the training jobs and every script.
 // Each family folder exports its definitions; names are a typed union.
-import { ValidationError } from "../errors";
+import { MEMORY_LIMIT_SETTING } from "../config";
+import { MemoryLimitError, ValidationError } from "../errors";
 import { decodeArtifact, encodeArtifact, type ArtifactMeta } from "./artifact";
 import { baselineModels } from "./baseline";
 import { contentModels } from "./content";
 import type { ModelDefinition } from "./definition";
 import { factorizationModels } from "./factorization";
 import { graphModels } from "./graph";
+import { FIT_WORKING_SET, largestTerm, totalBytes, type DataShape, type MemoryTerm } from "./memory";
 import { neighborhoodModels } from "./neighborhood";
 import { neuralModels } from "./neural";
 import { validateParams, type ParamSchema } from "./params";
@@ -38,6 +40,33 @@ export function resolveParams(name: string, raw: Record<string, unknown> = {}): 
 export function createModel(name: string, raw: Record<string, unknown> = {}): Recommender {
   const definition = getDefinition(name);
   return definition.create(resolveParams(name, raw) as never);
+}
+
+/**
+ * The dominant allocations of fitting `name` with these (raw, validated here) parameters on data
+ * of this shape, the model's own and the working set every fit has; undefined for a model without an estimate.
+ */
+export function trainingMemory(name: string, raw: Record<string, unknown>, shape: DataShape): MemoryTerm[] | undefined {
+  const terms = getDefinition(name).memory?.(shape, resolveParams(name, raw) as never);
+  return terms && [...terms, FIT_WORKING_SET];
+}
+
+/**
+ * Refuses (MemoryLimitError, code MEMORY_LIMIT) a fit whose estimate, with `extra` terms the
+ * caller allocates beside it (a held-out split), is over `limitBytes`; call it before anything
+ * large is allocated. The error lists, in registry order, the personalised models that need
+ * nothing but the interactions and fit within the limit at their default settings.
+ */
+export function requireMemoryWithin(name: string, raw: Record<string, unknown>, shape: DataShape, limitBytes: number, extra: readonly MemoryTerm[] = []): void {
+  const terms = trainingMemory(name, raw, shape);
+  if (!terms) return;
+  const all = [...terms, ...extra];
+  const estimateBytes = totalBytes(all);
+  if (estimateBytes <= limitBytes) return;
+  const within = MODEL_DEFINITIONS.filter((d) => d.name !== name && d.capabilities.personalized && !d.capabilities.usesContent)
+    .filter((d) => totalBytes([...(trainingMemory(d.name, {}, shape) ?? []), ...extra]) <= limitBytes)
+    .map((d) => d.name);
+  throw new MemoryLimitError({ model: name, estimateBytes, mostlyFor: largestTerm(all)!.what, shape, limitBytes, setting: MEMORY_LIMIT_SETTING, within });
 }
 
 export interface SaveMeta {

@@ -73,8 +73,17 @@ export async function importSyntheticCatalogue(db: Db, options: SyntheticOptions
   });
 }
 
-/** Trains `model` (and popularity, the cold-start fallback) when no active run exists. */
-export async function ensureTrained(db: Db, models: string[], log: (message: string) => void, onProgress?: (model: string, p: TrainingProgress) => void): Promise<void> {
+/**
+ * Trains `model` (and popularity, the cold-start fallback) when no active run exists; a model
+ * estimated over `memoryLimitBytes` on the data is refused (MEMORY_LIMIT) before it fits.
+ */
+export async function ensureTrained(
+  db: Db,
+  models: string[],
+  log: (message: string) => void,
+  options: { memoryLimitBytes?: number; onProgress?: (model: string, p: TrainingProgress) => void } = {},
+): Promise<void> {
+  const { memoryLimitBytes, onProgress } = options;
   const active = await activeModelNames(db);
   for (const model of models) {
     if (active.has(model)) continue;
@@ -82,7 +91,7 @@ export async function ensureTrained(db: Db, models: string[], log: (message: str
     // The first version is served whatever its quality, so it skips the held-out evaluation
     // (it would double the first start: +8–14 s for iALS on MovieLens 100K); every later
     // training (trainModel mutation, schedules) stores held-out metrics.
-    const result = await trainModel(db, { model, holdout: { enabled: false }, onProgress: onProgress ? (p) => onProgress(model, p) : undefined });
+    const result = await trainModel(db, { model, holdout: { enabled: false }, memoryLimitBytes, onProgress: onProgress ? (p) => onProgress(model, p) : undefined });
     log(`trained ${model} (run ${result.run.id}) in ${(result.run.trainSeconds ?? 0).toFixed(2)} s`);
     result.model.dispose();
   }

@@ -48,6 +48,8 @@ export interface JobRunnerOptions extends JobLimits {
   importRoots: readonly string[];
   /** How often a running job's progress is written and its cancel flag read (default 500 ms). */
   progressIntervalMs?: number;
+  /** A training estimated to need more memory than this (bytes) is refused before it fits (MEMORY_LIMIT; config jobs.trainMemoryLimitBytes). */
+  trainMemoryLimitBytes?: number;
   /** Heap limits of the training worker thread: a training that outgrows them dies alone (run FAILED). */
   trainWorkerResourceLimits?: ResourceLimits;
   log?: (message: string) => void;
@@ -258,6 +260,7 @@ export class JobRunner {
       activation: request.activation,
       holdout: request.holdout,
       runId: run.id,
+      memoryLimitBytes: this.options.trainMemoryLimitBytes,
     };
     let outcome: Extract<TrainingWorkerMessage, { type: "done" }>;
     try {
@@ -336,7 +339,8 @@ export class JobRunner {
           void this.markFinishing(running);
           settle({ done: message });
         } else {
-          settle({ error: new WorkerReportedError(Object.assign(new Error(message.message), { code: message.code })) });
+          // A typed error of the thread keeps its code and whole message, as in-process ones do (a MEMORY_LIMIT refusal runs past 300 characters).
+          settle({ error: new WorkerReportedError(message.code ? new AppError(message.code, message.message) : new Error(message.message)) });
         }
       });
       // An uncaught exception in the thread, or ERR_WORKER_OUT_OF_MEMORY.
@@ -373,7 +377,7 @@ function newControl(): Control {
 
 /** A failure the training thread reported itself (it has already marked its run FAILED). */
 class WorkerReportedError extends Error {
-  constructor(readonly original: Error & { code?: string }) {
+  constructor(readonly original: Error) {
     super(original.message);
   }
 }

@@ -11,6 +11,7 @@ import type { ArtifactMeta } from "../models/artifact";
 import { deserializeModel, getDefinition, MODEL_DEFINITIONS } from "../models/registry";
 import type { Ranked, Recommender, UserProfile } from "../models/types";
 import { LiveCatalog, type CatalogView } from "./liveCatalog";
+import { EmbeddingRecommender } from "../models/embedding";
 import { rerankByDiversity } from "./diversity";
 import { idsHash } from "./training";
 
@@ -67,7 +68,7 @@ export interface ProfileRequest extends ListRequest {
 export const FALLBACK_MODEL = "popularity";
 
 /** A model's ranking call for `k` items, with exclusions and the candidate test applied. */
-type RankCall = (k: number, options: { exclude: number[]; accept: (item: number) => boolean }) => Ranked;
+type RankCall = (k: number, options: { exclude: number[]; accept?: (item: number) => boolean }) => Ranked;
 
 /** What a serving strategy decides on: the requested model, the user's catalogue index and current history. */
 interface ServingCase {
@@ -95,6 +96,8 @@ export class RecommenderService {
     private readonly db: Db,
     readonly defaultModel: string,
     private readonly log: (message: string) => void = () => undefined,
+    /** Serve embedding models of catalogues with at least this many items through an approximate index (default: never). */
+    private readonly annMinItems = Number.POSITIVE_INFINITY,
   ) {}
 
   /** The served catalogue, to read (replaced as a whole on reload; changed only through CatalogWriter). */
@@ -162,6 +165,10 @@ export class RecommenderService {
     } catch (error) {
       model.dispose();
       throw error;
+    }
+    if (model instanceof EmbeddingRecommender && model.nItems >= this.annMinItems) {
+      const index = model.buildCandidateIndex();
+      this.log(`${run.model}: approximate index over ${model.nItems} items built in ${index.buildSeconds.toFixed(1)} s`);
     }
     const served = { name: run.model, model, run, meta };
     const previous = this.served.get(run.model);
@@ -361,7 +368,9 @@ export class RecommenderService {
     const offset = request.offset ?? 0;
     const want = offset + request.k;
     const excluded = [...exclude, ...(request.filter?.excludeItems ?? [])];
-    const accept = (item: number) => item < model.nItems && filter(item);
+    // No predicate without a filter: one call per catalogue item was 15 % of a request's CPU
+    // (1M ratings, 11,809 items; the model scores exactly its nItems, so every index is in range).
+    const accept = filter === ACCEPT_ALL ? undefined : (item: number) => item < model.nItems && filter(item);
     const diversity = request.diversity ?? 0;
     // MMR picks from a larger pool of relevant items.
     const pool = diversity > 0 ? Math.max(want * 3, want + 50) : want;
@@ -376,7 +385,7 @@ export class RecommenderService {
   }
 
   private compileFilter(filter: CandidateFilter | undefined): (item: number) => boolean {
-    if (!filter) return () => true;
+    if (!filter) return ACCEPT_ALL;
     const { genres, yearFrom, yearTo } = filter;
     if (genres) {
       for (const genre of genres) if (!this.catalog.hasGenre(genre)) throw new ValidationError("filter.genres", genre, "a genre of the catalogue (see the genres query)");
@@ -427,6 +436,9 @@ export class RecommenderService {
     }
   }
 }
+
+/** The filter of a request without one. */
+const ACCEPT_ALL = (): boolean => true;
 
 /** The history without items newer than the model (it has no row for them). */
 function restrict(history: UserProfile, nItems: number): UserProfile {

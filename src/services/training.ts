@@ -8,7 +8,8 @@ import { createJobRun } from "../db/jobs";
 import { readSnapshot } from "../db/snapshot";
 import { datasetFromSnapshot, type DbDataset } from "../data/fromSnapshot";
 import { AppError, isAppError, NotFoundError } from "../errors";
-import { createModel, resolveParams, serializeModel } from "../models/registry";
+import { interactionsCopy, type DataShape } from "../models/memory";
+import { createModel, requireMemoryWithin, resolveParams, serializeModel } from "../models/registry";
 import type { FitReport, Recommender, TrainingData, TrainingProgress } from "../models/types";
 import { decideActivation, resolveActivation, type ActivationDecision, type ActivationOptions } from "./activation";
 import { evaluateHeldOut, heldOutJson, resolveHoldout, type HeldOut, type HoldoutOptions } from "./heldOut";
@@ -37,6 +38,11 @@ export interface TrainRequest {
    */
   runId?: number;
   signal?: AbortSignal;
+  /**
+   * Refuse (MEMORY_LIMIT, the run FAILED) when the model's estimated memory on this data is over
+   * this many bytes (config jobs.trainMemoryLimitBytes, MODEL_MEMORY_LIMIT_MB); unset: no check.
+   */
+  memoryLimitBytes?: number;
   /** Reuse an already loaded snapshot of the database. */
   dataset?: DbDataset;
 }
@@ -67,6 +73,11 @@ export async function trainModel(db: Db, request: TrainRequest): Promise<TrainRe
     await markRunning(db, run.id);
     const dataset = request.dataset ?? datasetFromSnapshot(await readSnapshot(db));
     const data: TrainingData = { interactions: dataset.interactions, implicit: dataset.implicit, content: dataset.content };
+    // Before either fit allocates anything: the held-out fit runs on a second copy of the rows.
+    if (request.memoryLimitBytes !== undefined) {
+      const shape: DataShape = { users: data.interactions.nUsers, items: data.interactions.nItems, interactions: data.interactions.nnz };
+      requireMemoryWithin(request.model, params, shape, request.memoryLimitBytes, holdout.enabled ? [interactionsCopy("held-out split", shape)] : []);
+    }
     const heldOut = holdout.enabled ? await evaluateHeldOut({ model: request.model, params, data, seed, k: holdout.k, signal: request.signal, onProgress: request.onProgress }) : undefined;
     request.signal?.throwIfAborted();
     model = createModel(request.model, params);

@@ -2,7 +2,7 @@
 // API's event loop keeps serving while a model fits (CPU-bound JS would block it).
 import { parentPort, workerData } from "node:worker_threads";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, openDb } from "../db/client";
-import { isAppError } from "../errors";
+import { isAppError, type ErrorCode } from "../errors";
 import { trainModel, type TrainRequest } from "./training";
 
 export interface TrainingWorkerInput {
@@ -16,13 +16,15 @@ export interface TrainingWorkerInput {
   holdout?: TrainRequest["holdout"];
   /** The QUEUED run to train into (see TrainRequest.runId); a new one when absent. */
   runId?: number;
+  /** Refuse a model estimated over this many bytes (TrainRequest.memoryLimitBytes). */
+  memoryLimitBytes?: number;
 }
 
 export type TrainingWorkerMessage =
   | { type: "run"; runId: number }
   | { type: "progress"; epoch: number; epochs: number; loss?: number; validation?: Record<string, number>; elapsed: number; message?: string }
   | { type: "done"; runId: number; trainSeconds: number; epochs: number; notes?: Record<string, unknown>; activation?: Record<string, unknown> }
-  | { type: "error"; message: string; code?: string };
+  | { type: "error"; message: string; code?: ErrorCode };
 
 async function main(): Promise<void> {
   const input = workerData as TrainingWorkerInput;
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
       activation: input.activation,
       holdout: input.holdout,
       runId: input.runId,
+      memoryLimitBytes: input.memoryLimitBytes,
       onRunCreated: (run) => post({ type: "run", runId: run.id }),
       onProgress: (p) => post({ type: "progress", epoch: p.epoch, epochs: p.epochs, loss: p.loss, validation: p.validation, elapsed: p.elapsed, message: p.message }),
     });

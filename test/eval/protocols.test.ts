@@ -20,7 +20,8 @@ import { selectModels } from "../../src/eval/protocols";
 import { createRng } from "../../src/math/random";
 import { BaseRecommender } from "../../src/models/base";
 import type { ModelDefinition } from "../../src/models/definition";
-import { MODEL_DEFINITIONS } from "../../src/models/registry";
+import { totalBytes } from "../../src/models/memory";
+import { MODEL_DEFINITIONS, trainingMemory } from "../../src/models/registry";
 import type { Capabilities, FitReport, ModelState, TrainingData } from "../../src/models/types";
 import { importDataset } from "../../src/services/importService";
 import { createTestDb } from "../helpers/db";
@@ -332,6 +333,20 @@ describe("validation", () => {
   it("applies --params overrides (validated) to the model", async () => {
     const report = await runEvaluation(data, { protocol: "holdout", models: ["popularity"], ks: [10], params: { popularity: { minValue: 4 } } });
     expect(report.results[0].params).toEqual({ minValue: 4 });
+  });
+
+  it("refuses a model over the memory limit (MODEL_MEMORY_LIMIT_MB) in its result, and still runs the others", async () => {
+    // Between popularity's estimate on the holdout's training part and EASE's (its item–item matrices).
+    const train = holdoutSplit(data.interactions, 0.2, 42).train;
+    const shape = { users: train.nUsers, items: train.nItems, interactions: train.nnz };
+    const [popularityBytes, easeBytes] = ["popularity", "ease"].map((model) => totalBytes(trainingMemory(model, {}, shape)!));
+    expect(easeBytes).toBeGreaterThan(popularityBytes);
+    const memoryLimitBytes = Math.floor((popularityBytes + easeBytes) / 2);
+    const report = await runEvaluation(data, { protocol: "holdout", models: ["popularity", "ease"], ks: [10], memoryLimitBytes });
+    const [popularity, ease] = report.results;
+    expect(popularity.error).toBeUndefined();
+    expect(ease.metrics).toEqual({});
+    expect(ease.error).toMatch(/^training failed on holdout: ease needs ~.* over the training memory limit of [\d.]+ MiB \(MODEL_MEMORY_LIMIT_MB\)/);
   });
 });
 

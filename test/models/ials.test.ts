@@ -45,7 +45,7 @@ function bruteLoss(x: Interactions, users: Float64Array, items: Float64Array, k:
 
 describe("ials (implicit ALS with conjugate gradient)", () => {
   const x = clusters();
-  const params = { factors: 6, iterations: 8, alpha: 5, reg: 0.5, cgSteps: 3, binary: true, initStd: 0.01 };
+  const params = { factors: 6, iterations: 8, alpha: 5, reg: 0.5, cgSteps: 3, binary: true, initStd: 0.01, threads: 1 };
 
   it("reports the weighted loss over all pairs, which never increases (CG steps only lower each row's quadratic)", async () => {
     const model = createModel("ials", params);
@@ -55,6 +55,21 @@ describe("ials (implicit ALS with conjugate gradient)", () => {
     const { arrays, json } = model.saveState();
     const brute = bruteLoss(x, arrays.userFactors as Float64Array, arrays.itemFactors as Float64Array, json.k as number, 5, 0.5);
     expect(curve.at(-1)!).toBeCloseTo(brute, 6);
+  });
+
+  it("gives the same factors, bit for bit, on 1, 2 or 3 threads (binary and rating confidences)", async () => {
+    for (const binary of [true, false]) {
+      const fits = [];
+      for (const threads of [1, 2, 3]) {
+        const model = new ImplicitAls({ ...params, binary, threads });
+        const report = await model.fit({ interactions: x, implicit: true }, { seed: 4 });
+        expect(report.notes?.threads).toBe(threads);
+        const { arrays } = model.saveState();
+        fits.push([Array.from(arrays.userFactors), Array.from(arrays.itemFactors), report.lossCurve]);
+      }
+      expect(fits[1]).toEqual(fits[0]);
+      expect(fits[2]).toEqual(fits[0]);
+    }
   });
 
   it("fold-in solves the user's normal equations exactly", async () => {

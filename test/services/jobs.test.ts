@@ -257,6 +257,18 @@ describe("time limits", () => {
   });
 });
 
+describe("memory limit", () => {
+  it("refuses a training estimated over the runner's limit: MEMORY_LIMIT naming the setting, run FAILED, served version kept", async () => {
+    const { jobs } = await stack({ runner: { trainMemoryLimitBytes: 1024 * 1024 } });
+    const job = await finished(jobs, (await jobs.submitTraining({ model: "lightgcn", params: FAST, seed: 9, activate: true })).id);
+    expect(job).toMatchObject({ status: "FAILED", errorCode: "MEMORY_LIMIT" });
+    expect(job.error).toMatch(/^lightgcn needs ~.* over the training memory limit of 1\.0 MiB \(MODEL_MEMORY_LIMIT_MB\)/);
+    expect(await t.db.prisma.modelRun.findUniqueOrThrow({ where: { id: job.modelRunId! } })).toMatchObject({ status: "FAILED", error: job.error });
+    expect(await unfinishedRuns()).toBe(0);
+    expect(recommender.getServed("lightgcn")?.run.id).toBe(activeLightGcn);
+  });
+});
+
 describe("a training worker that dies", () => {
   it("leaves its run FAILED, not RUNNING (out of memory)", async () => {
     // A heap too small for the thread to even load its modules: node ends it with ERR_WORKER_OUT_OF_MEMORY.

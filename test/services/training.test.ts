@@ -6,14 +6,16 @@ import { leaveLastOut } from "../../src/data/splits";
 import { datasetFromSnapshot, type DbDataset } from "../../src/data/fromSnapshot";
 import { activateRun, activeRuns, getRun } from "../../src/db/modelRuns";
 import { readSnapshot } from "../../src/db/snapshot";
-import { ValidationError } from "../../src/errors";
+import { MemoryLimitError, ValidationError } from "../../src/errors";
 import { evaluateFullRanking } from "../../src/eval/ranking";
-import { createModel } from "../../src/models/registry";
+import { interactionsCopy, totalBytes, type DataShape } from "../../src/models/memory";
+import { createModel, trainingMemory } from "../../src/models/registry";
 import { decideActivation, resolveActivation, type ActiveRunInfo } from "../../src/services/activation";
 import { importSyntheticCatalogue } from "../../src/services/bootstrap";
 import type { HeldOut } from "../../src/services/heldOut";
 import { importDataset } from "../../src/services/importService";
 import { trainModel, type TrainRequest, type TrainResult } from "../../src/services/training";
+import { formatBytes } from "../../src/util/bytes";
 import { datasetPath } from "../helpers/datasets";
 import { createTestDb, type TestDb } from "../helpers/db";
 
@@ -303,5 +305,36 @@ describe("activation against a version that changed meanwhile", () => {
     await expect(activateRun(t.db, second.run.id, { ifActive: first.run.id })).rejects.toMatchObject({ code: "CONFLICT" });
     expect((await activeRuns(t.db)).find((r) => r.model === "popularity")?.id).toBe(third.run.id);
     expect(await activateRun(t.db, second.run.id, { ifActive: third.run.id })).toMatchObject({ id: second.run.id, active: true });
+  });
+});
+
+describe("memory limit (MODEL_MEMORY_LIMIT_MB)", () => {
+  const shapeOf = (): DataShape => ({ users: dataset.interactions.nUsers, items: dataset.interactions.nItems, interactions: dataset.interactions.nnz });
+  const estimate = (model: string) => totalBytes(trainingMemory(model, {}, shapeOf())!);
+  const unfinishedRuns = () => t.db.prisma.modelRun.count({ where: { status: { in: ["QUEUED", "RUNNING"] } } });
+
+  it("refuses a model over the limit before it fits: MEMORY_LIMIT naming the limit and the setting, the run FAILED", async () => {
+    // Half of EASE's estimate on this catalogue (its dense item–item matrices): a small configured limit.
+    const limitBytes = Math.floor(estimate("ease") / 2);
+    let runId = 0;
+    const error = await trainModel(t.db, { dataset, model: "ease", memoryLimitBytes: limitBytes, onRunCreated: (run) => (runId = run.id) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MemoryLimitError);
+    const refusal = error as MemoryLimitError;
+    expect(refusal.code).toBe("MEMORY_LIMIT");
+    expect(refusal.details).toMatchObject({ model: "ease", limitBytes, setting: "MODEL_MEMORY_LIMIT_MB" });
+    expect(refusal.details!.estimateBytes).toBeGreaterThan(limitBytes);
+    expect(refusal.message).toMatch(/^ease needs ~\d+\.\d MiB to train on [\d,]+ users × [\d,]+ items/);
+    expect(refusal.message).toContain(`over the training memory limit of ${formatBytes(limitBytes)} (MODEL_MEMORY_LIMIT_MB)`);
+    expect(await getRun(t.db, runId)).toMatchObject({ status: "FAILED", error: refusal.message });
+    expect(await unfinishedRuns()).toBe(0);
+  });
+
+  it("counts the held-out fit's copy of the rows: refused with it, trained without it", async () => {
+    const split = interactionsCopy("held-out split", shapeOf()).bytes;
+    const memoryLimitBytes = estimate("popularity") + Math.floor(split / 2);
+    await expect(train({ model: "popularity", activate: false, memoryLimitBytes })).rejects.toMatchObject({ code: "MEMORY_LIMIT" });
+    const trained = await train({ model: "popularity", activate: false, memoryLimitBytes, holdout: { enabled: false } });
+    expect(trained.run.status).toBe("SUCCEEDED");
+    expect(await unfinishedRuns()).toBe(0);
   });
 });

@@ -7,6 +7,7 @@
 // is rating prediction and as the floor every rating model must beat.
 import { capabilities, defineModel } from "../definition";
 import { BaseRecommender } from "../base";
+import { FLOAT64_BYTES, factorTables, trainingMatrix } from "../memory";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 import { clip, ratingScale, runAlternating, stateArray, type RatingRange } from "../factorization/common";
@@ -123,5 +124,7 @@ export const bias = defineModel({
   capabilities: BIAS_CAPABILITIES,
   params,
   fastParams: { iterations: 5 },
+  // One float64 bias per user and item; the item pass reads the matrix's cached transpose.
+  memory: (shape) => [trainingMatrix(shape), factorTables("user and item biases (float64)", shape, 1, FLOAT64_BYTES)],
   create: (p) => new BiasBaseline(p),
 });

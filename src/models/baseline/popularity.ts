@@ -4,6 +4,7 @@
 // (e.g. 4 to count "liked" ratings only).
 import { capabilities, defineModel } from "../definition";
 import { BaseRecommender } from "../base";
+import { FLOAT32_BYTES, trainingMatrix } from "../memory";
 import type { ParamsOf } from "../params";
 import type { FitReport, ModelState, TrainingData, UserProfile } from "../types";
 
@@ -59,5 +60,7 @@ export const popularity = defineModel({
   feedback: "both",
   capabilities: POPULARITY_CAPABILITIES,
   params,
+  // One count per item beside the training matrix.
+  memory: (shape) => [trainingMatrix(shape), { what: "item counts (float32)", bytes: FLOAT32_BYTES * shape.items }],
   create: (p) => new Popularity(p),
 });

@@ -5,6 +5,7 @@ import type { ItemContent } from "../../data/dataset";
 import { ValidationError } from "../../errors";
 import { capabilities } from "../definition";
 import { HistoryRecommender, type History } from "../history";
+import type { DataShape, MemoryTerm } from "../memory";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
 
@@ -151,6 +152,15 @@ export class ItemVectors {
     vectors.val = val;
     return vectors;
   }
+}
+
+/**
+ * The item vectors of a content fit: each item's raw features as a JS Map of strings (title words,
+ * genres, tags, decade) while the vocabulary is built, then the sparse vectors; ~4 KiB per item
+ * at MovieLens' tag counts.
+ */
+export function contentMemory(shape: DataShape): MemoryTerm {
+  return { what: "item feature maps and vectors", bytes: 4096 * shape.items };
 }
 
 export function requireContent(data: TrainingData, model: string): ItemContent[] {

@@ -12,7 +12,8 @@
 // No collaborative signal: items need only content, so brand-new items are scored at once
 // (extendItems), and any history folds in.
 import { defineModel } from "../definition";
-import { CONTENT_CAPABILITIES, CONTENT_PARAMS, ContentBased } from "./common";
+import { trainingMatrix } from "../memory";
+import { CONTENT_CAPABILITIES, CONTENT_PARAMS, ContentBased, contentMemory } from "./common";
 
 export const content = defineModel({
   name: "content",
@@ -23,5 +24,7 @@ export const content = defineModel({
   capabilities: CONTENT_CAPABILITIES,
   params: CONTENT_PARAMS,
   fastParams: {},
+  // The item vectors; the training rows are kept as they are (no copy).
+  memory: (shape) => [trainingMatrix(shape), contentMemory(shape)],
   create: (p) => new ContentBased(p),
 });

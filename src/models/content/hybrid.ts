@@ -16,12 +16,14 @@ import type { ItemContent } from "../../data/dataset";
 import type { Interactions } from "../../data/interactions";
 import { subset } from "../../data/splits";
 import { ALS_PARAMS, ExplicitAls } from "../factorization/als";
-import { ImplicitAls, IALS_PARAMS } from "../factorization/ials";
+import { ImplicitAls, IALS_PARAMS, ialsMemory } from "../factorization/ials";
+import { biasedFactorMemory } from "../factorization/common";
+import { interactionsCopy, trainingMatrix } from "../memory";
 import { BaseRecommender } from "../base";
 import { defineModel } from "../definition";
 import { defaultParams, type ParamsOf } from "../params";
 import type { ArrayState, FitContext, FitReport, ModelState, Recommender, TrainingData, UserProfile } from "../types";
-import { CONTENT_CAPABILITIES, CONTENT_PARAMS, ContentBased } from "./common";
+import { CONTENT_CAPABILITIES, CONTENT_PARAMS, ContentBased, contentMemory } from "./common";
 
 const params = {
   collaborative: {
@@ -246,5 +248,13 @@ export const hybrid = defineModel({
   capabilities: CONTENT_CAPABILITIES,
   params,
   fastParams: { factors: 4, iterations: 8, userShrink: 2, itemShrink: 2 },
+  // Both parts at once; with implicit ALS the liked-items subset (and its transpose) is a copy of the rows.
+  memory: (shape, p) => [
+    trainingMatrix(shape),
+    contentMemory(shape),
+    ...(p.collaborative === "ials"
+      ? [...ialsMemory(shape, { ...defaultParams(IALS_PARAMS), factors: p.factors }), interactionsCopy("liked-items subset", shape)]
+      : [biasedFactorMemory(shape, p.factors)]),
+  ],
   create: (p) => new Hybrid(p),
 });

@@ -13,9 +13,10 @@ import { createRng, fillNormal } from "../../math/random";
 import { accumulateGramUpper, choleskySolveUpper, choleskyUpper } from "../../math/linalg";
 import type { Interactions } from "../../data/interactions";
 import { defineModel } from "../definition";
+import { trainingMatrix } from "../memory";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, TrainingData } from "../types";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, runAlternating } from "./common";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, biasedFactorMemory, runAlternating } from "./common";
 
 export const ALS_PARAMS = {
   factors: { type: "int", default: 64, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -172,5 +173,7 @@ export const als = defineModel({
   capabilities: RATING_FACTOR_CAPABILITIES,
   params: ALS_PARAMS,
   fastParams: { factors: 8, iterations: 8, reg: 0.1 },
+  // Float64 factors and biases; the k × k solves are per row, the item pass reads the cached transpose.
+  memory: (shape, p) => [trainingMatrix(shape), biasedFactorMemory(shape, p.factors)],
   create: (p) => new ExplicitAls(p),
 });

@@ -8,8 +8,19 @@ import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, type FloatArray
 import { createRng, fillNormal, type Rng } from "../../math/random";
 import { capabilities } from "../definition";
 import { EmbeddingRecommender, FLOAT64, type ScoreTerms } from "../embedding";
+import { FLOAT64_BYTES, INT32_BYTES, factorTables, type DataShape, type MemoryTerm } from "../memory";
 import { runTraining, type TrainingResult } from "../training";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
+
+/** The factors and biases of a biased factor model (BiasedFactorModel.initState): k + 1 float64 per user and item. */
+export function biasedFactorMemory(shape: DataShape, k: number): MemoryTerm {
+  return factorTables(`user and item factors and biases (k = ${k}, float64)`, shape, k + 1, FLOAT64_BYTES);
+}
+
+/** The SGD models' shuffled order of the ratings and each rating's user (or a second order): two int32 per interaction. */
+export function sgdOrderMemory(shape: DataShape): MemoryTerm {
+  return { what: "SGD order of the ratings (int32)", bytes: 2 * INT32_BYTES * shape.interactions };
+}
 
 /** Rating models with factors: predict ratings, rank, find similar items, fold in new users. */
 export const RATING_FACTOR_CAPABILITIES = capabilities("personalized", "ratingPrediction", "similarItems", "foldIn");

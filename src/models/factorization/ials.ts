@@ -11,8 +11,10 @@
 // per step, never forming the per-user k×k matrix. Fold-in solves that system exactly (Cholesky).
 import { createRng, fillNormal } from "../../math/random";
 import { accumulateGramUpper, choleskySolveUpper, choleskyUpper, gramUpper, mirrorUpper } from "../../math/linalg";
+import { CgSolver, defaultCgThreads } from "./ialsCg";
 import type { Interactions } from "../../data/interactions";
 import { capabilities, defineModel } from "../definition";
+import { FLOAT64_BYTES, INT32_BYTES, WORKER_THREAD_BYTES, factorTables, trainingMatrix, type DataShape, type MemoryTerm } from "../memory";
 import { EmbeddingRecommender } from "../embedding";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, TrainingData, UserProfile } from "../types";
@@ -26,6 +28,7 @@ export const IALS_PARAMS = {
   cgSteps: { type: "int", default: 3, min: 1, max: 64, description: "Conjugate-gradient steps per user/item and half-iteration" },
   binary: { type: "bool", default: true, description: "Use r = 1 for every interaction (else r = the interaction value, e.g. a rating)" },
   initStd: { type: "float", default: 0.01, min: 0, max: 10, description: "Standard deviation of the initial factors" },
+  threads: { type: "int", default: 0, min: 0, max: 64, description: "Threads for the row solves (0: every core); the result does not depend on it" },
 } as const;
 
 export type IalsParams = ParamsOf<typeof IALS_PARAMS>;
@@ -48,18 +51,24 @@ export class ImplicitAls extends EmbeddingRecommender<IalsParams> {
     const rng = createRng(context.seed);
     const users = fillNormal(new Float64Array(x.nUsers * k), rng, initStd);
     const items = fillNormal(new Float64Array(x.nItems * k), rng, initStd);
-    this.setFactors(x.nUsers, x.nItems, k, users, items);
-    const confidence = this.confidences(x);
     const xt = x.transpose();
-    const confidenceT = this.confidences(xt);
-    const solver = new CgSolver(k);
-    return runAlternating(this.name, context, started, iterations, "weighted squared loss over all pairs", {
-      solve: () => {
-        solver.half(x, confidence, this.itemFactors, this.userFactors, reg, cgSteps);
-        solver.half(xt, confidenceT, this.userFactors, this.itemFactors, reg, cgSteps);
-      },
-      loss: () => implicitLoss(x, confidence, this.userFactors, this.itemFactors, k, reg, solver),
-    });
+    // Binary data (the default): one confidence for every entry, no per-entry array (200 MB at 25M).
+    const extra = this.params.binary ? this.params.alpha : { x: this.confidences(x), xt: this.confidences(xt) };
+    const solver = new CgSolver(k, reg, cgSteps, users, items, x, xt, extra, this.params.threads === 0 ? defaultCgThreads() : this.params.threads);
+    // The solver's factor tables (shared memory when it runs on several threads) are the model's.
+    this.setFactors(x.nUsers, x.nItems, k, solver.users, solver.items);
+    try {
+      const report = await runAlternating(this.name, context, started, iterations, "weighted squared loss over all pairs", {
+        solve: () => {
+          solver.half(0);
+          solver.half(1);
+        },
+        loss: () => implicitLoss(x, typeof extra === "number" ? extra : extra.x, this.userFactors, this.itemFactors, k, reg, solver.gram),
+      });
+      return { ...report, notes: { ...report.notes, threads: solver.threads } };
+    } finally {
+      solver.close();
+    }
   }
 
   /** c_ui − 1 = α·r per stored interaction, in CSR order. */
@@ -108,93 +117,14 @@ export class ImplicitAls extends EmbeddingRecommender<IalsParams> {
     this.scoreVectorAgainstItems(this.foldInVector(profile), 0, out);
   }
 
+  protected override profileVector(profile: UserProfile): Float64Array {
+    return this.foldInVector(profile);
+  }
+
   protected override factorsChanged(): void {
     super.factorsChanged();
     this.itemGram = undefined;
     this.foldScratch = undefined;
-  }
-}
-
-/** Conjugate-gradient row solver with one set of reused buffers. */
-class CgSolver {
-  readonly gram: Float64Array;
-  private readonly r: Float64Array;
-  private readonly p: Float64Array;
-  private readonly ap: Float64Array;
-
-  constructor(private readonly k: number) {
-    this.gram = new Float64Array(k * k);
-    this.r = new Float64Array(k);
-    this.p = new Float64Array(k);
-    this.ap = new Float64Array(k);
-  }
-
-  /** Updates every row's vector in `out` with the other side `fixed` held constant. */
-  half(rows: Interactions, extra: Float64Array, fixed: Float64Array, out: Float64Array, reg: number, steps: number): void {
-    const k = this.k;
-    const g = this.gram;
-    gramUpper(g, k, fixed, k, fixed.length / k);
-    mirrorUpper(g, k);
-    const { indptr, indices } = rows;
-    const { r, p, ap } = this;
-    for (let row = 0; row < rows.nUsers; row++) {
-      const start = indptr[row];
-      const end = indptr[row + 1];
-      const o = row * k;
-      if (start === end) {
-        out.fill(0, o, o + k);
-        continue;
-      }
-      // r = b − A x, with b = Σ (1 + extra) y_i
-      this.apply(out, o, indices, extra, start, end, fixed, reg, ap);
-      for (let d = 0; d < k; d++) r[d] = -ap[d];
-      for (let t = start; t < end; t++) {
-        const c = 1 + extra[t];
-        const fo = indices[t] * k;
-        for (let d = 0; d < k; d++) r[d] += c * fixed[fo + d];
-      }
-      let rr = 0;
-      for (let d = 0; d < k; d++) {
-        p[d] = r[d];
-        rr += r[d] * r[d];
-      }
-      for (let s = 0; s < steps && rr > 1e-20; s++) {
-        this.apply(p, 0, indices, extra, start, end, fixed, reg, ap);
-        let pap = 0;
-        for (let d = 0; d < k; d++) pap += p[d] * ap[d];
-        if (!(pap > 0)) break;
-        const step = rr / pap;
-        let rrNew = 0;
-        for (let d = 0; d < k; d++) {
-          out[o + d] += step * p[d];
-          r[d] -= step * ap[d];
-          rrNew += r[d] * r[d];
-        }
-        const beta = rrNew / rr;
-        for (let d = 0; d < k; d++) p[d] = r[d] + beta * p[d];
-        rr = rrNew;
-      }
-    }
-  }
-
-  /** result = (YᵀY + λI) v + Σ_(t∈[start,end)) extra_t (y_t·v) y_t, v = vec[offset ..+k]. */
-  private apply(vec: Float64Array, offset: number, indices: Int32Array, extra: Float64Array, start: number, end: number, fixed: Float64Array, reg: number, result: Float64Array): void {
-    const k = this.k;
-    const g = this.gram;
-    for (let a = 0; a < k; a++) {
-      const row = a * k;
-      let s = reg * vec[offset + a];
-      for (let b = 0; b < k; b++) s += g[row + b] * vec[offset + b];
-      result[a] = s;
-    }
-    for (let t = start; t < end; t++) {
-      const fo = indices[t] * k;
-      let dot = 0;
-      for (let d = 0; d < k; d++) dot += fixed[fo + d] * vec[offset + d];
-      const w = extra[t] * dot;
-      if (w === 0) continue;
-      for (let d = 0; d < k; d++) result[d] += w * fixed[fo + d];
-    }
   }
 }
 
@@ -203,8 +133,8 @@ class CgSolver {
  * Σ_u x_uᵀ(YᵀY)x_u covers every pair as if unobserved (c = 1, p = 0), then observed pairs are
  * corrected by c(1 − s)² − s².
  */
-function implicitLoss(x: Interactions, extra: Float64Array, users: Float64Array, items: Float64Array, k: number, reg: number, solver: CgSolver): number {
-  const g = solver.gram;
+function implicitLoss(x: Interactions, extra: Float64Array | number, users: Float64Array, items: Float64Array, k: number, reg: number, gram: Float64Array): number {
+  const g = gram;
   gramUpper(g, k, items, k, x.nItems);
   mirrorUpper(g, k);
   let loss = 0;
@@ -219,13 +149,35 @@ function implicitLoss(x: Interactions, extra: Float64Array, users: Float64Array,
       const io = x.indices[t] * k;
       let s = 0;
       for (let d = 0; d < k; d++) s += users[o + d] * items[io + d];
-      loss += (1 + extra[t]) * (1 - s) * (1 - s) - s * s;
+      loss += (1 + (typeof extra === "number" ? extra : extra[t])) * (1 - s) * (1 - s) - s * s;
     }
   }
   let norms = 0;
   for (let j = 0; j < users.length; j++) norms += users[j] * users[j];
   for (let j = 0; j < items.length; j++) norms += items[j] * items[j];
   return loss + reg * norms;
+}
+
+/**
+ * Float64 factors; unless binary, a float64 confidence per interaction for each direction; with
+ * several threads the solver's shared copies and its workers. The hybrid's collaborative part too.
+ */
+export function ialsMemory(shape: DataShape, p: { factors: number; binary: boolean; threads: number }): MemoryTerm[] {
+  const threads = Math.max(1, Math.min(p.threads === 0 ? defaultCgThreads() : p.threads, shape.users, shape.items));
+  // With worker threads the solver copies the factors and rows into shared memory (ialsCg.ts).
+  const copies = threads > 1 ? 2 : 1;
+  return [
+    factorTables(`user and item factors (k = ${p.factors}, float64${threads > 1 ? ", and their shared copy" : ""})`, shape, p.factors, FLOAT64_BYTES, copies),
+    ...(p.binary ? [] : [{ what: "confidences of both directions (float64)", bytes: copies * 2 * FLOAT64_BYTES * shape.interactions }]),
+    ...(threads > 1
+      ? [
+          {
+            what: `rows of both directions shared with ${threads - 1} worker threads`,
+            bytes: 2 * INT32_BYTES * shape.interactions + INT32_BYTES * (shape.users + shape.items) + (threads - 1) * WORKER_THREAD_BYTES,
+          },
+        ]
+      : []),
+  ];
 }
 
 export const ials = defineModel({
@@ -237,5 +189,6 @@ export const ials = defineModel({
   capabilities: IALS_CAPABILITIES,
   params: IALS_PARAMS,
   fastParams: { factors: 4, iterations: 8, alpha: 10, reg: 0.1 },
+  memory: (shape, p) => [trainingMatrix(shape), ...ialsMemory(shape, p)],
   create: (p) => new ImplicitAls(p),
 });

@@ -8,10 +8,11 @@
 // with η decayed geometrically per epoch. Fold-in solves the same objective for a new user
 // with items fixed (ridge regression with λ·|profile|, the per-user sum of the SGD penalty).
 import { defineModel } from "../definition";
+import { trainingMatrix } from "../memory";
 import type { ParamsOf } from "../params";
 import { rowOfEntries } from "../training";
 import type { FitContext, FitReport, TrainingData } from "../types";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_SCHEDULE_PARAMS, runSgd, sgdReport } from "./common";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_SCHEDULE_PARAMS, biasedFactorMemory, runSgd, sgdOrderMemory, sgdReport } from "./common";
 
 export const MF_PARAMS = {
   factors: { type: "int", default: 200, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -98,5 +99,7 @@ export const mf = defineModel({
   capabilities: RATING_FACTOR_CAPABILITIES,
   params: MF_PARAMS,
   fastParams: { factors: 8, epochs: 40, lr: 0.02, lrDecay: 0.98, reg: 0.02 },
+  // Float64 factors and biases, and the shuffled order with each rating's user (rowOfEntries).
+  memory: (shape, p) => [trainingMatrix(shape), biasedFactorMemory(shape, p.factors), sgdOrderMemory(shape)],
   create: (p) => new MatrixFactorization(p),
 });

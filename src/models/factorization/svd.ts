@@ -14,6 +14,7 @@
 import { createRng } from "../../math/random";
 import { randomizedSvd } from "../../math/svd";
 import { defineModel } from "../definition";
+import { FLOAT64_BYTES, factorTables, trainingMatrix } from "../memory";
 import { EmbeddingRecommender, type ScoreTerms } from "../embedding";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
@@ -135,5 +136,12 @@ export const svd = defineModel({
   capabilities: RATING_FACTOR_CAPABILITIES,
   params,
   fastParams: { factors: 3 },
+  // The centred values and the randomized SVD's float64 blocks (Ω and Z per item, Q per user, l = k + oversample), then U and V.
+  memory: (shape, p) => [
+    trainingMatrix(shape),
+    { what: "centred ratings and user means (float64)", bytes: FLOAT64_BYTES * (shape.interactions + shape.users) },
+    factorTables("range-finder blocks Ω, Q, Z (float64)", shape, p.factors + p.oversample, FLOAT64_BYTES, 2),
+    factorTables(`singular vectors (k = ${p.factors}, float64)`, shape, p.factors, FLOAT64_BYTES),
+  ],
   create: (p) => new TruncatedSvdModel(p),
 });

@@ -11,9 +11,10 @@
 import type { Interactions } from "../../data/interactions";
 import { fillNormal, type Rng } from "../../math/random";
 import { defineModel } from "../definition";
+import { FLOAT64_BYTES, denseMatrix, trainingMatrix } from "../memory";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_SCHEDULE_PARAMS, runSgd, sgdReport } from "./common";
+import { BiasedFactorModel, RATING_FACTOR_CAPABILITIES, SGD_SCHEDULE_PARAMS, biasedFactorMemory, runSgd, sgdOrderMemory, sgdReport } from "./common";
 
 const params = {
   factors: { type: "int", default: 100, min: 1, max: 1024, description: "Latent dimensions k" },
@@ -205,5 +206,7 @@ export const svdpp = defineModel({
   capabilities: RATING_FACTOR_CAPABILITIES,
   params,
   fastParams: { factors: 8, epochs: 40, lr: 0.02, lrDecay: 0.98, reg: 0.02, regImplicit: 0.02 },
+  // MF's factors and order, plus the implicit item factors y (float64, k per item).
+  memory: (shape, p) => [trainingMatrix(shape), biasedFactorMemory(shape, p.factors), denseMatrix("implicit item factors y (float64)", shape.items, p.factors, FLOAT64_BYTES), sgdOrderMemory(shape)],
   create: (p) => new SvdPlusPlus(p),
 });

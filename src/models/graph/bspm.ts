@@ -15,7 +15,7 @@
 // of P. The paper's Gowalla setting (the defaults): Euler blur T_b = 1, K_b = 1 (so r = x P); RK4
 // sharpening T_s = 2.5, K_s = 1; early merge, β = 0.2, k = 448.
 import { defineModel } from "../definition";
-import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterParams } from "./graphFilter";
+import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterMemory, filterParams } from "./graphFilter";
 import type { FilterDevice, Slot } from "./graphFilterDevice";
 import type { History } from "../history";
 
@@ -111,5 +111,7 @@ export const bspm = defineModel({
   ...FILTER_MODEL,
   params,
   fastParams: FILTER_FAST_PARAMS,
+  // Training-free: the graph, the SVD of rank p.rank and the filter device (graphFilter.ts).
+  memory: filterMemory,
   create: (p) => new BspmRecommender(p),
 });

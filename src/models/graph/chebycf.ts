@@ -16,7 +16,7 @@
 // η 512, α 0.2, β 0.4); their reported Gowalla figures: Recall@20 0.1941, NDCG@20 0.1616.
 import { defineModel } from "../definition";
 import type { History } from "../history";
-import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterParams } from "./graphFilter";
+import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterMemory, filterParams } from "./graphFilter";
 import { itemPower, type FilterDevice, type Slot } from "./graphFilterDevice";
 
 const params = {
@@ -121,5 +121,7 @@ export const chebycf = defineModel({
   ...FILTER_MODEL,
   params,
   fastParams: { ...FILTER_FAST_PARAMS, order: 4 },
+  // Training-free: the graph, the SVD of rank p.rank and the filter device (graphFilter.ts).
+  memory: filterMemory,
   create: (p) => new ChebycfRecommender(p),
 });

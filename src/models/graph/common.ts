@@ -9,6 +9,7 @@ import type { Rng } from "../../math/random";
 import { initTf, tf, type TfBackendName } from "../../tf/backend";
 import { ValidationError } from "../../errors";
 import { BaseRecommender, cosineToAll } from "../base";
+import { FLOAT32_BYTES, TF_WORKING_SET, bipartiteGraph, factorTables, trainingMatrix, validationScoresMemory, validationSplitMemory, type DataShape, type MemoryTerm } from "../memory";
 import type { ParamsOf } from "../params";
 import { BprSampler, modelRng, rankingValidation, runTraining, validationSplit, validationUsers, type BestState, type CheckpointInfo } from "../training";
 import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
@@ -37,6 +38,23 @@ export type GraphTrainingSettings = ParamsOf<typeof graphBatchParams> & ParamsOf
 export interface GraphFitOptions {
   validation?: Interactions;
   hooks?: { onCheckpoint?: (info: CheckpointInfo) => void | Promise<void> };
+}
+
+/**
+ * What LightGCN's and NGCF's fits share beside their device: the validation split, the normalised
+ * graph in JS (copied into the device), E⁰'s Adam moments and best-epoch copy (3 × d per node),
+ * the final representations (`width` per node) and the validation scores (by a tf matMul).
+ */
+export function graphTrainingMemory(shape: DataShape, p: { dim: number; validationFraction: number }, width: number): MemoryTerm[] {
+  return [
+    trainingMatrix(shape),
+    ...validationSplitMemory(shape, p.validationFraction),
+    bipartiteGraph(shape),
+    factorTables("E⁰ Adam moments and best-epoch copy (float32)", shape, p.dim, FLOAT32_BYTES, 3),
+    factorTables("final representations (float32)", shape, width, FLOAT32_BYTES),
+    validationScoresMemory(shape),
+    TF_WORKING_SET,
+  ];
 }
 
 /** Batches of BPR triples: B = min(batchSize, nnz) per step, ⌈nnz / B⌉ steps per epoch. */

@@ -12,7 +12,7 @@
 // items × items matrix; the device; fold-in; similar items as the filter's row): graphFilter.ts.
 import { defineModel } from "../definition";
 import type { History } from "../history";
-import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterParams } from "./graphFilter";
+import { FILTER_FAST_PARAMS, FILTER_MODEL, GraphFilterModel, filterMemory, filterParams } from "./graphFilter";
 import type { FilterDevice, Slot } from "./graphFilterDevice";
 
 const params = {
@@ -44,5 +44,7 @@ export const gfcf = defineModel({
   ...FILTER_MODEL,
   params,
   fastParams: FILTER_FAST_PARAMS,
+  // Training-free: the graph, the SVD of rank p.rank and the filter device (graphFilter.ts).
+  memory: filterMemory,
   create: (p) => new GfcfRecommender(p),
 });

@@ -6,12 +6,13 @@
 // training rows). So a new rating counts at once: fold-in is the same computation on the row as it
 // is now, and a score splits exactly over the row's items (scoreContributions, for explanations).
 import { ModelNotReadyError, ValidationError } from "../../errors";
-import { bipartiteSvd } from "../../math/svd";
+import { bipartiteSvd, bipartiteSvdBytes } from "../../math/svd";
 import { capabilities } from "../definition";
 import { HistoryRecommender, type History } from "../history";
+import { FLOAT32_BYTES, bipartiteGraph, denseMatrix, trainingMatrix, validationScoresMemory, validationSplitMemory, type DataShape, type MemoryTerm } from "../memory";
 import { modelRng, rankingValidation, validationSplit, validationUsers } from "../training";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
-import { FILTER_BATCH, FilterDevice, normalizedGraph, type NormalizedGraph, type Slot } from "./graphFilterDevice";
+import { FILTER_BATCH, FilterDevice, filterDeviceBytes, normalizedGraph, type NormalizedGraph, type Slot } from "./graphFilterDevice";
 
 /** Parameters every filter model has (the rank and its SVD, the choice on validation data, the device's threads). */
 export const filterParams = {
@@ -42,6 +43,23 @@ export const FILTER_CAPABILITIES = capabilities("personalized", "similarItems", 
 
 /** What every filter model's definition declares alike (each adds name, description, paper, parameters). */
 export const FILTER_MODEL = { family: "graph", feedback: "implicit", capabilities: FILTER_CAPABILITIES } as const;
+
+/**
+ * A filter's fit: the normalised graph in JS, the SVD's device and the filter's device (both
+ * counted: the first is freed only when garbage collection gets to it), D_i^-e V beside them; with
+ * `tune`, the validation carve-out and its scores.
+ */
+export function filterMemory(shape: DataShape, p: FilterSettings): MemoryTerm[] {
+  const k = Math.max(0, Math.min(p.rank, shape.users, shape.items));
+  return [
+    trainingMatrix(shape),
+    bipartiteGraph(shape),
+    { what: `randomized SVD device (rank ${k} + ${p.oversample})`, bytes: bipartiteSvdBytes(shape.users, shape.items, shape.interactions, p.rank, p) },
+    { what: `filter device (graph and ${FILTER_BATCH}-user blocks of every node, low-pass factors)`, bytes: filterDeviceBytes(shape.users, shape.items, shape.interactions, k, p.threads) },
+    denseMatrix("low-pass factors D_i^-e V (float32)", shape.items, k, FLOAT32_BYTES),
+    ...(p.tune ? [...validationSplitMemory(shape, 0.1), validationScoresMemory(shape)] : []),
+  ];
+}
 
 /** Small settings for contract tests and smoke runs. */
 export const FILTER_FAST_PARAMS = { rank: 8, powerIterations: 2, threads: 1 } as const;

@@ -19,7 +19,7 @@ import type { Interactions } from "../../data/interactions";
 import { ValidationError } from "../../errors";
 import { degrees, normalizedAdjacency } from "../../graph/adjacency";
 import type { CsrMatrix } from "../../math/sparse";
-import { WasmDevice } from "../../math/wasmDevice";
+import { WasmDevice, wasmDeviceBytes } from "../../math/wasmDevice";
 import type { History } from "../history";
 import { FILTER_KERNELS, type FilterKernelName } from "./graphFilterKernels";
 
@@ -83,6 +83,22 @@ export function pathWalkCheaper(graph: NormalizedGraph, h: History): boolean {
   return (reached * edges) / Math.max(1, graph.nUsers) <= edges / 4;
 }
 
+/**
+ * Floats of the device's extra region: the low-pass factors D_i^e V and (D_i^e V)ᵀ (items rounded
+ * up to the lanes × k each), the batch's coordinates Zᵀ (k × FILTER_BATCH), one user's low-pass
+ * scores, and beside them one user's gather vectors (items, users) and the row scales (nodes).
+ */
+function extraFloats(nUsers: number, nItems: number, k: number): { itemStride: number; lowPassFloats: number; extraFloats: number } {
+  const itemStride = Math.ceil(nItems / LANES) * LANES;
+  const lowPassFloats = 2 * itemStride * k + k * FILTER_BATCH + itemStride;
+  return { itemStride, lowPassFloats, extraFloats: lowPassFloats + 2 * (nUsers + nItems) };
+}
+
+/** What a FilterDevice of rank k takes (the normalised graph's copy, FILTER_SLOTS blocks, the extra region, its threads), before it exists. */
+export function filterDeviceBytes(nUsers: number, nItems: number, edges: number, k: number, threads: number): number {
+  return wasmDeviceBytes(nUsers + nItems, 2 * edges, FILTER_BATCH, FILTER_SLOTS, { extraFloats: extraFloats(nUsers, nItems, k).extraFloats, threads });
+}
+
 /** Which slot's item block a filter step reads or writes. */
 export type Slot = number;
 
@@ -136,12 +152,11 @@ export class FilterDevice {
     this.nUsers = nUsers;
     this.nItems = nItems;
     this.k = k;
-    this.itemStride = Math.ceil(nItems / LANES) * LANES;
+    const layout = extraFloats(nUsers, nItems, k);
+    this.itemStride = layout.itemStride;
     const rightFloats = nItems * k;
-    const lowPassFloats = 2 * this.itemStride * k + k * FILTER_BATCH + this.itemStride;
-    // Beside the low-pass factors: one user's gather vectors (items, users) and the row scales.
-    const extraFloats = lowPassFloats + 2 * (nUsers + nItems);
-    this.device = new WasmDevice(graph.bipartite, FILTER_BATCH, FILTER_SLOTS, { threads, extraFloats, kernels: FILTER_KERNELS });
+    const lowPassFloats = layout.lowPassFloats;
+    this.device = new WasmDevice(graph.bipartite, FILTER_BATCH, FILTER_SLOTS, { threads, extraFloats: layout.extraFloats, kernels: FILTER_KERNELS });
     const extra = this.device.extra();
     this.right = extra.subarray(0, rightFloats);
     this.rightT = extra.subarray(this.itemStride * k, 2 * this.itemStride * k);

@@ -31,9 +31,10 @@ import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
 import { normalizedAdjacency } from "../../graph/adjacency";
 import { fillNormal } from "../../math/random";
-import { WasmDevice } from "../../math/wasmDevice";
+import { WasmDevice, wasmDeviceBytes } from "../../math/wasmDevice";
+import { FLOAT32_BYTES, denseMatrix } from "../memory";
 import { Adam, addBatchL2, arrayState, bprLossAndGrad, modelRng } from "../training";
-import { BprBatches, GraphEmbeddingModel, checkRows, dotAll, graphBatchParams, graphRunParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "./common";
+import { BprBatches, GraphEmbeddingModel, checkRows, dotAll, graphBatchParams, graphRunParams, graphTrainingMemory, startGraphFit, trainGraphModel, type GraphFitOptions } from "./common";
 
 export const lightgcnParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size" },
@@ -195,5 +196,11 @@ export const lightgcn = defineModel({
   capabilities: LIGHTGCN_CAPABILITIES,
   params: lightgcnParams,
   fastParams: { dim: 16, layers: 2, batchSize: 256, epochs: 40, lr: 0.02, evalEvery: 10, validationFraction: 0 },
+  // The device: Â (both directions of every interaction) and 6 slots of nodes × dim; the item layer sums for fold-in.
+  memory: (shape, p) => [
+    ...graphTrainingMemory(shape, p, p.dim),
+    { what: `propagation device (Â and 6 × nodes × ${p.dim} floats)`, bytes: wasmDeviceBytes(shape.users + shape.items, 2 * shape.interactions, p.dim, 6, { threads: p.threads }) },
+    denseMatrix("item layer sums (float32)", shape.items, p.dim, FLOAT32_BYTES),
+  ],
   create: (p) => new LightGcn(p),
 });

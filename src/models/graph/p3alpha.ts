@@ -6,7 +6,7 @@
 //   W_ij = Σ_u P(i→u)^α P(u→j)^α,   score(u, j) = Σ_{i ∈ items(u)} W_ij,
 // the top-k W_ij of each item kept. It is RP3β with β = 0 (src/models/graph/randomWalk.ts).
 import { defineModel } from "../definition";
-import { RANDOM_WALK_MODEL, RandomWalkRecommender, randomWalkParams } from "./randomWalk";
+import { RANDOM_WALK_MODEL, RandomWalkRecommender, randomWalkMemory, randomWalkParams } from "./randomWalk";
 
 // No β: the walk's β is 0.
 const { beta: _beta, ...params } = randomWalkParams;
@@ -17,5 +17,7 @@ export const p3alpha = defineModel({
   paper: "Cooper et al., Random Walks in Recommender Systems: Exact Computation and Simulations, WWW 2014 companion",
   ...RANDOM_WALK_MODEL,
   params,
+  // Training-free: the walk and the kept neighbour lists (randomWalk.ts).
+  memory: randomWalkMemory,
   create: (p) => new RandomWalkRecommender("p3alpha", p),
 });

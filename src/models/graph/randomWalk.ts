@@ -9,6 +9,7 @@
 import type { Interactions } from "../../data/interactions";
 import type { CsrMatrix } from "../../math/sparse";
 import type { FitContext, FitReport, TrainingData } from "../types";
+import { FLOAT32_BYTES, INT32_BYTES, trainingMatrix, type DataShape, type MemoryTerm } from "../memory";
 import { ITEM_ITEM_CAPABILITIES, ItemItemRecommender, topPositive } from "../neighborhood/itemItem";
 
 export interface RandomWalkOptions {
@@ -76,6 +77,19 @@ export const randomWalkParams = {
   topK: { type: "int", default: 100, min: 1, max: 10000, description: "Neighbours kept per item" },
   normalize: { type: "bool", default: false, description: "Rescale each item's kept similarities to sum 1" },
 } as const;
+
+/**
+ * A random-walk fit: the walk over the matrix and its cached transpose, per-user and per-item
+ * degrees and steps (float64), the row accumulator, and the topK neighbour lists (built, then sliced to size).
+ */
+export function randomWalkMemory(shape: DataShape, p: { topK: number }): MemoryTerm[] {
+  const kept = shape.items * Math.min(p.topK, Math.max(0, shape.items - 1));
+  return [
+    trainingMatrix(shape),
+    { what: "degrees, walk steps and the row accumulator", bytes: 16 * shape.users + 28 * shape.items },
+    { what: `neighbour lists (${p.topK} per item, built and sliced)`, bytes: 2 * (INT32_BYTES + FLOAT32_BYTES) * kept },
+  ];
+}
 
 /** Parameters of both models (P3α has no β: it is 0). */
 export type RandomWalkParams = Omit<RandomWalkOptions, "beta"> & { beta?: number };

@@ -9,7 +9,7 @@
 // with only the top-k W_ij of each item i kept (sparse). Training-free: fit computes W once
 // (src/models/graph/randomWalk.ts); fold-in and similar items read W directly.
 import { defineModel } from "../definition";
-import { RANDOM_WALK_MODEL, RandomWalkRecommender, randomWalkParams as params } from "./randomWalk";
+import { RANDOM_WALK_MODEL, RandomWalkRecommender, randomWalkMemory, randomWalkParams as params } from "./randomWalk";
 
 export const rp3beta = defineModel({
   name: "rp3beta",
@@ -17,5 +17,7 @@ export const rp3beta = defineModel({
   paper: "Paudel et al., Updatable, Accurate, Diverse, and Scalable Recommendations for Interactive Applications, ACM TiiS 2017",
   ...RANDOM_WALK_MODEL,
   params,
+  // Training-free: the walk and the kept neighbour lists (randomWalk.ts).
+  memory: randomWalkMemory,
   create: (p) => new RandomWalkRecommender("rp3beta", p),
 });

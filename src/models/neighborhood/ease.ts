@@ -11,6 +11,7 @@ import { ValidationError } from "../../errors";
 import { invertSpdUpper } from "../../math/linalg";
 import { initTf } from "../../tf/backend";
 import { defineModel } from "../definition";
+import { FLOAT32_BYTES, denseMatrix, trainingMatrix } from "../memory";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, TrainingData } from "../types";
 import { ITEM_ITEM_CAPABILITIES, ItemItemRecommender } from "./itemItem";
@@ -133,5 +134,15 @@ export const ease = defineModel({
   capabilities: ITEM_ITEM_CAPABILITIES,
   params,
   fastParams: { lambda: 10 },
+  // Dense items × items float32: the Gram (kept during the fit), the block inversion's tensors in the
+  // TensorFlow.js heap (the top-level step holds M, its blocks, A⁻¹, A⁻¹B, S, S⁻¹, X and the
+  // concatenated result at once, about 7 n² floats, and the heap grows in steps up to 20 % over
+  // what is asked and never shrinks: 10 n², measured 8.3 n² on 9,724 items) and the inverse read back as B.
+  memory: (shape) => [
+    trainingMatrix(shape),
+    denseMatrix("item–item Gram (float32)", shape.items, shape.items, FLOAT32_BYTES),
+    denseMatrix("dense item–item block inversion in the TensorFlow.js heap (float32)", shape.items, shape.items, FLOAT32_BYTES, 10),
+    denseMatrix("item–item weights B (float32)", shape.items, shape.items, FLOAT32_BYTES),
+  ],
   create: (p) => new Ease(p),
 });

@@ -11,6 +11,7 @@
 // beyond the similarity matrix, so fold-in is the same formula on any history.
 import type { Interactions } from "../../data/interactions";
 import { defineModel } from "../definition";
+import { FLOAT32_BYTES, INT32_BYTES, trainingMatrix } from "../memory";
 import type { History } from "../history";
 import type { ParamsOf } from "../params";
 import type { FitContext, FitReport, ModelState, TrainingData } from "../types";
@@ -149,5 +150,12 @@ export const itemknn = defineModel({
   capabilities: ITEM_ITEM_CAPABILITIES,
   params,
   fastParams: { neighbors: 20, shrink: 2 },
+  // Similarity values in both orders, per-item accumulators, and the kept neighbour lists (built, then sliced to size).
+  memory: (shape, p) => [
+    trainingMatrix(shape),
+    { what: "similarity values by user and by item (float32)", bytes: 2 * FLOAT32_BYTES * shape.interactions },
+    { what: "per-item norms, dot products and counters", bytes: 28 * shape.items + FLOAT32_BYTES * shape.users },
+    { what: `neighbour lists (${p.neighbors} per item, built and sliced)`, bytes: 2 * (INT32_BYTES + FLOAT32_BYTES) * shape.items * Math.min(p.neighbors, Math.max(0, shape.items - 1)) },
+  ],
   create: (p) => new ItemKnn(p),
 });

@@ -17,7 +17,7 @@ import { squaredNorm } from "../../tf/ops";
 import type { WeightShapes } from "../../tf/weights";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import { USER_AUTOENCODER_CAPABILITIES, UserAutoencoder, userAutoencoderParams } from "./userAutoencoder";
+import { USER_AUTOENCODER_CAPABILITIES, UserAutoencoder, userAutoencoderMemory, userAutoencoderParams } from "./userAutoencoder";
 
 const params = {
   hidden: {
@@ -34,18 +34,22 @@ const params = {
 
 type Params = ParamsOf<typeof params>;
 
+/** Encoder and decoder over the items, and a K-vector per user (the user's input node). */
+function cdaeShapes(nUsers: number, nItems: number, k: number): WeightShapes {
+  return [
+    ["encoder", [nItems, k]],
+    ["userNode", [nUsers, k]],
+    ["encoderBias", [k]],
+    ["decoder", [k, nItems]],
+    ["decoderBias", [nItems]],
+  ];
+}
+
 export class Cdae extends UserAutoencoder<Params> {
   readonly name = "cdae";
 
   protected weightShapes(): WeightShapes {
-    const k = this.params.hidden;
-    return [
-      ["encoder", [this.nItems, k]],
-      ["userNode", [this.nUsers, k]],
-      ["encoderBias", [k]],
-      ["decoder", [k, this.nItems]],
-      ["decoderBias", [this.nItems]],
-    ];
+    return cdaeShapes(this.nUsers, this.nItems, this.params.hidden);
   }
 
   /** Glorot-uniform matrices, user nodes N(0, 0.01²), zero biases. */
@@ -100,5 +104,7 @@ export const cdae = defineModel({
   capabilities: USER_AUTOENCODER_CAPABILITIES,
   params,
   fastParams: { hidden: 16, epochs: 80, batchSize: 16, lr: 0.01, corruption: 0.3, validationFraction: 0 },
+  // The autoencoders' fit: the weights (items × K twice, users × K) and dense batch rows over the items.
+  memory: (shape, p) => userAutoencoderMemory(shape, p, cdaeShapes(shape.users, shape.items, p.hidden)),
   create: (p) => new Cdae(p),
 });

@@ -18,7 +18,7 @@ import { squaredNorm } from "../../tf/ops";
 import type { WeightShapes } from "../../tf/weights";
 import { defineModel } from "../definition";
 import type { ParamsOf } from "../params";
-import { USER_AUTOENCODER_CAPABILITIES, UserAutoencoder, userAutoencoderParams } from "./userAutoencoder";
+import { USER_AUTOENCODER_CAPABILITIES, UserAutoencoder, userAutoencoderMemory, userAutoencoderParams } from "./userAutoencoder";
 
 const params = {
   hidden: { type: "int", default: 600, min: 1, max: 8192, description: "Hidden layer size of encoder and decoder (paper: 600)" },
@@ -32,6 +32,20 @@ const params = {
 
 type Params = ParamsOf<typeof params>;
 
+/** Encoder [items → hidden → 2·latent] and decoder [latent → hidden → items]. */
+function multvaeShapes(nItems: number, hidden: number, latent: number): WeightShapes {
+  return [
+    ["enc1", [nItems, hidden]],
+    ["enc1Bias", [hidden]],
+    ["enc2", [hidden, 2 * latent]],
+    ["enc2Bias", [2 * latent]],
+    ["dec1", [latent, hidden]],
+    ["dec1Bias", [hidden]],
+    ["dec2", [hidden, nItems]],
+    ["dec2Bias", [nItems]],
+  ];
+}
+
 export class MultVae extends UserAutoencoder<Params> {
   readonly name = "multvae";
   /** Updates so far in this fit (the annealing clock) and the KL weight of the last one. */
@@ -41,17 +55,7 @@ export class MultVae extends UserAutoencoder<Params> {
   private usersPerEpoch = 1;
 
   protected weightShapes(): WeightShapes {
-    const { hidden, latent } = this.params;
-    return [
-      ["enc1", [this.nItems, hidden]],
-      ["enc1Bias", [hidden]],
-      ["enc2", [hidden, 2 * latent]],
-      ["enc2Bias", [2 * latent]],
-      ["dec1", [latent, hidden]],
-      ["dec1Bias", [hidden]],
-      ["dec2", [hidden, this.nItems]],
-      ["dec2Bias", [this.nItems]],
-    ];
+    return multvaeShapes(this.nItems, this.params.hidden, this.params.latent);
   }
 
   protected inputTransform(): { normalize: boolean; dropRate: number } {
@@ -122,5 +126,7 @@ export const multvae = defineModel({
   capabilities: USER_AUTOENCODER_CAPABILITIES,
   params,
   fastParams: { hidden: 32, latent: 8, epochs: 150, batchSize: 16, lr: 0.01, annealSteps: 200, validationFraction: 0 },
+  // The autoencoders' fit: the weights (items × hidden twice) and dense batch rows over the items.
+  memory: (shape, p) => userAutoencoderMemory(shape, p, multvaeShapes(shape.items, p.hidden, p.latent)),
   create: (p) => new MultVae(p),
 });

@@ -25,6 +25,18 @@ import type { Rng } from "../../math/random";
 import { tf } from "../../tf/backend";
 import type { WeightShapes } from "../../tf/weights";
 import { defineModel, type ModelDefinition } from "../definition";
+import {
+  FLOAT32_BYTES,
+  INT32_BYTES,
+  TF_WORKING_SET,
+  adamTrainedWeights,
+  parameterCount,
+  trainingMatrix,
+  validationScoresMemory,
+  validationSplitMemory,
+  type DataShape,
+  type MemoryTerm,
+} from "../memory";
 import type { ParamSchema, ParamsOf } from "../params";
 import { TfRecommender } from "../tfRecommender";
 import {
@@ -328,6 +340,31 @@ function meanValue(data: Interactions): number {
   return data.nnz > 0 ? sum / data.nnz : 0;
 }
 
+/**
+ * A fit of an NCF model on data of this shape (implicit mode, the larger: sampled negatives):
+ * the weights as host arrays beside the tf variables, Adam's moments and the best epoch's copy
+ * (and, when NeuMF pre-trains, the two parts' weights), the pair sampler (user, item, label and
+ * order per pair, 1 + negatives pairs per interaction, plus each interaction's row while it is
+ * filled), the validation split and its scores.
+ */
+function ncfMemory(variant: NcfVariant, shape: DataShape, config: NcfConfig): MemoryTerm[] {
+  const weights = new NcfNetwork(variant, config.factors, config.layers, shape.users, shape.items, false, 0).shapes();
+  const parameters = parameterCount(weights);
+  const pairs = shape.interactions * (1 + config.negatives);
+  return [
+    trainingMatrix(shape),
+    adamTrainedWeights(weights),
+    {
+      what: `host copy of the weights${variant === "neumf" && config.pretrain ? " and the pre-trained parts'" : ""} (float32)`,
+      bytes: (variant === "neumf" && config.pretrain ? 2 : 1) * FLOAT32_BYTES * parameters,
+    },
+    { what: `training pairs (${1 + config.negatives} per interaction: user, item, label, order)`, bytes: 16 * pairs + INT32_BYTES * shape.interactions },
+    ...validationSplitMemory(shape, config.validationFraction),
+    validationScoresMemory(shape),
+    TF_WORKING_SET,
+  ];
+}
+
 /** The registry entry of an NCF model (the paper, feedback and capabilities are the three models'). */
 export function defineNcf<N extends NcfVariant, S extends ParamSchema>(name: N, description: string, params: S, fastParams: Partial<ParamsOf<S>>): ModelDefinition<N, S> {
   return defineModel({
@@ -339,6 +376,7 @@ export function defineNcf<N extends NcfVariant, S extends ParamSchema>(name: N, 
     capabilities: NCF_CAPABILITIES,
     params,
     fastParams,
+    memory: (shape, p) => ncfMemory(name, shape, { ...NCF_DEFAULTS, ...(p as Partial<NcfConfig>), mode: "implicit" }),
     create: (p) => new NcfRecommender(name, p),
   });
 }

@@ -27,6 +27,7 @@ import { tf } from "../../tf/backend";
 import type { WeightShapes } from "../../tf/weights";
 import { capabilities, defineModel } from "../definition";
 import type { ParamsOf } from "../params";
+import { FLOAT32_BYTES, INT32_BYTES, TF_WORKING_SET, tfAdamTrainedWeights, trainingMatrix, type DataShape, type MemoryTerm } from "../memory";
 import { TfRecommender } from "../tfRecommender";
 import { forkedStreams } from "../training";
 import type { FitContext, FitReport, ModelState, TrainingData, UserProfile } from "../types";
@@ -65,6 +66,35 @@ type Params = ParamsOf<typeof params>;
 
 const SASREC_CAPABILITIES = capabilities("personalized", "foldIn", "sequential");
 
+/** The maximum length in use: the parameter, or for 0, 200 when users average ≥ 50 interactions (ML-1M-like), else 50. */
+function sequenceLength(maxLength: number, shape: DataShape): number {
+  return maxLength > 0 ? maxLength : shape.interactions >= 50 * Math.max(1, shape.users) ? 200 : 50;
+}
+
+/**
+ * A SASRec fit: each user's time-ordered history (an Int32Array per user, and the training views
+ * of them), the weights (tf.train.adam), and a step's activations kept for the backward pass: per
+ * block about 30 batch × length × d tensors and 8 batch × heads × length² (attention logits,
+ * probabilities and their gradients), with a gradient each, and 20 % for the WASM heap's growth
+ * steps (measured 1.0× the estimate without them on ml-latest-small); and the loss's logits (one
+ * per position for bce; batch × length × items for the full softmax, × negatives for sampled
+ * softmax), each with its gradient.
+ */
+function sasrecMemory(shape: DataShape, p: Params): MemoryTerm[] {
+  const maxLength = sequenceLength(p.maxLength, shape);
+  const positions = p.batchSize * maxLength;
+  const perBlock = 1.2 * (30 * positions * p.dim + 8 * positions * p.heads * maxLength);
+  const lossWidth = p.loss === "softmax" ? shape.items : p.loss === "sampled-softmax" ? p.negatives + 1 : 2;
+  return [
+    trainingMatrix(shape),
+    { what: "histories per user (int32 arrays)", bytes: 2 * (INT32_BYTES * shape.interactions + 200 * shape.users) },
+    tfAdamTrainedWeights(sasrecShapes({ nItems: shape.items, maxLength, dim: p.dim, heads: p.heads, blocks: p.blocks })),
+    { what: `a step's activations (${p.batchSize} × ${maxLength} positions, ${p.blocks} blocks; float32)`, bytes: 2 * FLOAT32_BYTES * p.blocks * perBlock },
+    { what: `the loss's logits (${p.loss}, ${lossWidth} per position; float32)`, bytes: 3 * FLOAT32_BYTES * positions * lossWidth },
+    TF_WORKING_SET,
+  ];
+}
+
 /** Histories encoded per tf call when scoring. */
 const SCORE_BATCH = 256;
 
@@ -100,7 +130,7 @@ export class SASRec extends TfRecommender<Params> {
     this.counts = new Float32Array(this.nItems);
     for (let k = 0; k < interactions.nnz; k++) this.counts[interactions.indices[k]]++;
     this.histories = Array.from({ length: this.nUsers }, (_, u) => interactions.sequence(u));
-    this.maxLength = p.maxLength > 0 ? p.maxLength : interactions.nnz >= 50 * Math.max(1, interactions.nUsers) ? 200 : 50;
+    this.maxLength = sequenceLength(p.maxLength, { users: interactions.nUsers, items: interactions.nItems, interactions: interactions.nnz });
 
     const [initRng, dropoutRng, sampler, candidateRng] = forkedStreams(context.seed, 4);
     const weights = this.createWeights((name, shape) => sasrecInitialValue(name, shape, initRng));
@@ -249,5 +279,7 @@ export const sasrec = defineModel({
   capabilities: SASREC_CAPABILITIES,
   params,
   fastParams: { maxLength: 16, dim: 16, blocks: 1, epochs: 60, batchSize: 32, dropout: 0.1, lr: 0.01, evalEvery: 0 },
+  // Histories, weights (item table), a step's attention activations and the loss's logits.
+  memory: sasrecMemory,
   create: (p) => new SASRec(p),
 });

@@ -204,7 +204,7 @@ export type Job = {
   createdAt: Scalars['DateTime']['output'];
   /** Why it failed (with the file and line for a malformed import). */
   error?: Maybe<Scalars['String']['output']>;
-  /** Error code of a failure (PARSE_ERROR, BAD_USER_INPUT, CANCELLED, TIME_LIMIT, ...). */
+  /** Error code of a failure (PARSE_ERROR, BAD_USER_INPUT, CANCELLED, TIME_LIMIT, MEMORY_LIMIT, ...). */
   errorCode?: Maybe<Scalars['String']['output']>;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];

@@ -28,8 +28,8 @@ import { mirrorPositions, type CsrMatrix } from "../../../math/sparse";
 import { fillNormal, type Rng } from "../../../math/random";
 import { glorotUniform } from "../../../tf/init";
 import { Adam, arrayState, modelRng } from "../../training";
-import { BprBatches, GraphEmbeddingModel, graphBatchParams, graphRunParams, startGraphFit, trainGraphModel, type GraphFitOptions } from "../common";
-import { NgcfNetwork } from "./network";
+import { BprBatches, GraphEmbeddingModel, graphBatchParams, graphRunParams, graphTrainingMemory, startGraphFit, trainGraphModel, type GraphFitOptions } from "../common";
+import { NgcfNetwork, ngcfDeviceBytes } from "./network";
 
 export const ngcfParams = {
   dim: { type: "int", default: 64, min: 4, max: 512, description: "Embedding size (and width of every layer)" },
@@ -141,6 +141,23 @@ export const ngcf = defineModel({
   capabilities: NGCF_CAPABILITIES,
   params: ngcfParams,
   fastParams: { dim: 16, layers: 2, batchSize: 256, epochs: 40, lr: 0.01, evalEvery: 10, validationFraction: 0, messageDropout: 0.1, nodeDropout: 0.1 },
+  // The network's device (Â with its self-loops, 8 + 6L slots of nodes × dim, the final layers and
+  // their gradients), and with node dropout Â's kept values in both directions.
+  memory: (shape, p) => {
+    const nodes = shape.users + shape.items;
+    const stored = 2 * shape.interactions + (p.propagation === "paper" ? 0 : nodes);
+    const device = ngcfDeviceBytes(nodes, stored, p.dim, p.layers, {
+      threads: p.threads,
+      maxBatch: Math.min(p.batchSize, Math.max(1, shape.interactions)),
+      selfTerm: p.propagation === "paper",
+      separateActivations: p.activation === "separate",
+    });
+    return [
+      ...graphTrainingMemory(shape, p, p.dim * (p.layers + 1)),
+      { what: `NGCF device (Â and ${8 + 6 * p.layers} or more slots of nodes × ${p.dim} floats)`, bytes: device },
+      ...(p.nodeDropout > 0 ? [{ what: "node dropout's edge values (float32)", bytes: 2 * 4 * stored }] : []),
+    ];
+  },
   create: (p) => new Ngcf(p),
 });
 

@@ -13,10 +13,95 @@
 import { ValidationError } from "../../../errors";
 import { createRng } from "../../../math/random";
 import type { CsrMatrix } from "../../../math/sparse";
-import { WasmDevice } from "../../../math/wasmDevice";
+import { WasmDevice, wasmDeviceBytes } from "../../../math/wasmDevice";
 import { bprLossAndGrad } from "../../training";
 import { NGCF_KERNELS, type NgcfKernelName } from "./kernels";
 import { activate, activateBackward, activateSeparate, activateSeparateBackward, copyRows, drawKeepScales, normalizeBackward, sumAndProduct, sumAndProductBackward } from "./reference";
+
+/** Slot numbers of the device buffers (n × d each) the network's forward and backward use. */
+interface SlotLayout {
+  ego: number;
+  s: number[];
+  p: number[];
+  q: number[];
+  z: number[];
+  z2: number[];
+  e: number[];
+  keep: number[];
+  ge: number;
+  gprev: number;
+  dz: number;
+  dz2: number;
+  dp: number;
+  dq: number;
+  ds: number;
+  tmp: number;
+}
+
+/** The options of a network that decide its device's layout. */
+interface LayoutOptions {
+  maxBatch?: number;
+  selfTerm?: boolean;
+  separateActivations?: boolean;
+}
+
+/**
+ * The device's layout for n nodes, width d and L layers: the slots (n × d buffers) and the parts
+ * of the extra() region (weights, gradients, Wᵀ, final, ∂/∂final, norms, batch flags, bias
+ * partials, scalars, the batch), each 64-byte aligned. The network is built on it and
+ * ngcfDeviceBytes sizes it before a fit.
+ */
+function deviceLayout(n: number, d: number, L: number, options: LayoutOptions): { slot: SlotLayout; slots: number; offsets: Map<string, number>; extraFloats: number } {
+  const paramFloats = L * (2 * d * d + 2 * d);
+  let next = 0;
+  const take = () => next++;
+  const perLayer = () => Array.from({ length: L }, () => take());
+  const ego = take();
+  const separate = options.separateActivations ?? false;
+  // With separate activations the W2 term keeps its own pre-activation (z2) and gradient (dz2).
+  // P = S + E only exists with the self term; otherwise W1 reads S directly.
+  const forward = {
+    ego,
+    s: perLayer(),
+    p: (options.selfTerm ?? true) ? perLayer() : [],
+    q: perLayer(),
+    z: perLayer(),
+    z2: separate ? perLayer() : [],
+    e: perLayer(),
+    keep: perLayer(),
+    ge: take(),
+    gprev: take(),
+    dz: take(),
+  };
+  const dz2 = separate ? take() : forward.dz;
+  const slot = { ...forward, dz2, dp: take(), dq: take(), ds: take(), tmp: take() };
+  const width = d * (L + 1);
+  const parts: [string, number][] = [
+    ["weights", paramFloats],
+    ["gradWeights", paramFloats],
+    ["transposed", 2 * L * d * d],
+    ["final", n * width],
+    ["gradFinal", n * width],
+    ["norms", L * n],
+    ["inBatch", Math.ceil(n / 4)],
+    ["biasPartials", 16 * d],
+    ["scalars", 1 + 16],
+    ["batch", 5 * (options.maxBatch ?? 0) + 2],
+  ];
+  const offsets = new Map<string, number>();
+  let floats = 0;
+  for (const [key, size] of parts) {
+    offsets.set(key, floats);
+    floats += Math.ceil(size / 16) * 16; // 64-byte aligned parts
+  }
+  return { slot, slots: next, offsets, extraFloats: floats };
+}
+
+/** What the network's device takes for a graph of n nodes and nnz stored entries (before it exists: memory estimates). */
+export function ngcfDeviceBytes(n: number, nnz: number, d: number, L: number, options: LayoutOptions & { threads: number }): number {
+  const layout = deviceLayout(n, d, L, options);
+  return wasmDeviceBytes(n, nnz, d, layout.slots, { extraFloats: layout.extraFloats, threads: options.threads });
+}
 
 /**
  * The NGCF network on typed arrays: parameters (E⁰, W1_l, b1_l, W2_l, b2_l), forward pass to the
@@ -43,24 +128,7 @@ export class NgcfNetwork {
   private readonly batch: { users: Int32Array; positives: Int32Array; negatives: Int32Array; dots: Float32Array; coef: Float32Array; scalars: Float32Array };
   private readonly device: WasmDevice<NgcfKernelName>;
   private readonly simd: boolean;
-  private readonly slot: {
-    ego: number;
-    s: number[];
-    p: number[];
-    q: number[];
-    z: number[];
-    z2: number[];
-    e: number[];
-    keep: number[];
-    ge: number;
-    gprev: number;
-    dz: number;
-    dz2: number;
-    dp: number;
-    dq: number;
-    ds: number;
-    tmp: number;
-  };
+  private readonly slot: SlotLayout;
   /** Packed parameters per layer [W1 (d×d), W2 (d×d), b1 (d), b2 (d)] and their gradients. */
   readonly weights: Float32Array;
   readonly gradWeights: Float32Array;
@@ -97,49 +165,11 @@ export class NgcfNetwork {
     this.width = d * (L + 1);
     this.layerFloats = 2 * d * d + 2 * d;
     const paramFloats = L * this.layerFloats;
-    let next = 0;
-    const take = () => next++;
-    const perLayer = () => Array.from({ length: L }, () => take());
-    const ego = take();
-    const separate = options.separateActivations ?? false;
-    // With separate activations the W2 term keeps its own pre-activation (z2) and gradient (dz2).
-    // P = S + E only exists with the self term; otherwise W1 reads S directly.
-    const forward = {
-      ego,
-      s: perLayer(),
-      p: (options.selfTerm ?? true) ? perLayer() : [],
-      q: perLayer(),
-      z: perLayer(),
-      z2: separate ? perLayer() : [],
-      e: perLayer(),
-      keep: perLayer(),
-      ge: take(),
-      gprev: take(),
-      dz: take(),
-    };
-    const dz2 = separate ? take() : forward.dz;
-    this.slot = { ...forward, dz2, dp: take(), dq: take(), ds: take(), tmp: take() };
+    const layout = deviceLayout(this.n, d, L, options);
+    this.slot = layout.slot;
     this.gradEgoSlot = this.slot.ge;
-    // extra(): weights, gradients, Wᵀ, final, ∂/∂final, norms, batch flags, bias partials, scalars.
-    const layout: [string, number][] = [
-      ["weights", paramFloats],
-      ["gradWeights", paramFloats],
-      ["transposed", 2 * L * d * d],
-      ["final", n * this.width],
-      ["gradFinal", n * this.width],
-      ["norms", L * n],
-      ["inBatch", Math.ceil(n / 4)],
-      ["biasPartials", 16 * d],
-      ["scalars", 1 + 16],
-      ["batch", 5 * (options.maxBatch ?? 0) + 2],
-    ];
-    const offsets = new Map<string, number>();
-    let floats = 0;
-    for (const [key, size] of layout) {
-      offsets.set(key, floats);
-      floats += Math.ceil(size / 16) * 16; // 64-byte aligned parts
-    }
-    this.device = new WasmDevice(adjacency, d, next, { backend: options.kernel === "js" ? "js" : undefined, threads: options.threads, extraFloats: floats, kernels: NGCF_KERNELS });
+    const offsets = layout.offsets;
+    this.device = new WasmDevice(adjacency, d, layout.slots, { backend: options.kernel === "js" ? "js" : undefined, threads: options.threads, extraFloats: layout.extraFloats, kernels: NGCF_KERNELS });
     this.simd = this.device.backend === "wasm-simd";
     const extra = this.device.extra();
     const part = (key: string, size: number) => extra.subarray(offsets.get(key) as number, (offsets.get(key) as number) + size);
