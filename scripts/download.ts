@@ -1,4 +1,4 @@
-// npm run download -- <ml-100k|ml-1m|ml-latest-small|gowalla> [--dir <folder>]
+// npm run download -- <ml-100k|ml-1m|ml-latest-small|ml-25m|gowalla> [--dir <folder>]
 import path from "node:path";
 import { loadConfig } from "../src/config";
 import { REMOTE_DATASETS, downloadDataset } from "../src/services/datasets";

@@ -8,8 +8,10 @@ export interface RemoteDataset {
   name: string;
   format: "movielens-100k" | "movielens-1m" | "movielens-latest" | "interactions-txt";
   /** A zip archive (extracted) or plain files (saved under their names). */
-  source: { zip: string; folderInZip: string } | { files: Record<string, string> };
+  source: { zip: string; folderInZip: string; only?: string[] } | { files: Record<string, string> };
   terms: string;
+  /** Download time limit (default 2 minutes). */
+  timeoutMs?: number;
 }
 
 const LIGHTGCN_RAW = "https://raw.githubusercontent.com/gusye1234/LightGCN-PyTorch/master/data/gowalla";
@@ -33,6 +35,15 @@ export const REMOTE_DATASETS: Record<string, RemoteDataset> = {
     source: { zip: "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip", folderInZip: "ml-latest-small/" },
     terms: "GroupLens research licence; cite Harper & Konstan, ACM TiiS 2015.",
   },
+  // 25,000,095 ratings of 62,423 films by 162,541 users (250 MB zipped); read by the same
+  // movielens-latest reader. The tag genome (genome-*.csv, ~0.4 GB) is not extracted.
+  "ml-25m": {
+    name: "ml-25m",
+    format: "movielens-latest",
+    source: { zip: "https://files.grouplens.org/datasets/movielens/ml-25m.zip", folderInZip: "ml-25m/", only: ["ratings.csv", "movies.csv", "tags.csv", "links.csv"] },
+    terms: "GroupLens research licence: no redistribution; cite Harper & Konstan, ACM TiiS 2015.",
+    timeoutMs: 30 * 60_000,
+  },
   gowalla: {
     name: "gowalla",
     format: "interactions-txt",
@@ -51,7 +62,7 @@ export async function downloadDataset(name: string, targetDir: string, options: 
   const log = options.log ?? (() => undefined);
   const fetchBytes = async (url: string): Promise<Buffer> => {
     log(`downloading ${url}`);
-    const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? dataset.timeoutMs ?? 120_000) });
     if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
     return Buffer.from(await response.arrayBuffer());
   };
@@ -59,8 +70,9 @@ export async function downloadDataset(name: string, targetDir: string, options: 
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });
   if ("zip" in dataset.source) {
-    const { folderInZip } = dataset.source;
-    for (const entry of unzip(await fetchBytes(dataset.source.zip))) {
+    const { folderInZip, only } = dataset.source;
+    const wanted = (name: string) => name.startsWith(folderInZip) && (!only || only.includes(name.slice(folderInZip.length)));
+    for (const entry of unzip(await fetchBytes(dataset.source.zip), wanted)) {
       if (!entry.name.startsWith(folderInZip)) continue;
       const relative = entry.name.slice(folderInZip.length);
       if (relative === "" || relative.includes("..")) continue;

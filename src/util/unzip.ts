@@ -7,7 +7,8 @@ export interface ZipEntry {
   data: Buffer;
 }
 
-export function unzip(zip: Buffer): ZipEntry[] {
+/** The file entries of `zip`, decompressed; with `wanted`, only the entries it accepts are decompressed. */
+export function unzip(zip: Buffer, wanted: (name: string) => boolean = () => true): ZipEntry[] {
   const endOffset = findEndOfCentralDirectory(zip);
   const entryCount = zip.readUInt16LE(endOffset + 10);
   let offset = zip.readUInt32LE(endOffset + 16);
@@ -22,7 +23,7 @@ export function unzip(zip: Buffer): ZipEntry[] {
     const localOffset = zip.readUInt32LE(offset + 42);
     const name = zip.toString("utf8", offset + 46, offset + 46 + nameLength);
     offset += 46 + nameLength + extraLength + commentLength;
-    if (name.endsWith("/")) continue;
+    if (name.endsWith("/") || !wanted(name)) continue;
     if (zip.readUInt32LE(localOffset) !== 0x04034b50) throw new Error(`corrupt zip: bad local header for ${name}`);
     const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
     const raw = zip.subarray(dataStart, dataStart + compressedSize);
