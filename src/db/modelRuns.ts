@@ -23,25 +23,32 @@ export interface RunResult {
   artifact: Uint8Array;
 }
 
-/** Stores the artifact and marks the run SUCCEEDED, in one transaction. */
+/**
+ * Stores the artifact and marks the run SUCCEEDED, in one transaction. On the bulk pool (no
+ * statement timeout): the artifact of iALS at 25M ratings is ~115 MB, whose write outlasts the
+ * serving pool's 5 s limit ("Query read timeout" after a 9-minute fit).
+ */
 export async function completeRun(db: Db, id: number, result: RunResult): Promise<ModelRun> {
-  // A copy with its own ArrayBuffer (Prisma's Bytes type wants Uint8Array<ArrayBuffer>).
-  const bytes = new Uint8Array(result.artifact);
+  const bytes = Buffer.from(result.artifact.buffer, result.artifact.byteOffset, result.artifact.byteLength);
   const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
-  const [, run] = await db.prisma.$transaction([
-    db.prisma.modelArtifact.create({ data: { runId: id, bytes, sha256, sizeBytes: bytes.length } }),
-    db.prisma.modelRun.update({
-      where: { id },
-      data: {
-        status: "SUCCEEDED",
-        metrics: result.metrics as object,
-        trainSeconds: result.trainSeconds,
-        dataFingerprint: result.dataFingerprint,
-        artifactUri: `db:model_artifacts/${id}`,
-        finishedAt: new Date(),
-      },
-    }),
-  ]);
+  const client = await db.bulkPool.connect();
+  try {
+    await client.query("begin");
+    await client.query("insert into model_artifacts (run_id, bytes, sha256, size_bytes) values ($1, $2, $3, $4)", [id, bytes, sha256, bytes.length]);
+    await client.query(
+      `update model_runs set status = 'SUCCEEDED', metrics = $2::jsonb, train_seconds = $3, data_fingerprint = $4, artifact_uri = $5, finished_at = now()
+       where id = $1`,
+      [id, JSON.stringify(result.metrics), result.trainSeconds, result.dataFingerprint, `db:model_artifacts/${id}`],
+    );
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  const run = await getRun(db, id);
+  if (!run) throw new NotFoundError("model run", id);
   return run;
 }
 
@@ -148,10 +155,12 @@ export async function listRuns(db: Db, options: { model?: string; take?: number;
   });
 }
 
+/** The run's artifact, checked against its sha256; on the bulk pool, like completeRun (a large artifact outlasts the serving timeouts). */
 export async function readArtifact(db: Db, runId: number): Promise<Uint8Array> {
-  const artifact = await db.prisma.modelArtifact.findUnique({ where: { runId } });
+  const result = await db.bulkPool.query<{ bytes: Buffer; sha256: string }>("select bytes, sha256 from model_artifacts where run_id = $1", [runId]);
+  const artifact = result.rows[0];
   if (!artifact) throw new NotFoundError("model artifact", runId);
-  const bytes = new Uint8Array(artifact.bytes);
+  const bytes = new Uint8Array(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength);
   const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
   if (sha256 !== artifact.sha256) throw new AppError("INTERNAL", `model artifact ${runId} is corrupt (sha256 mismatch)`);
   return bytes;
