@@ -19,7 +19,6 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import pg from "pg";
 import { loadConfig, projectRoot } from "../src/config";
 import { openDb } from "../src/db/client";
 import { activeRuns, readArtifact } from "../src/db/modelRuns";
@@ -28,7 +27,7 @@ import { createRng } from "../src/math/random";
 import { EmbeddingRecommender } from "../src/models/embedding";
 import { deserializeModel } from "../src/models/registry";
 import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
-import { RssSampler, cleanupOnExit, createBenchDatabase, freePort, loadAverage, machine, startServer, type BenchServer } from "./lib/benchServer";
+import { RssSampler, cleanupOnExit, createBenchDatabase, freePort, loadAverage, machine, startServer, withClient, type BenchServer } from "./lib/benchServer";
 
 const usage = `usage: npm run bench:scale -- --ratings N [--users U] [--items I] [--model ials] [--duration 15] [--connections 8] [--seed 42] [--out F]
    or: npm run bench:scale -- --data <dir> --format <fmt> [...]   (a real data set, e.g. ml-25m from npm run download)
@@ -255,18 +254,8 @@ function runStep(name: string, args: string[], env: Record<string, string>): Pro
   });
 }
 
-async function withDb<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function tableCounts(url: string): Promise<{ users: number; items: number; ratings: number }> {
-  return withDb(url, async (client) => {
+  return withClient(url, async (client) => {
     const row = (
       await client.query<{ users: string; items: string; ratings: string }>(
         "select (select count(*) from users) as users, (select count(*) from items) as items, (select count(*) from ratings) as ratings",
@@ -278,7 +267,7 @@ async function tableCounts(url: string): Promise<{ users: number; items: number;
 
 /** Up to `n` random users who have ratings and random items with ratings (the load's targets). */
 async function someIds(url: string, n: number, seed: number): Promise<{ users: string[]; items: string[] }> {
-  return withDb(url, async (client) => {
+  return withClient(url, async (client) => {
     await client.query("select setseed($1)", [(seed % 1000) / 1000]);
     const users = (await client.query<{ id: string }>("select external_id as id from users u where exists (select 1 from ratings r where r.user_id = u.id) order by random() limit $1", [n])).rows;
     const items = (await client.query<{ id: string }>("select external_id as id from items i where exists (select 1 from ratings r where r.item_id = i.id) order by random() limit $1", [n])).rows;
