@@ -114,25 +114,41 @@ export class Interactions {
   /** Item-major copy (CSC of this matrix as a CSR over items), cached. */
   transpose(): Interactions {
     if (this.transposed) return this.transposed;
-    const counts = new Int32Array(this.nItems + 1);
-    for (let k = 0; k < this.nnz; k++) counts[this.indices[k] + 1]++;
-    for (let i = 0; i < this.nItems; i++) counts[i + 1] += counts[i];
-    const indptr = counts.slice();
-    const cursor = counts.slice(0, this.nItems);
-    const indices = new Int32Array(this.nnz);
+    const { indptr, rows, positions } = this.columnLayout(true);
     const values = new Float32Array(this.nnz);
     const times = this.times ? new Float64Array(this.nnz) : undefined;
+    for (let slot = 0; slot < this.nnz; slot++) {
+      values[slot] = this.values[positions[slot]];
+      if (times && this.times) times[slot] = this.times[positions[slot]];
+    }
+    this.transposed = new Interactions(this.nItems, this.nUsers, indptr, rows, values, times);
+    this.transposed.transposed = this;
+    return this.transposed;
+  }
+
+  /**
+   * The item-major layout of the non-zeros without copying values: per item a range of
+   * `indptr`, and in it the users (`rows`, ascending) and, with `withPositions`, each entry's
+   * position in this matrix's arrays. A counting sort by item. `transpose()` gathers the values
+   * through it; the API's catalogue keeps only `indptr` and `rows` (8 bytes per rating).
+   */
+  columnLayout(withPositions: true): { indptr: Int32Array; rows: Int32Array; positions: Int32Array };
+  columnLayout(withPositions?: false): { indptr: Int32Array; rows: Int32Array };
+  columnLayout(withPositions = false): { indptr: Int32Array; rows: Int32Array; positions?: Int32Array } {
+    const indptr = new Int32Array(this.nItems + 1);
+    for (let k = 0; k < this.nnz; k++) indptr[this.indices[k] + 1]++;
+    for (let i = 0; i < this.nItems; i++) indptr[i + 1] += indptr[i];
+    const cursor = indptr.slice(0, this.nItems);
+    const rows = new Int32Array(this.nnz);
+    const positions = withPositions ? new Int32Array(this.nnz) : undefined;
     for (let u = 0; u < this.nUsers; u++) {
       for (let k = this.indptr[u]; k < this.indptr[u + 1]; k++) {
         const slot = cursor[this.indices[k]]++;
-        indices[slot] = u;
-        values[slot] = this.values[k];
-        if (times && this.times) times[slot] = this.times[k];
+        rows[slot] = u;
+        if (positions) positions[slot] = k;
       }
     }
-    this.transposed = new Interactions(this.nItems, this.nUsers, indptr, indices, values, times);
-    this.transposed.transposed = this;
-    return this.transposed;
+    return { indptr, rows, positions };
   }
 
   /** Number of interactions per item. */

@@ -102,29 +102,6 @@ export class InteractionGraph {
    * Every user and item becomes a node, also those without interactions.
    */
   static fromInteractions(interactions: Interactions, options: GraphOptions & { userIds?: readonly string[]; itemIds?: readonly string[] } = {}): InteractionGraph {
-    const steps = InteractionGraph.build(interactions, options);
-    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
-  }
-
-  /**
-   * The same graph, built in slices of about `sliceEdges` edges with `pause()` awaited
-   * between them: a server rebuilding its explanation graph after an import keeps
-   * answering (the whole build took ~300–360 ms in one block for MovieLens 100K).
-   */
-  static async fromInteractionsInSlices(
-    interactions: Interactions,
-    options: GraphOptions & { userIds?: readonly string[]; itemIds?: readonly string[] } = {},
-    pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
-  ): Promise<InteractionGraph> {
-    const steps = InteractionGraph.build(interactions, options);
-    for (let step = steps.next(); ; step = steps.next()) {
-      if (step.done) return step.value;
-      await pause();
-    }
-  }
-
-  /** Yields after every slice of edges; returns the graph. */
-  private static *build(interactions: Interactions, options: GraphOptions & { userIds?: readonly string[]; itemIds?: readonly string[] }, sliceEdges = 8_192): Generator<void, InteractionGraph> {
     const weighting = options.weighting ?? "none";
     if (weighting !== "none" && weighting !== "rating") throw new ValidationError("weighting", weighting, "none or rating");
     const userIds = options.userIds ?? Array.from({ length: interactions.nUsers }, (_, u) => String(u));
@@ -146,18 +123,11 @@ export class InteractionGraph {
     }
     for (let u = 0; u < interactions.nUsers; u++) graph.addNode(userKey(u), { type: "user", id: userIds[u], index: u, strength: userStrength[u] });
     for (let i = 0; i < interactions.nItems; i++) graph.addNode(itemKey(i), { type: "item", id: itemIds[i], index: i, strength: itemStrength[i] });
-    yield;
-    let sinceSlice = 0;
     for (let u = 0; u < interactions.nUsers; u++) {
       const source = userKey(u);
       for (let k = indptr[u]; k < indptr[u + 1]; k++) {
         const t = times ? times[k] : Number.NaN;
         graph.addEdge(source, itemKey(indices[k]), { rating: values[k], timestamp: Number.isNaN(t) ? null : t, weight: g.weightOf(values[k]) });
-      }
-      sinceSlice += indptr[u + 1] - indptr[u];
-      if (sinceSlice >= sliceEdges) {
-        sinceSlice = 0;
-        yield;
       }
     }
     // The input is already the canonical CSR of this graph.

@@ -73,7 +73,6 @@ export async function downloadDataset(name: string, targetDir: string, options: 
     const { folderInZip, only } = dataset.source;
     const wanted = (name: string) => name.startsWith(folderInZip) && (!only || only.includes(name.slice(folderInZip.length)));
     for (const entry of unzip(await fetchBytes(dataset.source.zip), wanted)) {
-      if (!entry.name.startsWith(folderInZip)) continue;
       const relative = entry.name.slice(folderInZip.length);
       if (relative === "" || relative.includes("..")) continue;
       fs.mkdirSync(path.dirname(path.join(staging, relative)), { recursive: true });

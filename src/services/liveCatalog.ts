@@ -104,15 +104,10 @@ export class LiveCatalog implements CatalogView {
   private byItem: { indptr: Int32Array; users: Int32Array } | undefined;
 
   private itemMajor(): { indptr: Int32Array; users: Int32Array } {
-    if (this.byItem) return this.byItem;
-    const base = this.snapshot.interactions;
-    const indptr = new Int32Array(base.nItems + 1);
-    for (const item of base.indices) indptr[item + 1]++;
-    for (let i = 0; i < base.nItems; i++) indptr[i + 1] += indptr[i];
-    const cursor = indptr.slice(0, base.nItems);
-    const users = new Int32Array(base.nnz);
-    for (let u = 0; u < base.nUsers; u++) for (let k = base.indptr[u]; k < base.indptr[u + 1]; k++) users[cursor[base.indices[k]]++] = u;
-    this.byItem = { indptr, users };
+    if (!this.byItem) {
+      const { indptr, rows } = this.snapshot.interactions.columnLayout();
+      this.byItem = { indptr, users: rows };
+    }
     return this.byItem;
   }
 

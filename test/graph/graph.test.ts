@@ -190,19 +190,6 @@ describe("InteractionGraph", () => {
     expect(() => InteractionGraph.fromInteractions(data, { weighting: "log" as never })).toThrow(/weighting/);
   });
 
-  it("builds the same graph in slices, pausing between them", async () => {
-    // A larger random catalogue than `data`, so that the build really takes several slices.
-    const big = randomInteractions(400, 300, 60, 5, true);
-    let pauses = 0;
-    const sliced = await InteractionGraph.fromInteractionsInSlices(big, { weighting: "rating" }, async () => {
-      pauses++;
-    });
-    const whole = InteractionGraph.fromInteractions(big, { weighting: "rating" });
-    expect(pauses).toBeGreaterThan(1);
-    expect(sliced.stats()).toEqual(whole.stats());
-    expect(Array.from(sliced.normalizedAdjacency().values)).toEqual(Array.from(whole.normalizedAdjacency().values));
-  });
-
   it("updates incrementally: new edge, new user and item, changed rating, removal; caches follow", () => {
     const g = InteractionGraph.fromInteractions(data, { weighting: "rating", userIds, itemIds });
     const before = g.stats();
