@@ -17,20 +17,24 @@ import pg from "pg";
 import { projectRoot } from "../src/config";
 import { createRng } from "../src/math/random";
 import { HELP, UsageError, movieLens100kFolder, parseCli, runMain } from "./lib/cli";
-import { freePort, loadAverage, machine, machineBusyCores, machineCpuTimes, processCpuSeconds, startBenchSession, startServer, type BenchServer, type BenchSession } from "./lib/benchServer";
+import {
+  driveLoad,
+  freePort,
+  loadAverage,
+  machine,
+  machineBusyCores,
+  machineCpuTimes,
+  processCpuSeconds,
+  startBenchSession,
+  startServer,
+  type BenchServer,
+  type BenchSession,
+  type LoadResult,
+} from "./lib/benchServer";
 
 const usage = `usage: npm run bench:api -- [--data <ml-100k folder>] [--model als] [--duration 15] [--connections 16] [--out results/bench-api.json] [--replicas N]
 The data folder defaults to $DATASETS_DIR/ml-100k. The model must support similar items (it serves both queries).
 --replicas N: recommendations against 1 API process, then N over the same database (results/bench-api-replicas.json).`;
-
-interface Measured {
-  query: string;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  errors: number;
-  non2xx: number;
-  requests: number;
-}
 
 runMain(async () => {
   const { values } = parseCli(usage, () =>
@@ -96,10 +100,10 @@ runMain(async () => {
       await benchReplicas({ session, model, data, duration, connections, replicas, url, recommendations, out });
       return;
     }
-    await load(url, recommendations, Math.min(3, duration), connections); // warm-up (JIT, connection pools)
-    const results: Measured[] = [];
-    results.push(await load(url, recommendations, duration, connections, "recommendations(first: 10) { item { title } }"));
-    results.push(await load(url, similar, duration, connections, `similarItems(model: ${model}, first: 10) { item { title } }`));
+    await driveLoad(url, recommendations, Math.min(3, duration), connections); // warm-up (JIT, connection pools)
+    const results: LoadResult[] = [];
+    results.push(await driveLoad(url, recommendations, duration, connections, "recommendations(first: 10) { item { title } }"));
+    results.push(await driveLoad(url, similar, duration, connections, `similarItems(model: ${model}, first: 10) { item { title } }`));
     const report = { date: new Date().toISOString(), model, data, durationSeconds: duration, connections, machine: machine(), results };
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
@@ -114,25 +118,6 @@ runMain(async () => {
     await session.close();
   }
 });
-
-async function load(url: string, body: () => string, duration: number, connections: number, label = "warm-up"): Promise<Measured> {
-  const result = await autocannon({
-    url,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    connections,
-    duration,
-    requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }) }],
-  });
-  return {
-    query: label,
-    requestsPerSecond: result.requests.average,
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-    errors: result.errors,
-    non2xx: result.non2xx,
-    requests: result.requests.total,
-  };
-}
 
 // --replicas N -----------------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
 import { loadConfig, projectRoot } from "../src/config";
 import { openDb } from "../src/db/client";
 import { activeRuns, readArtifact } from "../src/db/modelRuns";
@@ -27,7 +26,7 @@ import { createRng } from "../src/math/random";
 import { EmbeddingRecommender } from "../src/models/embedding";
 import { deserializeModel } from "../src/models/registry";
 import { HELP, UsageError, parseCli, runMain } from "./lib/cli";
-import { RssSampler, cleanupOnExit, createBenchDatabase, freePort, loadAverage, machine, startServer, withClient, type BenchServer } from "./lib/benchServer";
+import { RssSampler, cleanupOnExit, createBenchDatabase, driveLoad, freePort, loadAverage, machine, startServer, withClient, type BenchServer } from "./lib/benchServer";
 
 const usage = `usage: npm run bench:scale -- --ratings N [--users U] [--items I] [--model ials] [--duration 15] [--connections 8] [--seed 42] [--out F]
    or: npm run bench:scale -- --data <dir> --format <fmt> [...]   (a real data set, e.g. ml-25m from npm run download)
@@ -40,14 +39,6 @@ interface Step {
   seconds: number;
   peakRssMb: number;
   output: string;
-}
-
-interface Load {
-  query: string;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  requests: number;
-  errors: number;
 }
 
 runMain(async () => {
@@ -155,10 +146,10 @@ runMain(async () => {
     const similar = () =>
       JSON.stringify({ query: `query($i: ID!) { similarItems(itemId: $i, model: "${model}", first: 10) { score item { id title } } }`, variables: { i: items[rng.int(items.length)] } });
     for (const body of [recommendations(), similar()]) await graphql(url, body);
-    await load(url, recommendations, 3, connections, "warm-up");
+    await driveLoad(url, recommendations, 3, connections, "warm-up");
     const loads = [
-      await load(url, recommendations, duration, connections, "recommendations(first: 10) { item { title } }"),
-      await load(url, similar, duration, connections, `similarItems(model: ${model}, first: 10) { item { title } }`),
+      await driveLoad(url, recommendations, duration, connections, "recommendations(first: 10) { item { title } }"),
+      await driveLoad(url, similar, duration, connections, `similarItems(model: ${model}, first: 10) { item { title } }`),
     ];
 
     // 6. Fold-in after a rating.
@@ -203,7 +194,7 @@ runMain(async () => {
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     for (const l of loads) {
       process.stdout.write(
-        `${l.query}: ${l.requestsPerSecond.toFixed(0)} req/s, p50 ${l.latencyMs.p50} ms, p90 ${l.latencyMs.p90} ms, p99 ${l.latencyMs.p99} ms (${l.requests} requests, ${l.errors} errors)\n`,
+        `${l.query}: ${l.requestsPerSecond.toFixed(0)} req/s, p50 ${l.latencyMs.p50} ms, p90 ${l.latencyMs.p90} ms, p99 ${l.latencyMs.p99} ms (${l.requests} requests, ${l.errors + l.non2xx} errors)\n`,
       );
     }
     if (retrieval) {
@@ -285,24 +276,6 @@ async function graphql(url: string, body: string): Promise<GraphqlResponse> {
   const json = (await response.json()) as GraphqlResponse;
   if (json.errors) throw new Error(`request failed: ${json.errors[0].message}`);
   return json;
-}
-
-async function load(url: string, body: () => string, duration: number, connections: number, label: string): Promise<Load> {
-  const result = await autocannon({
-    url,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    connections,
-    duration,
-    requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }) }],
-  });
-  return {
-    query: label,
-    requestsPerSecond: result.requests.average,
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-    requests: result.requests.total,
-    errors: result.errors + result.non2xx,
-  };
 }
 
 /**

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import autocannon from "autocannon";
 import pg from "pg";
 import { loadConfig, projectRoot } from "../../src/config";
 
@@ -366,4 +367,34 @@ export async function startBenchSession(options: ServerOptions & { databasePrefi
     throw error;
   }
   return { database, server, onClose: (task) => void tasks.push(task), close };
+}
+
+/** One autocannon run against a GraphQL endpoint: throughput, latency percentiles (ms) and failures. */
+export interface LoadResult {
+  query: string;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  errors: number;
+  non2xx: number;
+  requests: number;
+}
+
+/** POSTs `body()` (a fresh JSON body per request) to `url` for `duration` seconds over `connections` connections. */
+export async function driveLoad(url: string, body: () => string, duration: number, connections: number, label = "warm-up"): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    connections,
+    duration,
+    requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }) }],
+  });
+  return {
+    query: label,
+    requestsPerSecond: result.requests.average,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    errors: result.errors,
+    non2xx: result.non2xx,
+    requests: result.requests.total,
+  };
 }
